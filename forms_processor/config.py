@@ -1,0 +1,320 @@
+"""The cluster configuration: ``cluster.toml`` in the home folder.
+
+Loaded once, explicitly (never at import time), into typed models. A broken file
+gives one :class:`ConfigError` naming the line and what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+CONFIG_NAME = "cluster.toml"
+
+_FOLD_WORDS = re.compile(r"\b(school|primary|academy|c of e|cofe|ce|va|vc)\b")
+
+
+def fold_name(text: str) -> str:
+    """Fold a school or round name for matching: case, punctuation and filler words ignored."""
+    t = re.sub(r"['\u2019.]", "", text.lower().replace("&", " and "))
+    t = re.sub(r"[^\w\s]", " ", t)
+    t = _FOLD_WORDS.sub(" ", " ".join(t.split()))
+    return " ".join(t.split())
+
+
+def fold_plain(text: str) -> str:
+    """Fold case and punctuation only (for round names and choices)."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class School(_Model):
+    name: str
+    code: str = Field(pattern=r"^[A-Z0-9]{2,6}$")
+    aliases: list[str] = []
+    email_domains: list[str] = []
+    senco_email: str | None = None
+    headteacher: str | None = None
+    headteacher_email: str | None = None
+    # The same person is SENCO and headteacher (small schools).
+    senco_is_headteacher: bool = False
+    ehcp: int = Field(0, ge=0)
+    sen_support: int = Field(0, ge=0)
+    phase: str = "primary"
+
+    def matches(self, text: str) -> bool:
+        folded = fold_name(text)
+        return bool(folded) and folded in {fold_name(n) for n in (self.name, *self.aliases)}
+
+    def owns_address(self, address: str) -> bool:
+        addr = address.strip().lower()
+        domain = addr.rpartition("@")[2]
+        if self.senco_email and addr == self.senco_email.lower():
+            return True
+        if self.headteacher_email and addr == self.headteacher_email.lower():
+            return True
+        return domain in {d.lower() for d in self.email_domains}
+
+
+class Round(_Model):
+    name: str
+    code: str = Field(pattern=r"^[A-Z0-9]{1,4}$")
+    deadline: datetime
+    meeting: date
+    # Cluster money available to this round's awards.
+    budget: Decimal = Field(Decimal("0"), ge=0)
+
+    def matches(self, text: str) -> bool:
+        return fold_plain(text) in {fold_plain(self.name), fold_plain(self.code)}
+
+
+class TopSlice(_Model):
+    name: str
+    amount: Decimal = Field(ge=0)
+
+
+class Entitlement(_Model):
+    pot: Decimal = Field(Decimal("0"), ge=0)
+    top_slices: list[TopSlice] = []
+    w_ehcp: Decimal = Decimal("1")
+    w_support: Decimal = Decimal("0")
+    census_date: date | None = None
+
+
+class Host(_Model):
+    name: str
+    email: str
+    chair: str | None = None
+
+
+class Smtp(_Model):
+    host: str
+    port: int = 587
+    username: str | None = None
+    # Name of the environment variable holding the password (never the password).
+    password_env: str | None = None
+    use_keyring: bool = False
+    security: str = Field("starttls", pattern=r"^(starttls|ssl|plain)$")
+    sender: str | None = None
+
+
+class Imap(_Model):
+    host: str
+    port: int = 993
+    username: str
+    password_env: str | None = None
+    use_keyring: bool = False
+    security: str = Field("ssl", pattern=r"^(ssl|starttls|plain)$")
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    quarantine_folder: str = "Quarantine"
+    poll_seconds: int = Field(60, ge=5)
+
+    @model_validator(mode="after")
+    def _plain_only_local(self) -> Imap:
+        if self.security == "plain" and self.host not in {"localhost", "127.0.0.1", "::1"}:
+            raise ValueError("security = \"plain\" is allowed only for a server on this machine (localhost)")
+        return self
+
+
+class Storage(_Model):
+    inbox: str = "inbox"
+    outbox: str = "outbox"
+    archive: str = "archive"
+    rejected: str = "rejected"
+    processing: str = "processing"
+    data: str = "data"
+    max_file_mb: float = Field(25, gt=0)
+    parse_timeout_seconds: float = Field(30, gt=0)
+    parse_memory_mb: int = Field(1024, ge=128)
+
+
+class Watch(_Model):
+    settle_seconds: float = Field(2.0, ge=0)
+    rescan_seconds: float = Field(30.0, gt=0)
+
+
+class ClusterInfo(_Model):
+    name: str
+    code: str = Field(pattern=r"^[A-Z]{2,5}$")
+    timezone: str = "Europe/London"
+    high_needs_allocation: Decimal = Field(Decimal("10000.00"), ge=0)
+    cap_per_application: Decimal = Field(Decimal("10000.00"), gt=0)
+    max_intervention_months: int = Field(12, ge=1)
+    impact_due_days: int = Field(14, ge=0)
+    retention_years: int = Field(7, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except Exception as exc:  # noqa: BLE001 - any failure means an unknown zone
+            raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+
+class Config(_Model):
+    cluster: ClusterInfo
+    host: Host
+    schools: list[School]
+    rounds: list[Round] = []
+    entitlement: Entitlement = Entitlement()
+    storage: Storage = Storage()
+    watch: Watch = Watch()
+    smtp: Smtp | None = None
+    imap: Imap | None = None
+
+    @model_validator(mode="after")
+    def _unique(self) -> Config:
+        for what, values in (
+            ("school name", [s.name for s in self.schools]),
+            ("school code", [s.code for s in self.schools]),
+            ("round name", [r.name for r in self.rounds]),
+        ):
+            seen: set[str] = set()
+            for v in values:
+                if v.lower() in seen:
+                    raise ValueError(f"the {what} {v!r} appears twice")
+                seen.add(v.lower())
+        if not self.schools:
+            raise ValueError("at least one [[schools]] table is needed")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.cluster.timezone)
+
+    def find_school(self, text: str) -> School | None:
+        for school in self.schools:
+            if school.matches(text):
+                return school
+        return None
+
+    def school_by_name(self, name: str) -> School:
+        for school in self.schools:
+            if school.name == name:
+                return school
+        raise KeyError(name)
+
+    def school_for_address(self, address: str) -> School | None:
+        for school in self.schools:
+            if school.owns_address(address):
+                return school
+        return None
+
+    def find_round(self, text: str) -> Round | None:
+        for rnd in self.rounds:
+            if rnd.matches(text):
+                return rnd
+        return None
+
+    def round_by_name(self, name: str) -> Round:
+        for rnd in self.rounds:
+            if rnd.name == name:
+                return rnd
+        raise KeyError(name)
+
+    def local_deadline(self, rnd: Round) -> datetime:
+        """The round's deadline as an aware datetime in the cluster's zone."""
+        if rnd.deadline.tzinfo is None:
+            return rnd.deadline.replace(tzinfo=self.tz)
+        return rnd.deadline
+
+    def round_for_time(self, received: datetime) -> Round | None:
+        """The first round whose deadline is after ``received`` (aware datetime)."""
+        for rnd in sorted(self.rounds, key=lambda r: self.local_deadline(r)):
+            if self.local_deadline(rnd) > received:
+                return rnd
+        return None
+
+
+def academic_year(day: date) -> str:
+    """The academic year of a day as four digits: 2026-11-29 -> "2627"."""
+    start = day.year if day.month >= 9 else day.year - 1
+    return f"{start % 100:02d}{(start + 1) % 100:02d}"
+
+
+def load_config(path: Path) -> Config:
+    """Read and check ``cluster.toml``; raise ConfigError with the line at fault."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"There is no configuration file at {path}.",
+            hint="Run 'forms init' to write an example configuration, then edit it for your cluster.",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"The configuration file {path} could not be read ({exc}).") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path.name}: {exc}.",
+            hint="Check the quotes, brackets and '=' signs on that line.",
+        ) from None
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err.get("loc", ()))
+        where = _describe_loc(loc)
+        line = _find_line(text, loc)
+        at = f" (line {line})" if line else ""
+        more = f" There are {exc.error_count() - 1} more problems after this one." if exc.error_count() > 1 else ""
+        msg = err.get("msg", "is not valid").removeprefix("Value error, ")
+        raise ConfigError(f"{path.name}{at}: {where}: {msg}.{more}") from None
+
+
+def _describe_loc(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1] = f"{parts[-1]} number {item + 1}" if parts else str(item + 1)
+        else:
+            parts.append(str(item))
+    return " > ".join(parts) if parts else "the file"
+
+
+def _find_line(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Best effort: the line of a key named by a pydantic location."""
+    lines = text.splitlines()
+    start = 0
+    table_path: list[str] = []
+    i = 0
+    while i < len(loc):
+        item = loc[i]
+        if isinstance(item, str) and i + 1 < len(loc) and isinstance(loc[i + 1], int):
+            header = "[[" + ".".join([*table_path, item]) + "]]"
+            count = -1
+            for n, line in enumerate(lines):
+                if line.strip() == header:
+                    count += 1
+                    if count == loc[i + 1]:
+                        start = n
+                        break
+            table_path.append(item)
+            i += 2
+            continue
+        if isinstance(item, str):
+            for n in range(start, len(lines)):
+                stripped = lines[n].strip()
+                if stripped.startswith("[") and n > start and not stripped.startswith("[" + item):
+                    break
+                if re.match(rf"^\[?\[?{re.escape(item)}\b", stripped):
+                    start = n
+                    break
+        i += 1
+    return start + 1 if loc else None

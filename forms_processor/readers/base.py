@@ -1,0 +1,39 @@
+"""What every reader returns, and what it must do.
+
+A reader turns the bytes of one document into the raw values of one form:
+flat keys of the spec (``school_name``, ``pupil_3_ref``), each value the text as
+the SENCO typed it (stripped), or a bool for a checkbox. No validation happens
+here: that is ``forms_processor.validation``'s job.
+
+A document that cannot be read raises ``errors.UnreadableDocument`` with a
+message a SENCO can act on ("This PDF is protected by a password. Please send
+the form without a password, or as a Word file.").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass
+class ExtractedForm:
+    # "send-application" or "send-impact" (from the identity marks, or the labels).
+    form_id: str
+    # flat key -> text as typed (stripped) or bool for checkboxes; empty fields left out.
+    fields: dict[str, str | bool]
+    # Which reader produced it: "docx", "pdf-fields", "pdf-layout".
+    reader: str
+    # Notes for the Host about the reading itself (not validation), e.g.
+    # "2 labels were not recognised: 'Favourite colour'". Never form contents.
+    notes: list[str] = field(default_factory=list)
+
+
+class Reader(Protocol):
+    name: str
+
+    def can_read(self, data: bytes) -> bool:
+        """True when the bytes are this reader's kind of document (by content, not name)."""
+
+    def read(self, data: bytes) -> ExtractedForm:
+        """Read the form, or raise UnreadableDocument."""

@@ -1,0 +1,38 @@
+"""Messages to a school: one per failed rule, in plain English."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Severity(str, Enum):
+    ERROR = "error"      # the form cannot go forward until this is corrected
+    WARNING = "warning"  # the Host should look; the form still goes forward
+
+
+class Message(BaseModel):
+    """One failed rule.
+
+    ``field`` is the flat key (``total_cost``, ``pupil_2_ref``) or "" for the form
+    as a whole; ``label`` is the label as printed on the form; ``message`` is the
+    whole sentence for the school, starting with the label, e.g.
+    "Total cost: £2,450.00 does not match the sum of the cost rows (£2,400.00)."
+    Messages never quote a pupil reference back (no pupil details in emails).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    label: str
+    severity: Severity
+    message: str
+
+
+def error(field: str, label: str, text: str) -> Message:
+    return Message(field=field, label=label, severity=Severity.ERROR, message=f"{label}: {text}" if label else text)
+
+
+def warning(field: str, label: str, text: str) -> Message:
+    return Message(field=field, label=label, severity=Severity.WARNING, message=f"{label}: {text}" if label else text)
