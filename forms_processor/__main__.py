@@ -1,0 +1,3 @@
+from forms_processor.cli import main
+
+main()

@@ -1,0 +1,159 @@
+"""The library API: what the CLI, the watcher and the mailbox poller all call.
+
+    with FormsApp.open(home_dir) as app:
+        results = app.ingest_paths([Path("inbox")])
+
+A command parses its options, calls one method here and renders the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .errors import NotFound
+from .home import Home, open_home
+from .intake.files import expand_paths, submissions_from_file
+from .intake.submission import Source, Submission
+from .readers import ReaderPool, ReadLimits
+from .readers.base import ExtractedForm
+from .store import repository as repo
+from .store.db import Database
+from .workflow.ingest import IngestResult, Ingestor
+
+ReadFn = Callable[[bytes, str], ExtractedForm]
+
+
+def read_limits(home: Home) -> ReadLimits:
+    s = home.config.storage
+    return ReadLimits(
+        max_bytes=int(s.max_file_mb * 1024 * 1024),
+        timeout_seconds=s.parse_timeout_seconds,
+        memory_mb=s.parse_memory_mb,
+    )
+
+
+class FormsApp:
+    def __init__(self, home: Home, read: ReadFn | None = None, workers: int = 2) -> None:
+        self.home = home
+        self.config = home.config
+        self.db = Database(home.database)
+        self._pool: ReaderPool | None = None
+        self._read = read
+        self.workers = workers
+
+    @classmethod
+    def open(cls, home_option: str | Path | None, **kw: Any) -> FormsApp:
+        return cls(open_home(home_option), **kw)
+
+    def __enter__(self) -> FormsApp:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+        self.db.close()
+
+    # -- reading --------------------------------------------------------------
+
+    @property
+    def read(self) -> ReadFn:
+        if self._read is None:
+            self._pool = ReaderPool(workers=self.workers, limits=read_limits(self.home))
+            self._read = self._pool.read
+        return self._read
+
+    def ingestor(self, actor: str = "intake") -> Ingestor:
+        return Ingestor(self.home, self.db, self.read, actor=actor, workers=self.workers)
+
+    # -- intake ---------------------------------------------------------------
+
+    def ingest(self, sub: Submission, display: str | None = None) -> IngestResult:
+        return self.ingestor().process(sub, display)
+
+    def ingest_submissions(self, subs: Iterable[tuple[Submission, str]]) -> Iterator[IngestResult]:
+        return self.ingestor().process_many(subs)
+
+    def ingest_paths(self, paths: list[Path], source: Source = Source.CLI) -> Iterator[IngestResult]:
+        """Files and folders (and .eml files' attachments), one result per form file.
+
+        A file that cannot even be opened, or an .eml with no form attached, gives a
+        ``rejected`` result and the batch goes on.
+        """
+        return self.ingest_submissions(self._submissions(paths, source))
+
+    def count_files(self, paths: list[Path]) -> int:
+        return sum(1 for _ in expand_paths(paths))
+
+    def _submissions(self, paths: list[Path], source: Source) -> Iterator[tuple[Submission, str]]:
+        for path in expand_paths(paths):
+            display = str(path)
+            try:
+                subs = submissions_from_file(path, source)
+            except OSError as exc:
+                yield _unopenable(path, exc), display
+                continue
+            if not subs:
+                yield _empty_email(path), display
+                continue
+            for sub in subs:
+                label = display if len(subs) == 1 and sub.source != Source.EML else f"{display} > {sub.file_name}"
+                yield sub, label
+
+    # -- queries --------------------------------------------------------------
+
+    def list_forms(self, **filters: Any) -> list[repo.FormRow]:
+        return repo.list_forms(self.db, **filters)
+
+    def get(self, reference: str) -> repo.FormRow:
+        form = repo.get_form(self.db, reference)
+        if form is None:
+            raise NotFound(
+                f"There is no form with the reference {reference}.",
+                hint="Run 'forms list' to see the references.",
+            )
+        return form
+
+    def show(self, reference: str) -> dict[str, Any]:
+        form = self.get(reference)
+        sub = repo.submission_of(self.db, form.submission_id)
+        return {
+            "reference": form.reference,
+            "form": form.form_id,
+            "school": form.school,
+            "round": form.round,
+            "state": form.state.value,
+            "state_label": form.state.label,
+            "intervention": form.intervention,
+            "linked_reference": form.linked_ref,
+            "superseded_by": form.superseded_by,
+            "file": sub["file_name"] if sub else None,
+            "source": sub["source"] if sub else None,
+            "sender": sub["sender"] if sub else None,
+            "received_at": sub["received_at"] if sub else None,
+            "original": sub["archive_path"] if sub else None,
+            "reader": form.reader,
+            "fields": form.fields,
+            "messages": repo.messages_of(self.db, form.reference),
+            "history": repo.history_of(self.db, form.reference),
+        }
+
+
+def _unopenable(path: Path, exc: OSError) -> Submission:
+    """A placeholder submission for a file that could not be opened: it will be
+    rejected by the reader with a clear message (empty bytes)."""
+    from .intake.submission import now_utc
+
+    return Submission(data=b"", file_name=path.name, source=Source.CLI, received_at=now_utc(), origin=f"unopenable:{exc.strerror}")
+
+
+def _empty_email(path: Path) -> Submission:
+    from .intake.submission import now_utc
+
+    return Submission(data=path.read_bytes(), file_name=path.name, source=Source.EML, received_at=now_utc(), origin="no-attachment")

@@ -1,0 +1,60 @@
+"""The command group and the options every command shares."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from ..api import FormsApp
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    def __init__(self, home: str | None, verbose: bool) -> None:
+        self.home_option = home
+        self.verbose = verbose
+
+    def app(self) -> FormsApp:
+        return FormsApp.open(self.home_option)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    envvar="FORMS_HOME",
+    help="The folder holding cluster.toml and the data folders (default: the current folder; env FORMS_HOME).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Say more on stderr (never form contents).")
+@click.version_option(package_name="forms_processor", prog_name="forms")
+@click.pass_context
+def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
+    """forms_processor: the cluster's SEND funding forms, read, checked and tracked.
+
+    \b
+    Start with:   forms init          (writes cluster.toml and the folders)
+    Then:         forms ingest inbox  (reads and checks every form in the inbox)
+                  forms list          (what has arrived, and its state)
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+    ctx.obj = Context(home, verbose)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def json_option(f: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout, for scripts.")(f)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def echo_err(text: str) -> None:
+    click.echo(text, err=True)

@@ -1,0 +1,89 @@
+"""Setting up, templates, and command-line intake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import ExitCode
+from ..home import init_home
+from ..workflow.ingest import IngestResult
+from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
+
+
+@cli.command()
+@pass_ctx
+def init(ctx: Context) -> None:
+    """Write an example cluster.toml and the data folders (never overwrites anything)."""
+    root, created = init_home(ctx.home_option)
+    if created:
+        for path in created:
+            echo_err(f"created {path}")
+    else:
+        echo_err(f"Nothing to do: {root} is already set up.")
+    echo_err(f"Next: edit {root / 'cluster.toml'} for your cluster, then 'forms templates --out form_templates'.")
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the four blank forms into.")
+@pass_ctx
+def templates(ctx: Context, out_dir: Path) -> None:
+    """Write the blank forms SENCOs fill in: application and impact, Word and PDF."""
+    from ..documents.templates import write_templates
+    from ..home import open_home
+
+    home = open_home(ctx.home_option)
+    for path in write_templates(home.config, out_dir):
+        click.echo(str(path))
+
+
+_STATUS_MARK = {"accepted": "OK ", "invalid": "FIX", "rejected": "BAD", "duplicate": "DUP"}
+
+
+def render_result(r: IngestResult) -> None:
+    ref = r.reference or "-"
+    school = r.school or ""
+    echo_err(f"{_STATUS_MARK[r.status]} {r.status:<9} {ref:<18} {school:<34} {r.file}")
+    for m in r.messages:
+        echo_err(f"      {m.severity.value}: {m.message}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@json_option
+@click.option("--quiet", "-q", is_flag=True, help="Only the summary line (and the JSON, with --json).")
+@pass_ctx
+def ingest(ctx: Context, paths: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
+    """Read and check forms: files, folders (and their sub-folders) and .eml files.
+
+    Each file is accepted (queued for the Host, with a reference), invalid (the
+    school is told what to fix), rejected (could not be read) or a duplicate.
+    The originals are kept in the archive; the files named are left where they are.
+
+    Exit code 0 when every form was accepted, 1 when any needs attention.
+    """
+    results: list[IngestResult] = []
+    with ctx.app() as app:
+        abs_paths = [p.resolve() for p in paths]
+        total = app.count_files(abs_paths)
+        show_bar = total > 1 and not quiet
+        with click.progressbar(length=total, label="Reading forms", file=click.get_text_stream("stderr"),
+                               hidden=not show_bar) as bar:
+            files_seen: set[str] = set()
+            for r in app.ingest_paths(abs_paths):
+                results.append(r)
+                source_file = r.file.split(" > ")[0]
+                if source_file not in files_seen:
+                    files_seen.add(source_file)
+                    bar.update(1)
+    if not quiet:
+        for r in results:
+            render_result(r)
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "invalid", "rejected", "duplicate")}
+    echo_err(", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({len(results)} in all)")
+    if as_json:
+        echo_json([r.to_json() for r in results])
+    if any(r.status != "accepted" for r in results):
+        raise click.exceptions.Exit(ExitCode.FORMS_NEED_ATTENTION)

@@ -1,0 +1,79 @@
+"""Looking at what has arrived: ``forms list`` and ``forms show``."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import Context, cli, echo_json, json_option, pass_ctx
+
+
+@cli.command("list")
+@click.option("--status", "state", help="Only forms in this state (e.g. awaiting_check, invalid, approved).")
+@click.option("--round", "round_name", help="Only forms of this funding round (its name or code).")
+@click.option("--school", help="Only forms of this school (any of its names).")
+@click.option("--form", "form_kind", type=click.Choice(["application", "impact"]), help="Only this kind of form.")
+@json_option
+@pass_ctx
+def list_cmd(ctx: Context, state: str | None, round_name: str | None, school: str | None,
+             form_kind: str | None, as_json: bool) -> None:
+    """List the forms received, oldest first."""
+    with ctx.app() as app:
+        rnd = app.config.find_round(round_name).name if round_name and app.config.find_round(round_name) else round_name
+        sch = app.config.find_school(school).name if school and app.config.find_school(school) else school  # type: ignore[union-attr]
+        rows = app.list_forms(
+            state=state, round_name=rnd, school=sch,
+            form_id=f"send-{form_kind}" if form_kind else None,
+        )
+        data = [
+            {
+                "reference": r.reference,
+                "form": r.form_id,
+                "school": r.school,
+                "round": r.round,
+                "state": r.state.value,
+                "intervention": r.intervention,
+                "amount_requested": r.amount_requested,
+                "received_at": r.created_at,
+            }
+            for r in rows
+        ]
+    if as_json:
+        echo_json(data)
+        return
+    if not data:
+        click.echo("No forms match.", err=True)
+        return
+    for d in data:
+        amount = f"£{d['amount_requested']}" if d["amount_requested"] else ""
+        click.echo(f"{d['reference']:<18} {d['state']:<20} {(d['school'] or '?'):<34} {amount:>10}  {d['intervention'] or ''}")
+
+
+@cli.command()
+@click.argument("reference")
+@json_option
+@pass_ctx
+def show(ctx: Context, reference: str, as_json: bool) -> None:
+    """Show one form: its fields, messages, state and history."""
+    with ctx.app() as app:
+        data = app.show(reference)
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(f"{data['reference']}  ({data['form']})  {data['state_label']}")
+    click.echo(f"School: {data['school'] or '?'}   Round: {data['round'] or '?'}   File: {data['file']}")
+    click.echo("")
+    for key, value in data["fields"].items():
+        if isinstance(value, list):
+            click.echo(f"{key}:")
+            for n, row in enumerate(value, 1):
+                click.echo(f"  {n}. " + ", ".join(f"{k}={v}" for k, v in row.items() if v not in (None, "")))
+        else:
+            click.echo(f"{key}: {value}")
+    if data["messages"]:
+        click.echo("\nMessages:")
+        for m in data["messages"]:
+            click.echo(f"  {m['severity']}: {m['message']}")
+    click.echo("\nHistory:")
+    for h in data["history"]:
+        move = f"{h['from'] or ''} -> {h['to']}" if h["to"] else ""
+        click.echo(f"  {h['at']}  {h['actor']:<10} {h['action']:<12} {move}  {h['reason'] or ''}")

@@ -1,0 +1,135 @@
+"""The home folder: ``cluster.toml`` and the folders it names.
+
+``--home DIR``, else the environment variable ``FORMS_HOME``, else the current folder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import CONFIG_NAME, Config, load_config
+from .errors import ConfigError
+from .example import EXAMPLE_CONFIG
+
+
+def resolve_home(option: str | Path | None) -> Path:
+    if option:
+        return Path(option).expanduser().resolve()
+    env = os.environ.get("FORMS_HOME")
+    if env:
+        return Path(env).expanduser().resolve()
+    return Path.cwd().resolve()
+
+
+@dataclass(frozen=True)
+class Home:
+    root: Path
+    config: Config
+
+    def _path(self, value: str) -> Path:
+        p = Path(value).expanduser()
+        return (p if p.is_absolute() else self.root / p).resolve()
+
+    @property
+    def inbox(self) -> Path:
+        return self._path(self.config.storage.inbox)
+
+    @property
+    def outbox(self) -> Path:
+        return self._path(self.config.storage.outbox)
+
+    @property
+    def archive(self) -> Path:
+        return self._path(self.config.storage.archive)
+
+    @property
+    def rejected(self) -> Path:
+        return self._path(self.config.storage.rejected)
+
+    @property
+    def processing(self) -> Path:
+        return self._path(self.config.storage.processing)
+
+    @property
+    def data(self) -> Path:
+        return self._path(self.config.storage.data)
+
+    @property
+    def database(self) -> Path:
+        return self.data / "forms.db"
+
+    @property
+    def mail_outbox(self) -> Path:
+        """Emails written as .eml files when no SMTP server is configured."""
+        return self.outbox / "mail"
+
+    @property
+    def responses(self) -> Path:
+        return self.outbox / "responses"
+
+    def folders(self) -> list[Path]:
+        return [self.inbox, self.outbox, self.archive, self.rejected, self.processing, self.data]
+
+    def relative(self, path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def check_layout(self) -> None:
+        """Refuse a layout where output or data folders sit inside the inbox."""
+        inbox = self.inbox
+        for name, folder in (
+            ("outbox", self.outbox),
+            ("archive", self.archive),
+            ("rejected", self.rejected),
+            ("processing", self.processing),
+            ("data", self.data),
+        ):
+            if folder == inbox or inbox in folder.parents:
+                raise ConfigError(
+                    f"The {name} folder ({folder}) is inside the inbox ({inbox}).",
+                    hint=f"Change '{name}' under [storage] in {CONFIG_NAME} so it is outside the inbox.",
+                )
+
+    def ensure_folders(self) -> None:
+        self.check_layout()
+        for folder in self.folders():
+            folder.mkdir(parents=True, exist_ok=True)
+        for private in (self.archive, self.rejected, self.processing, self.data, self.outbox):
+            os.chmod(private, 0o700)
+
+
+def open_home(option: str | Path | None) -> Home:
+    root = resolve_home(option)
+    config = load_config(root / CONFIG_NAME)
+    home = Home(root, config)
+    home.ensure_folders()
+    return home
+
+
+def init_home(option: str | Path | None) -> tuple[Path, list[Path]]:
+    """Write the example configuration and the folders; never overwrite anything.
+
+    Returns the home and the paths created.
+    """
+    root = resolve_home(option)
+    root.mkdir(parents=True, exist_ok=True)
+    created: list[Path] = []
+    cfg = root / CONFIG_NAME
+    if not cfg.exists():
+        fd = os.open(cfg, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(EXAMPLE_CONFIG)
+        created.append(cfg)
+    home = Home(root, load_config(cfg))
+    home.check_layout()
+    for folder in home.folders():
+        if not folder.exists():
+            folder.mkdir(parents=True)
+            created.append(folder)
+    for private in (home.archive, home.rejected, home.processing, home.data, home.outbox):
+        os.chmod(private, 0o700)
+    return root, created

@@ -1,0 +1,173 @@
+"""Attachments out of an email: the form files a school attached, wherever they hide.
+
+Handles ordinary attachments (with non-ASCII names), forwarded messages
+(message/rfc822 parts and attached .eml files), Outlook's ``winmail.dat``
+(TNEF) and .zip files. Pure: bytes in, parts out; nothing is written.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.message import EmailMessage, Message
+from email.utils import getaddresses, parsedate_to_datetime
+
+from .submission import safe_file_name
+
+FORM_SUFFIXES = (".docx", ".pdf")
+# Limits so a hostile message cannot exhaust memory.
+MAX_DEPTH = 4
+MAX_PARTS = 50
+MAX_ZIP_TOTAL = 100 * 1024 * 1024
+MAX_ZIP_MEMBERS = 50
+
+
+@dataclass
+class Attachment:
+    file_name: str
+    data: bytes
+
+
+@dataclass
+class ParsedEmail:
+    sender: str | None
+    subject: str | None
+    message_id: str | None
+    date: datetime | None
+    attachments: list[Attachment] = field(default_factory=list)
+    # Parts that were not forms (images, signatures, other files): names only.
+    ignored: list[str] = field(default_factory=list)
+
+
+def parse_email(raw: bytes) -> ParsedEmail:
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    sender = None
+    addrs = getaddresses([str(msg.get("Reply-To") or msg.get("From") or "")])
+    if addrs and addrs[0][1]:
+        sender = addrs[0][1].strip().lower()
+    date = None
+    if msg.get("Date"):
+        try:
+            date = parsedate_to_datetime(str(msg["Date"]))
+            if date.tzinfo is None:
+                date = date.replace(tzinfo=timezone.utc)
+        except (TypeError, ValueError):
+            date = None
+    parsed = ParsedEmail(
+        sender=sender,
+        subject=str(msg.get("Subject") or "") or None,
+        message_id=str(msg.get("Message-ID") or "").strip() or None,
+        date=date,
+    )
+    _walk(msg, parsed, depth=0)
+    return parsed
+
+
+def _walk(msg: Message, out: ParsedEmail, depth: int) -> None:
+    """Visit the leaf parts of ``msg``, descending into forwarded messages."""
+    if depth > MAX_DEPTH or len(out.attachments) + len(out.ignored) >= MAX_PARTS:
+        return
+    ctype = msg.get_content_type()
+    if ctype == "message/rfc822" or (msg.is_multipart() and ctype.startswith("message/")):
+        for inner in msg.get_payload() or []:
+            if isinstance(inner, Message):
+                _walk(inner, out, depth + 1)
+        return
+    if msg.is_multipart():
+        for part in msg.get_payload() or []:
+            if isinstance(part, Message):
+                _walk(part, out, depth)
+        return
+    name = msg.get_filename()
+    if not name and msg.get_content_disposition() != "attachment":
+        return  # the body text
+    try:
+        data = msg.get_payload(decode=True) or b""
+    except Exception:  # noqa: BLE001 - a broken part is skipped, the rest goes on
+        out.ignored.append(safe_file_name(name or "part"))
+        return
+    if not isinstance(data, bytes):
+        data = b""
+    _add_file(safe_file_name(name or "attachment"), data, out, depth)
+
+
+def _add_file(name: str, data: bytes, out: ParsedEmail, depth: int) -> None:
+    lower = name.lower()
+    if lower.endswith(FORM_SUFFIXES):
+        out.attachments.append(Attachment(name, data))
+    elif lower.endswith(".eml"):
+        inner = email.message_from_bytes(data, policy=email.policy.default)
+        _walk(inner, out, depth + 1)
+    elif lower == "winmail.dat" or lower.endswith(".tnef"):
+        _from_tnef(data, out, depth)
+    elif lower.endswith(".zip"):
+        _from_zip(data, out, depth)
+    else:
+        out.ignored.append(name)
+
+
+def _from_tnef(data: bytes, out: ParsedEmail, depth: int) -> None:
+    try:
+        from tnefparse import TNEF
+
+        tnef = TNEF(data)
+    except Exception:  # noqa: BLE001 - an unreadable winmail.dat is noted, not fatal
+        out.ignored.append("winmail.dat")
+        return
+    for n, att in enumerate(tnef.attachments, start=1):
+        try:
+            raw_name = att.long_filename() or att.name or ""
+        except Exception:  # noqa: BLE001
+            raw_name = ""
+        if isinstance(raw_name, bytes):
+            raw_name = raw_name.decode("latin-1", "replace")
+        _add_file(safe_file_name(str(raw_name).strip("\x00"), default=f"winmail-{n}.bin"), att.data or b"", out, depth + 1)
+
+
+def _from_zip(data: bytes, out: ParsedEmail, depth: int) -> None:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        out.ignored.append("archive.zip")
+        return
+    if len(infos) > MAX_ZIP_MEMBERS or sum(i.file_size for i in infos) > MAX_ZIP_TOTAL:
+        out.ignored.append("archive.zip (too large to unpack)")
+        return
+    for info in infos:
+        name = safe_file_name(info.filename)
+        if not name.lower().endswith((*FORM_SUFFIXES, ".eml", ".zip")):
+            out.ignored.append(name)
+            continue
+        try:
+            member = zf.read(info)
+        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+            out.ignored.append(name)
+            continue
+        _add_file(name, member, out, depth + 1)
+
+
+def build_message(sender: str, to: str, subject: str, body: str, attachments: list[tuple[str, bytes]]) -> EmailMessage:
+    """A plain email with attachments (used by tests, the demo and the benchmark)."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content(body)
+    for name, data in attachments:
+        maintype, subtype = _mime_of(name)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return msg
+
+
+def _mime_of(name: str) -> tuple[str, str]:
+    lower = name.lower()
+    if lower.endswith(".pdf"):
+        return "application", "pdf"
+    if lower.endswith(".docx"):
+        return "application", "vnd.openxmlformats-officedocument.wordprocessingml.document"
+    return "application", "octet-stream"

@@ -1,0 +1,451 @@
+"""Ingest: one submission in, one outcome out. The same path for every source.
+
+The steps, in order (each a small function below):
+1. ``find_duplicate``  — the same bytes seen before: record, report, no email.
+2. ``archive``         — keep the original, named by its SHA-256, owner-only.
+3. read                — the readers (under limits), or a refusal with a reason.
+4. validate            — the schema and the cluster's rules: all messages at once.
+5. ``record``          — one transaction: the submission, a reference, the form,
+                         its messages, its state and history, the earlier invalid
+                         form it supersedes, and the acknowledgement email queued.
+
+Step 5 being one transaction is what makes intake crash-safe: a form is either
+fully recorded with its acknowledgement queued, or not at all; a re-run then
+sees the same bytes as a duplicate and sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..config import Config, academic_year, fold_plain
+from ..errors import UnreadableDocument
+from ..home import Home
+from ..intake.submission import Submission
+from ..mail import compose
+from ..mail.queue import OutgoingMail, enqueue
+from ..readers.base import ExtractedForm
+from ..spec import FORMS
+from ..store.db import Database, utcnow_iso
+from ..store.repository import add_event, get_form, next_reference, normalise_reference
+from ..validation import ValidationContext, ValidationResult, validate
+from ..validation.context import KnownApplication
+from ..validation.messages import Message, Severity
+from .states import AWARDED_STATES, State
+
+ReadFn = Callable[[bytes, str], ExtractedForm]
+
+FORM_TITLES = {"send-application": "Application form", "send-impact": "Impact form"}
+# Earlier forms that a corrected one replaces.
+_REPLACEABLE = (State.INVALID, State.RETURNED, State.MORE_INFORMATION, State.AWAITING_CHECK)
+
+
+@dataclass
+class IngestResult:
+    file: str
+    status: str  # accepted | invalid | rejected | duplicate
+    reference: str | None = None
+    form: str | None = None
+    school: str | None = None
+    messages: list[Message] = field(default_factory=list)
+    submission_id: int | None = None
+    sha256: str = ""
+    # For rejected files: what to do, for the .reason.txt and the email.
+    hint: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "status": self.status,
+            "reference": self.reference,
+            "form": self.form,
+            "school": self.school,
+            "messages": [m.model_dump(mode="json") for m in self.messages],
+        }
+
+
+class Ingestor:
+    """Runs submissions through the steps above. ``read`` is the reader (a ReaderPool's
+    ``read`` in real use); ``clock`` gives aware datetimes (injected for tests)."""
+
+    def __init__(self, home: Home, db: Database, read: ReadFn, actor: str = "intake", workers: int = 2) -> None:
+        self.home = home
+        self.config: Config = home.config
+        self.db = db
+        self.read = read
+        self.actor = actor
+        self.workers = max(1, workers)
+
+    # -- the whole path -----------------------------------------------------
+
+    def process(self, sub: Submission, display: str | None = None) -> IngestResult:
+        return self._finish(sub, display or sub.file_name, self._read(sub))
+
+    def process_many(self, subs: Iterable[tuple[Submission, str]]) -> Iterator[IngestResult]:
+        """Read several submissions at once (the reader pool has ``workers`` processes),
+        then record them one by one, in order."""
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            pending: list[tuple[Submission, str, Future[ExtractedForm | UnreadableDocument] | None]] = []
+            seen: set[str] = set()
+            for sub, display in subs:
+                skip = sub.sha256 in seen or self.find_duplicate(sub) is not None
+                seen.add(sub.sha256)
+                fut = None if skip else pool.submit(self._read, sub)
+                pending.append((sub, display, fut))
+                if len(pending) >= self.workers * 4:
+                    yield self._drain_one(pending)
+            while pending:
+                yield self._drain_one(pending)
+
+    def _drain_one(
+        self, pending: list[tuple[Submission, str, Future[ExtractedForm | UnreadableDocument] | None]]
+    ) -> IngestResult:
+        sub, display, fut = pending.pop(0)
+        return self._finish(sub, display, fut.result() if fut is not None else None)
+
+    def _read(self, sub: Submission) -> ExtractedForm | UnreadableDocument:
+        try:
+            return self.read(sub.data, sub.file_name)
+        except UnreadableDocument as exc:
+            return exc
+
+    def _finish(self, sub: Submission, display: str, outcome: ExtractedForm | UnreadableDocument | None) -> IngestResult:
+        dup = self.find_duplicate(sub)
+        if dup is not None:
+            return self.record_duplicate(sub, display, dup)
+        archived = self.archive(sub)
+        if outcome is None:  # skipped as a duplicate of an earlier file of this batch
+            outcome = self._read(sub)
+        if isinstance(outcome, UnreadableDocument):
+            return self.record_rejected(sub, display, archived, outcome)
+        ctx = self.context_for(sub)
+        result = validate(outcome, ctx)
+        return self.record(sub, display, archived, outcome, result)
+
+    # -- steps ----------------------------------------------------------------
+
+    def find_duplicate(self, sub: Submission) -> sqlite3.Row | None:
+        return self.db.one(
+            "SELECT id, form_ref, status FROM submissions WHERE sha256 = ? AND status != 'duplicate' ORDER BY id LIMIT 1",
+            (sub.sha256,),
+        )
+
+    def archive(self, sub: Submission) -> Path:
+        """Keep the original bytes, named by SHA-256 (the same bytes are kept once)."""
+        ext = Path(sub.file_name).suffix.lower()
+        if not ext or len(ext) > 6 or not ext[1:].isalnum():
+            ext = ".bin"
+        folder = self.home.archive / sub.sha256[:2]
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / f"{sub.sha256}{ext}"
+        if not path.exists():
+            tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(sub.data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        return path
+
+    def context_for(self, sub: Submission, high_needs_exception: bool = False) -> ValidationContext:
+        return ValidationContext(
+            config=self.config,
+            received_at=sub.received_at,
+            lookup_application=self.lookup_application,
+            high_needs_exception=high_needs_exception,
+        )
+
+    def lookup_application(self, reference: str) -> KnownApplication | None:
+        return known_application(self.db, reference)
+
+    def _insert_submission(
+        self,
+        conn: sqlite3.Connection,
+        sub: Submission,
+        status: str,
+        archived: Path | None,
+        *,
+        reason: str | None = None,
+        reason_text: str | None = None,
+        duplicate_of: int | None = None,
+        form_ref: str | None = None,
+    ) -> int:
+        cur = conn.execute(
+            "INSERT INTO submissions (sha256, file_name, source, sender, subject, message_id, received_at, size,"
+            " archive_path, status, reason, reason_text, duplicate_of, form_ref, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                sub.sha256,
+                sub.file_name,
+                sub.source.value,
+                sub.sender,
+                sub.subject,
+                sub.message_id,
+                sub.received_at.isoformat(timespec="seconds"),
+                sub.size,
+                self.home.relative(archived) if archived else None,
+                status,
+                reason,
+                reason_text,
+                duplicate_of,
+                form_ref,
+                utcnow_iso(),
+            ),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def record_duplicate(self, sub: Submission, display: str, original: sqlite3.Row) -> IngestResult:
+        ref = original["form_ref"]
+        with self.db.atomic() as conn:
+            sid = self._insert_submission(
+                conn, sub, "duplicate", None, reason="duplicate", duplicate_of=original["id"], form_ref=ref
+            )
+            add_event(conn, action="duplicate", actor=self.actor, reference=ref, submission_id=sid)
+        text = (
+            f"This file was received before (reference {ref}); it has not been queued again."
+            if ref
+            else "This file was received before and could not be read then; it has not been processed again."
+        )
+        form = get_form(self.db, ref) if ref else None
+        return IngestResult(
+            file=display,
+            status="duplicate",
+            reference=ref,
+            form=form.form_id if form else None,
+            school=form.school if form else None,
+            messages=[Message(field="", label="", severity=Severity.WARNING, message=text)],
+            submission_id=sid,
+            sha256=sub.sha256,
+        )
+
+    def record_rejected(self, sub: Submission, display: str, archived: Path, err: UnreadableDocument) -> IngestResult:
+        with self.db.atomic() as conn:
+            sid = self._insert_submission(conn, sub, "rejected", archived, reason=err.reason, reason_text=err.message)
+            add_event(conn, action="rejected", actor=self.actor, submission_id=sid, reason=err.reason)
+            if sub.sender:
+                subject, body = compose.ack_rejected(self.config, sub.file_name, err.message, err.hint)
+                enqueue(
+                    conn,
+                    OutgoingMail(
+                        dedupe_key=f"ack-rejected:{sid}",
+                        kind="ack-rejected",
+                        to=(sub.sender,),
+                        subject=subject,
+                        body=body,
+                    ),
+                )
+        text = err.message + (f" {err.hint}" if err.hint else "")
+        return IngestResult(
+            file=display,
+            status="rejected",
+            messages=[Message(field="", label="", severity=Severity.ERROR, message=text)],
+            submission_id=sid,
+            sha256=sub.sha256,
+            hint=err.hint,
+        )
+
+    def reference_prefix(self, form_id: str, result: ValidationResult, received: datetime) -> str:
+        code = self.config.cluster.code
+        if form_id == "send-impact":
+            return f"{code}-{academic_year(received.astimezone(self.config.tz).date())}-IMP"
+        rnd = None
+        if result.round:
+            rnd = self.config.round_by_name(result.round)
+        if rnd is None:
+            rnd = self.config.round_for_time(received)
+        if rnd is None:
+            return f"{code}-{academic_year(received.astimezone(self.config.tz).date())}-NR"
+        return f"{code}-{academic_year(rnd.deadline.date())}-{rnd.code}"
+
+    def record(
+        self,
+        sub: Submission,
+        display: str,
+        archived: Path,
+        extracted: ExtractedForm,
+        result: ValidationResult,
+    ) -> IngestResult:
+        form_id = extracted.form_id
+        spec = FORMS[form_id]
+        status = "accepted" if result.ok else "invalid"
+        new_state = State.AWAITING_CHECK if result.ok else State.INVALID
+        fields_json = result.fields_json()
+        title = _text(fields_json.get("intervention_title"))
+        linked = _text(fields_json.get("application_reference") or fields_json.get("continuation_of"))
+        now = utcnow_iso()
+        with self.db.atomic() as conn:
+            reference = next_reference(conn, self.reference_prefix(form_id, result, sub.received_at))
+            sid = self._insert_submission(conn, sub, status, archived, form_ref=reference)
+            conn.execute(
+                "INSERT INTO forms (reference, form_id, submission_id, school, round, state, intervention,"
+                " amount_requested, senco_email, linked_ref, reader, fields_json, raw_json, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    reference,
+                    form_id,
+                    sid,
+                    result.school,
+                    result.round,
+                    State.RECEIVED.value,
+                    title,
+                    _text(fields_json.get("amount_requested")),
+                    _text(fields_json.get("senco_email")),
+                    normalise_reference(linked) if linked else None,
+                    extracted.reader,
+                    json.dumps(fields_json),
+                    json.dumps(extracted.fields, ensure_ascii=False),
+                    now,
+                    now,
+                ),
+            )
+            add_event(
+                conn, action="received", actor=self.actor, reference=reference, submission_id=sid,
+                to_state=State.RECEIVED.value, reason=f"{sub.source.value}: {sub.file_name}", at=now,
+            )
+            conn.execute("UPDATE forms SET state = ? WHERE reference = ?", (new_state.value, reference))
+            add_event(
+                conn, action="checked", actor="checker", reference=reference,
+                from_state=State.RECEIVED.value, to_state=new_state.value,
+                reason=None if result.ok else f"{len(result.errors)} problem(s) to correct", at=now,
+            )
+            conn.executemany(
+                "INSERT INTO messages (reference, field, label, severity, message) VALUES (?, ?, ?, ?, ?)",
+                [(reference, m.field, m.label, m.severity.value, m.message) for m in result.messages],
+            )
+            self._supersede_earlier(conn, reference, form_id, result.school, title, linked, result.ok)
+            self._queue_ack(conn, sub, reference, form_id, result, fields_json)
+        return IngestResult(
+            file=display,
+            status=status,
+            reference=reference,
+            form=form_id,
+            school=result.school,
+            messages=list(result.messages),
+            submission_id=sid,
+            sha256=sub.sha256,
+        )
+
+    def _supersede_earlier(
+        self,
+        conn: sqlite3.Connection,
+        reference: str,
+        form_id: str,
+        school: str | None,
+        title: str | None,
+        linked: str | None,
+        accepted: bool,
+    ) -> None:
+        """A corrected form from the same school for the same intervention (or, for an
+        impact form, the same award) replaces the earlier one that was not accepted."""
+        if not school:
+            return
+        rows = conn.execute(
+            "SELECT reference, state, intervention, linked_ref FROM forms"
+            " WHERE form_id = ? AND school = ? AND reference != ? AND superseded_by IS NULL",
+            (form_id, school, reference),
+        ).fetchall()
+        for row in rows:
+            state = State(row["state"])
+            if state not in _REPLACEABLE:
+                continue
+            if form_id == "send-impact":
+                same = bool(linked) and row["linked_ref"] == normalise_reference(linked or "")
+            else:
+                same = bool(title) and fold_plain(row["intervention"] or "") == fold_plain(title or "")
+            if not same:
+                continue
+            if state == State.AWAITING_CHECK and not accepted:
+                # An accepted form is replaced only by a newer form that is accepted too.
+                continue
+            conn.execute(
+                "UPDATE forms SET state = ?, superseded_by = ?, updated_at = ? WHERE reference = ?",
+                (State.SUPERSEDED.value, reference, utcnow_iso(), row["reference"]),
+            )
+            add_event(
+                conn, action="superseded", actor=self.actor, reference=row["reference"],
+                from_state=state.value, to_state=State.SUPERSEDED.value, reason=f"replaced by {reference}",
+            )
+
+    def _queue_ack(
+        self,
+        conn: sqlite3.Connection,
+        sub: Submission,
+        reference: str,
+        form_id: str,
+        result: ValidationResult,
+        fields_json: dict[str, Any],
+    ) -> None:
+        to = sub.sender or _text(fields_json.get("senco_email"))
+        if not to:
+            return
+        title = FORM_TITLES[form_id]
+        if result.ok:
+            rnd = self.config.round_by_name(result.round) if result.round else None
+            subject, body = compose.ack_accepted(self.config, reference, title, rnd, result.warnings)
+            kind = "ack-accepted"
+        else:
+            subject, body = compose.ack_invalid(self.config, reference, title, result.messages)
+            kind = "ack-invalid"
+        enqueue(conn, OutgoingMail(dedupe_key=f"ack:{reference}", kind=kind, to=(to,), subject=subject, body=body, reference=reference))
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def known_application(db: Database, reference: str) -> KnownApplication | None:
+    """What the checker may know of an earlier application (for continuations and impact forms)."""
+    form = get_form(db, reference)
+    if form is None or form.form_id != "send-application":
+        return None
+    from decimal import Decimal
+
+    from ..store.repository import current_decision
+
+    f = form.fields
+    decision = current_decision(db, form.reference)
+    impact_accepted = (
+        db.one(
+            "SELECT 1 FROM forms WHERE form_id = 'send-impact' AND linked_ref = ? AND state = 'accepted'",
+            (form.reference,),
+        )
+        is not None
+    )
+    return KnownApplication(
+        reference=form.reference,
+        school=form.school or "",
+        state=form.state.value,
+        intervention_title=f.get("intervention_title") or "",
+        application_type=f.get("application_type") or "",
+        start_date=_date(f.get("start_date")),
+        end_date=_date(f.get("end_date")),
+        amount_requested=Decimal(f["amount_requested"]) if f.get("amount_requested") else None,
+        amount_awarded=Decimal(decision["amount_awarded"]) if decision is not None else None,
+        outcome_measures=[o.get("measure") or "" for o in f.get("outcomes") or []],
+        impact_accepted=impact_accepted,
+        awarded=form.state in AWARDED_STATES,
+        impact_due=_date(decision["impact_due"]) if decision is not None and decision["impact_due"] else None,
+    )
+
+
+def _date(value: Any) -> Any:
+    from datetime import date
+
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
