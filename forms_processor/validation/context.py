@@ -1,0 +1,77 @@
+"""What the rules need to know beyond the form itself: configuration, time, the store.
+
+Everything is passed in (no clock, no database is reached from here), so the
+rules stay pure and tests need no set-up beyond building a context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from ..config import Config
+
+
+def normalise_reference(text: str) -> str:
+    """A reference as the store keeps it: spaces removed, upper case, dashes folded.
+
+    "wvc - 2627 - au2 - 014" -> "WVC-2627-AU2-014". Impact forms quote references
+    "ignoring case and spaces"; the look-up receives this form of the text.
+    """
+    t = text.replace("\u2013", "-").replace("\u2014", "-").replace("\u2212", "-")
+    return re.sub(r"\s+", "", t).upper()
+
+
+@dataclass(frozen=True)
+class KnownApplication:
+    """What the store knows about an earlier application, for cross-form rules."""
+
+    reference: str
+    school: str  # the configured school name
+    state: str
+    intervention_title: str
+    application_type: str
+    start_date: date
+    end_date: date
+    amount_requested: Decimal
+    amount_awarded: Decimal | None = None
+    # The measures of the application's outcome rows, in order.
+    outcome_measures: list[str] = field(default_factory=list)
+    # An impact form for it has been received and accepted.
+    impact_accepted: bool = False
+    # The Working Party awarded money (approved, approved with conditions, partially funded).
+    awarded: bool = False
+    impact_due: date | None = None
+
+
+ApplicationLookup = Callable[[str], KnownApplication | None]
+
+
+@dataclass(frozen=True)
+class ValidationContext:
+    """The facts a validation runs against.
+
+    ``received_at`` must be an aware datetime. ``lookup_application`` is given a
+    reference normalised by :func:`normalise_reference` and returns what the store
+    knows, or None for an unknown reference; when the context has no look-up at all
+    (None), the rules that need the store are skipped. ``high_needs_exception``
+    records that the Host has accepted, with a reason, an application from a school
+    that has not yet used its whole high-level SEND allocation.
+    """
+
+    config: Config
+    received_at: datetime
+    lookup_application: ApplicationLookup | None = None
+    high_needs_exception: bool = False
+
+    def __post_init__(self) -> None:
+        if self.received_at.tzinfo is None or self.received_at.utcoffset() is None:
+            raise ValueError("received_at must be an aware datetime (with a time zone)")
+
+    @property
+    def today(self) -> date:
+        """The day the form was received, in the cluster's time zone."""
+        return self.received_at.astimezone(self.config.tz).date()
