@@ -1,0 +1,400 @@
+"""Read a PDF form that has no fields (a Word form printed or saved as PDF).
+
+pdfplumber gives the words with their positions. Words are grouped into lines
+(by vertical position) and lines into chunks (runs of words with small gaps).
+A chunk that is a label (possibly wrapped over two or three lines) takes as its
+value the text to its right, in its band of the page, or else the lines below
+it, until the next label, heading or table. A line that is a row group's header
+row (Pupil reference | Year group | ...) starts a table: each following line is
+a row, its words assigned to columns by their x position.
+
+pdfminer has no resource limits: run this in a ``ReaderPool`` worker.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+
+from ..errors import UnreadableDocument
+from ..spec import FORMS, RowGroup
+from .base import ExtractedForm
+from .labels import TICKED, UNTICKED, LabelIndex, choose_by_labels, find_identity, index_for, to_checkbox
+
+# Words whose tops differ by less than this are on one line (points).
+LINE_TOLERANCE = 3.0
+# A horizontal gap wider than this separates two chunks (label | value, cells).
+CHUNK_GAP = 7.0
+# How far (points) x positions may differ and still count as aligned.
+ALIGN = 4.0
+PAGE_OFFSET = 10_000.0
+_PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$", re.IGNORECASE)
+
+
+@dataclass
+class Word:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+
+@dataclass
+class Chunk:
+    words: list[Word]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return self.words[-1].x1
+
+
+@dataclass
+class Line:
+    words: list[Word]
+    chunks: list[Chunk] = field(default_factory=list)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+@dataclass
+class Label:
+    key: str
+    line: int  # first line
+    last_line: int  # last line (a wrapped label)
+    x0: float
+    x1: float
+    value: str = ""  # a value on the label's own chunk ("Label: value")
+
+
+def _lines(words: list[Word]) -> list[Line]:
+    lines: list[Line] = []
+    for word in sorted(words, key=lambda w: (w.top, w.x0)):
+        if lines and abs(word.top - lines[-1].words[0].top) <= LINE_TOLERANCE:
+            lines[-1].words.append(word)
+        else:
+            lines.append(Line([word]))
+    for line in lines:
+        line.words.sort(key=lambda w: w.x0)
+        chunks: list[Chunk] = []
+        for word in line.words:
+            if chunks and word.x0 - chunks[-1].x1 <= CHUNK_GAP:
+                chunks[-1].words.append(word)
+            else:
+                chunks.append(Chunk([word]))
+        line.chunks = chunks
+    return lines
+
+
+def _words(data: bytes) -> list[Word]:
+    import pdfplumber
+
+    words: list[Word] = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for n, page in enumerate(pdf.pages):
+            offset = n * PAGE_OFFSET
+            for w in page.extract_words(keep_blank_chars=False, use_text_flow=False):
+                text = str(w["text"]).strip()
+                if text:
+                    words.append(
+                        Word(
+                            text, float(w["x0"]), float(w["x1"]), float(w["top"]) + offset, float(w["bottom"]) + offset
+                        )
+                    )
+    return words
+
+
+class _Layout:
+    def __init__(self, lines: list[Line], idx: LabelIndex) -> None:
+        self.lines = lines
+        self.idx = idx
+        self.fields: dict[str, str | bool] = {}
+        self.seen: set[str] = set()
+        self.rows_ignored: dict[str, int] = {}
+        self.rows_used: dict[str, int] = {}
+        self.skip = [self._is_furniture(line) for line in lines]
+
+    def _is_furniture(self, line: Line) -> bool:
+        text = line.text.strip()
+        return bool(_PAGE_NUMBER.match(text)) or self.idx.spec.identity_text.lower() in text.lower()
+
+    # -- labels ------------------------------------------------------------------
+    def _chunk_label(self, chunk_text: str) -> tuple[str, str] | None:
+        idx = self.idx
+        key = idx.single(chunk_text)
+        if key:
+            return key, ""
+        if ":" in chunk_text:
+            pos = chunk_text.find(":")
+            while pos > 0:
+                key = idx.single(chunk_text[:pos])
+                if key:
+                    return key, chunk_text[pos + 1 :].strip()
+                pos = chunk_text.find(":", pos + 1)
+        glyphs = TICKED + UNTICKED
+        if chunk_text[:1] in glyphs:
+            key = idx.single(chunk_text[1:])
+            if key:
+                return key, chunk_text[0]
+        return None
+
+    def labels_on(self, i: int) -> list[Label]:
+        """Labels starting on line i, with wrapped continuations joined."""
+        found: list[Label] = []
+        line = self.lines[i]
+        for chunk in line.chunks:
+            hit = None
+            # A label wrapped over the next one or two lines, aligned on its left edge.
+            parts = [chunk]
+            j = i
+            for _ in range(2):
+                nxt = self._aligned_chunk(j + 1, chunk.x0)
+                if nxt is None:
+                    break
+                parts.append(nxt)
+                j += 1
+                joined = " ".join(p.text for p in parts)
+                m = self.idx.single(joined)
+                if m:
+                    hit = Label(m, i, j, chunk.x0, max(p.x1 for p in parts))
+            if hit is None:
+                m2 = self._chunk_label(chunk.text)
+                if m2:
+                    hit = Label(m2[0], i, i, chunk.x0, chunk.x1, m2[1])
+            if hit is None and len(chunk.words) > 2:
+                # "Intervention title  Reading Recovery" set close together.
+                for n in range(len(chunk.words) - 1, 1, -1):
+                    prefix = " ".join(w.text for w in chunk.words[:n])
+                    key = self.idx.single(prefix)
+                    if key and len(prefix.split()) >= 2:
+                        rest = " ".join(w.text for w in chunk.words[n:])
+                        hit = Label(key, i, i, chunk.x0, chunk.words[n - 1].x1, rest)
+                        break
+            if hit:
+                found.append(hit)
+        return found
+
+    def _aligned_chunk(self, j: int, x0: float) -> Chunk | None:
+        if j >= len(self.lines):
+            return None
+        for chunk in self.lines[j].chunks:
+            if abs(chunk.x0 - x0) <= ALIGN:
+                return chunk
+        return None
+
+    def is_stop(self, i: int) -> bool:
+        line = self.lines[i]
+        return (
+            bool(self.labels_on(i))
+            or self.idx.is_heading(line.text)
+            or self.idx.header([c.text for c in line.chunks]) is not None
+        )
+
+    # -- values ------------------------------------------------------------------
+    def put(self, key: str, value: str) -> None:
+        self.seen.add(key)
+        text = value.strip()
+        result: str | bool | None
+        result = to_checkbox(text) if self.idx.is_checkbox(key) else (text or None)
+        if result is not None and key not in self.fields:
+            self.fields[key] = result
+
+    def _right_of(self, line: Line, x_from: float, x_to: float) -> list[Chunk]:
+        return [c for c in line.chunks if c.x0 >= x_from - 1 and c.x0 < x_to - 1]
+
+    def value_of(self, label: Label, labels_by_line: dict[int, list[Label]]) -> str:
+        same_line = labels_by_line.get(label.line, [])
+        limit = min((lb.x0 for lb in same_line if lb.x0 > label.x0), default=float("inf"))
+        texts: list[str] = [label.value] if label.value else []
+        value_x: float | None = None
+        for k in range(label.line, label.last_line + 1):
+            for c in self._right_of(self.lines[k], label.x1 + 1, limit):
+                if any(abs(c.x0 - lb.x0) < 1 for lb in labels_by_line.get(k, [])):
+                    continue
+                value_x = c.x0 if value_x is None else min(value_x, c.x0)
+                texts.append(c.text)
+        below_x = value_x if value_x is not None else label.x0
+        if value_x is None and label.value:
+            below_x = label.x0
+        # Continuation lines below, in the value's column, until the next label.
+        k = label.last_line + 1
+        while k < len(self.lines):
+            if self.skip[k]:
+                k += 1
+                continue
+            if self.is_stop(k):
+                break
+            line = self.lines[k]
+            left = [c for c in line.chunks if c.x0 < below_x - ALIGN]
+            if left:
+                break
+            parts = [c.text for c in line.chunks if c.x0 < limit - 1]
+            if not parts:
+                break
+            texts.extend(parts)
+            k += 1
+        # Wrapped lines are joined with a space: a PDF can't tell wrapping from a typed newline.
+        value = " ".join(t for t in texts if t)
+        if not value and self.idx.is_checkbox(label.key):
+            # A tick drawn to the left of the label.
+            left = [c for c in self.lines[label.line].chunks if c.x1 <= label.x0]
+            if left:
+                value = left[-1].text
+        return value
+
+    # -- tables --------------------------------------------------------------------
+    def header_at(self, i: int) -> tuple[RowGroup, list[tuple[float, str]], int] | None:
+        """(group, [(x0, column key)], last header line) if line i starts a header row."""
+        line = self.lines[i]
+        texts = [c.text for c in line.chunks]
+        found = self.idx.header(texts)
+        best = None
+        if found is not None:
+            best = (found[0], [(c.x0, k) for c, k in zip(line.chunks, found[1], strict=True) if k], i)
+        # Header cells wrapped onto a second line.
+        if i + 1 < len(self.lines):
+            merged = []
+            for c in line.chunks:
+                below = self._aligned_chunk(i + 1, c.x0)
+                merged.append(c.text + (" " + below.text if below is not None else ""))
+            found2 = self.idx.header(merged)
+            if found2 is not None and (best is None or len([k for k in found2[1] if k]) > len(best[1])):
+                best = (found2[0], [(c.x0, k) for c, k in zip(line.chunks, found2[1], strict=True) if k], i + 1)
+        return best
+
+    def _row_spacing(self, start: int, pitch: float) -> bool:
+        """True when the table's rows are spaced wider than the lines of a wrapped cell."""
+        tops = [ln.top for ln in self.lines[start : start + 40]]
+        return any(pitch + 1.5 < b - a < PAGE_OFFSET / 2 for a, b in zip(tops, tops[1:], strict=False))
+
+    def table(self, group: RowGroup, columns: list[tuple[float, str]], start: int) -> int:
+        """Read rows from line ``start``; returns the first line after the table."""
+        columns = sorted(columns)
+        first_key = columns[0][1]
+        rows: list[dict[str, list[str]]] = []
+        # Lines of one wrapped cell are closer together than the rows of the table.
+        tops = [ln.top for ln in self.lines[start : start + 40]]
+        steps = [b - a for a, b in zip(tops, tops[1:], strict=False) if 0 < b - a < PAGE_OFFSET / 2]
+        pitch = min(steps) if steps else 0.0
+        last_top: float | None = None
+        k = start
+        while k < len(self.lines):
+            if self.skip[k]:
+                k += 1
+                continue
+            line = self.lines[k]
+            if self.labels_on(k) or self.idx.is_heading(line.text) or self.header_at(k) is not None:
+                break
+            cells: dict[str, list[str]] = {}
+            for word in line.words:
+                key = None
+                for x0, col in columns:
+                    if word.x0 >= x0 - ALIGN:
+                        key = col
+                if key is None:
+                    continue
+                cells.setdefault(key, []).append(word.text)
+            if not cells:
+                break
+            close = last_top is not None and pitch > 0 and line.top - last_top <= pitch + 1.5
+            same_row = rows and (first_key not in cells or (close and self._row_spacing(start, pitch)))
+            if same_row:
+                for key, words in cells.items():
+                    rows[-1].setdefault(key, []).extend(words)
+            else:
+                rows.append(cells)
+            last_top = line.top
+            k += 1
+        for cells in rows:
+            n = self.rows_used.get(group.name, 0) + 1
+            self.rows_used[group.name] = n
+            if n > group.max_rows:
+                self.rows_ignored[group.name] = self.rows_ignored.get(group.name, 0) + 1
+                continue
+            for key, words in cells.items():
+                self.put(group.flat_key(n, key), " ".join(words))
+        return k
+
+    # -- the page ------------------------------------------------------------------
+    def read(self) -> None:
+        labels_by_line: dict[int, list[Label]] = {}
+        i = 0
+        consumed: set[int] = set()
+        while i < len(self.lines):
+            if self.skip[i] or i in consumed:
+                i += 1
+                continue
+            header = self.header_at(i)
+            if header is not None:
+                group, columns, last = header
+                i = self.table(group, columns, last + 1)
+                continue
+            labels = self.labels_on(i)
+            if labels:
+                labels_by_line[i] = labels
+                for label in labels:
+                    self.put(label.key, self.value_of(label, labels_by_line))
+                    consumed.update(range(label.line + 1, label.last_line + 1))
+            i += 1
+
+    def notes(self) -> list[str]:
+        out = []
+        for name, n in self.rows_ignored.items():
+            group = self.idx.spec.group(name)
+            out.append(
+                f"{n} {'row' if n == 1 else 'rows'} of the {name} table {'was' if n == 1 else 'were'} ignored: "
+                f"the table has room for {group.max_rows}"
+            )
+        return out
+
+
+def read_layout(data: bytes) -> ExtractedForm:
+    """Read a PDF without form fields by the position of its labels and values."""
+    try:
+        words = _words(data)
+    except (UnreadableDocument, MemoryError):
+        raise
+    except Exception as exc:  # pdfminer fails in many ways on damaged files
+        raise UnreadableDocument(
+            "The PDF is damaged or incomplete, so it can't be read.",
+            "Please save or export the form again and resend it, or send the Word form.",
+            "damaged",
+        ) from exc
+    if not words:
+        raise UnreadableDocument(
+            "This PDF has no text or form fields: it looks like a scan or a picture of the form.",
+            "Please send the Word or PDF form itself, filled in on a computer.",
+            "scan",
+        )
+    lines = _lines(words)
+    spec = find_identity(line.text for line in lines)
+    notes: list[str] = []
+    if spec is None:
+        layouts = {}
+        for form in FORMS.values():
+            layout = _Layout(lines, index_for(form))
+            layout.read()
+            layouts[form.form_id] = layout
+        spec = choose_by_labels({k: len(v.seen) for k, v in layouts.items()}, "PDF")
+        chosen = layouts[spec.form_id]
+        notes.append("The PDF has no identity mark; the form was recognised by its labels")
+    else:
+        chosen = _Layout(lines, index_for(spec))
+        chosen.read()
+    notes.extend(chosen.notes())
+    return ExtractedForm(spec.form_id, chosen.fields, "pdf-layout", notes)

@@ -1,0 +1,292 @@
+"""Reading untrusted files: in process (``read_document``) or under limits (``ReaderPool``).
+
+``read_document`` decides what the bytes are and calls the right reader. It is
+what the pool's workers run, and what unit tests call directly.
+
+``ReaderPool`` keeps a few worker processes alive (starting a process per file
+is too slow for a batch) and sends each file's bytes to an idle worker. Each
+worker runs with an address-space limit (``RLIMIT_AS``); the parent waits with a
+timeout. A worker that overruns, runs out of memory or dies is killed and
+replaced, and that file gets an :class:`UnreadableDocument` — the next file is
+read as usual.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from ..errors import UnreadableDocument
+from .base import ExtractedForm
+from .sniff import DocumentKind, sniff
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    max_bytes: int = 25 * MB
+    timeout_seconds: float = 30.0
+    memory_mb: int = 1024
+
+
+ReadFunction = Callable[[bytes, str, ReadLimits], ExtractedForm]
+
+
+def too_big(size: int, limits: ReadLimits) -> UnreadableDocument:
+    return UnreadableDocument(
+        f"This file is {size / MB:.1f} MB; the largest accepted is {limits.max_bytes / MB:.0f} MB.",
+        "Please remove large pictures or scans from the form, save it again and resend it.",
+        "too-large",
+    )
+
+
+def took_too_long() -> UnreadableDocument:
+    return UnreadableDocument(
+        "This file took too long to read; it may be damaged.",
+        "Please save it again and resend it, or send it in the other format (Word or PDF).",
+        "timeout",
+    )
+
+
+def needed_too_much_memory() -> UnreadableDocument:
+    return UnreadableDocument(
+        "This file needed too much memory to read; it may be damaged.",
+        "Please save it again and resend it, or send it in the other format (Word or PDF).",
+        "too-large",
+    )
+
+
+def could_not_read() -> UnreadableDocument:
+    return UnreadableDocument(
+        "This file could not be read; it may be damaged.",
+        "Please save it again and resend it, or send it in the other format (Word or PDF).",
+        "damaged",
+    )
+
+
+def read_document(data: bytes, filename: str = "", limits: ReadLimits | None = None) -> ExtractedForm:
+    """Read one document in this process. Raises UnreadableDocument.
+
+    The reader is chosen by what the bytes are; ``filename`` is only used for a
+    note when the name's extension disagrees with the content.
+    """
+    limits = limits or ReadLimits()
+    if len(data) > limits.max_bytes:
+        raise too_big(len(data), limits)
+    kind = sniff(data)
+    try:
+        if kind is DocumentKind.DOCX:
+            from .docx_reader import read_docx
+
+            form = read_docx(data)
+        else:
+            from .pdf_fields import read_pdf
+
+            form = read_pdf(data)
+    except (UnreadableDocument, MemoryError):
+        raise
+    except RecursionError as exc:
+        raise could_not_read() from exc
+    except Exception as exc:  # a reader failing on a hostile file: unreadable, never a crash
+        raise could_not_read() from exc
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if ext and ext in ("pdf", "docx", "doc", "docm", "odt") and ext != kind.value:
+        form.notes.append(f"The file is named .{ext} but is a {'PDF' if kind is DocumentKind.PDF else 'Word document'}")
+    return form
+
+
+# ---------------------------------------------------------------------------
+# The worker pool
+# ---------------------------------------------------------------------------
+
+
+def _limit_memory(memory_mb: int) -> None:
+    try:
+        import resource
+    except ImportError:  # not on POSIX: no limit can be set
+        return
+    limit = memory_mb * MB
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY and hard < limit:
+        limit = hard
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _worker_main(conn: Connection, read_function: ReadFunction, memory_mb: int) -> None:
+    """The loop of one worker process: read documents until told to stop."""
+    _limit_memory(memory_mb)
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        data, filename, limits = msg
+        reply: tuple[str, Any]
+        try:
+            reply = ("ok", read_function(data, filename, limits))
+        except UnreadableDocument as exc:
+            reply = ("unreadable", (exc.message, exc.hint, exc.reason))
+        except MemoryError:
+            reply = ("memory", None)
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which decides
+            reply = ("error", type(exc).__name__)
+        del data, msg
+        try:
+            conn.send(reply)
+        except MemoryError:
+            conn.send(("memory", None))
+        if reply[0] == "memory":
+            return  # the heap may be in a bad state: the parent starts a fresh worker
+
+
+class _Worker:
+    def __init__(self, ctx: Any, read_function: ReadFunction, memory_mb: int) -> None:
+        parent, child = ctx.Pipe(duplex=True)
+        self.conn: Connection = parent
+        self.process: BaseProcess = ctx.Process(
+            target=_worker_main, args=(child, read_function, memory_mb), daemon=True, name="forms-reader"
+        )
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        try:
+            self.process.kill()
+        except (OSError, AttributeError):
+            pass
+        self.process.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(2)
+        if self.process.is_alive():
+            self.kill()
+        else:
+            self.conn.close()
+
+
+def _context(name: str | None) -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    if name is None:
+        name = "forkserver" if "forkserver" in methods else "spawn"
+    ctx = multiprocessing.get_context(name)
+    if name == "forkserver":
+        # Workers fork from a server that has the readers imported already.
+        ctx.set_forkserver_preload(
+            [
+                "forms_processor.readers.sandbox",
+                "forms_processor.readers.docx_reader",
+                "forms_processor.readers.pdf_fields",
+                "forms_processor.readers.pdf_layout",
+            ]
+        )
+    return ctx
+
+
+class ReaderPool:
+    """Persistent worker processes that read documents under time and memory limits.
+
+    ``read_function`` is what each worker runs (``read_document`` unless a caller,
+    such as a test, passes another module-level function). Thread-safe: several
+    threads may call :meth:`read` at once; each waits for an idle worker.
+    """
+
+    def __init__(
+        self,
+        workers: int = 2,
+        limits: ReadLimits | None = None,
+        read_function: ReadFunction = read_document,
+        start_method: str | None = None,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.limits = limits or ReadLimits()
+        self.workers = workers
+        self._read_function = read_function
+        self._ctx = _context(start_method)
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._started = False
+        self._closed = False
+
+    # -- lifecycle ---------------------------------------------------------------
+    def start(self) -> ReaderPool:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the reader pool is closed")
+            if not self._started:
+                for _ in range(self.workers):
+                    self._add_worker()
+                self._started = True
+        return self
+
+    def _add_worker(self) -> _Worker:
+        worker = _Worker(self._ctx, self._read_function, self.limits.memory_mb)
+        self._all.append(worker)
+        self._idle.put(worker)
+        return worker
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers, self._all = self._all, []
+        for worker in workers:
+            worker.stop()
+
+    def __enter__(self) -> ReaderPool:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading -----------------------------------------------------------------
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            if worker in self._all:
+                self._all.remove(worker)
+            if not self._closed:
+                self._add_worker()
+
+    def read(self, data: bytes, filename: str = "") -> ExtractedForm:
+        """Read one document in a worker. Raises UnreadableDocument."""
+        if len(data) > self.limits.max_bytes:
+            raise too_big(len(data), self.limits)
+        if not self._started:
+            self.start()
+        worker = self._idle.get()
+        try:
+            worker.conn.send((data, filename, self.limits))
+            if not worker.conn.poll(self.limits.timeout_seconds):
+                self._replace(worker)
+                raise took_too_long()
+            kind, payload = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError) as exc:
+            # The worker died (killed for memory, or crashed in a library).
+            self._replace(worker)
+            raise needed_too_much_memory() from exc
+        if kind == "memory":
+            self._replace(worker)
+            raise needed_too_much_memory()
+        self._idle.put(worker)
+        if kind == "ok":
+            result: ExtractedForm = payload
+            return result
+        if kind == "unreadable":
+            message, hint, reason = payload
+            raise UnreadableDocument(message, hint, reason)
+        raise could_not_read()

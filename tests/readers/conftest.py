@@ -1,0 +1,1 @@
+"""Reader tests: the builders of real Word and PDF forms live in formbuilders.py."""
