@@ -41,9 +41,10 @@ LABEL_W = 3700
 PLACEHOLDER = {
     FieldType.CHOICE: "Choose an item",
     FieldType.DATE: "DD/MM/YYYY",
-    FieldType.MONEY: "£0.00",
+    FieldType.MONEY: "Amount in £",
 }
 DEFAULT_PLACEHOLDER = "Click to type"
+PLACEHOLDER_COLOR = "808080"
 
 ChoicesOf = Callable[[FieldSpec], Sequence[str]]
 
@@ -103,6 +104,9 @@ def _run(parent: etree._Element, text: str, *, bold: bool = False, italic: bool 
         rpr = _el(r, w("rPr"))
         if style:
             _el(rpr, w("rStyle"), val=style)
+        if style == "PlaceholderText":
+            # Also directly: LibreOffice does not apply the style inside text controls.
+            _el(rpr, w("color"), val=PLACEHOLDER_COLOR)
         if bold:
             _el(rpr, w("b"))
         if italic:

@@ -132,6 +132,9 @@ def _set_text(pr: etree._Element, content: etree._Element, text: str) -> None:
             style = rpr.find(f"{_W}rStyle")
             if style is not None and style.get(f"{_W}val") == "PlaceholderText":
                 rpr.remove(style)
+                color = rpr.find(f"{_W}color")
+                if color is not None:
+                    rpr.remove(color)
         for run in runs:
             host.remove(run)
     run = etree.SubElement(host, f"{_W}r")
