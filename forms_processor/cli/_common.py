@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import traceback
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
 from ..api import FormsApp
+from ..errors import ExitCode, FormsError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,7 +27,41 @@ class Context:
         return FormsApp.open(self.home_option)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class FormsGroup(click.Group):
+    """The command group; turns errors into exit codes in exactly one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except FormsError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"What to do: {exc.hint}", err=True)
+            ctx.exit(int(exc.exit_code))
+        except KeyboardInterrupt:
+            click.echo("Stopped.", err=True)
+            ctx.exit(int(ExitCode.USAGE))
+        except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a message
+            details = traceback.format_exc()
+            log_path = Path.home() / ".forms_processor-error.log"
+            where = ""
+            try:
+                fd = os.open(log_path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
+                with os.fdopen(fd, "a", encoding="utf-8") as fh:
+                    fh.write(details)
+                where = f" The details were written to {log_path} for whoever looks after the system."
+            except OSError:
+                pass
+            click.echo(f"Error: something unexpected went wrong.{where}", err=True)
+            verbose = isinstance(ctx.obj, Context) and ctx.obj.verbose
+            if verbose:
+                click.echo(details, err=True)
+            ctx.exit(int(ExitCode.INTERNAL))
+
+
+@click.group(cls=FormsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--home",
     type=click.Path(file_okay=False),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -69,7 +70,7 @@ def ingest(ctx: Context, paths: tuple[Path, ...], as_json: bool, quiet: bool) ->
         abs_paths = [p.resolve() for p in paths]
         total = app.count_files(abs_paths)
         show_bar = total > 1 and not quiet
-        with click.progressbar(length=total, label="Reading forms", file=click.get_text_stream("stderr"),
+        with click.progressbar(length=total, label="Reading forms", file=sys.stderr,
                                hidden=not show_bar) as bar:
             files_seen: set[str] = set()
             for r in app.ingest_paths(abs_paths):

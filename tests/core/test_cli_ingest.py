@@ -1,0 +1,260 @@
+"""The core path through the real CLI: init, templates, ingest, list, show.
+
+Real filled .docx and .pdf files from the cluster's templates; absolute tmp_path
+paths; exit codes and parsed JSON asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from forms_processor.cli import cli
+from forms_processor.errors import ExitCode
+from forms_processor.home import Home
+
+from tests.conftest import FormFactory
+
+ROUND = "Spring 1 2027"
+
+
+def run(home: Home | Path, *args: str) -> tuple[int, str, str]:
+    root = home.root if isinstance(home, Home) else home
+    result = CliRunner().invoke(cli, ["--home", str(root), *args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def ingest_json(home: Home, *paths: Path) -> tuple[int, list[dict]]:
+    code, out, _ = run(home, "ingest", "--json", *[str(p) for p in paths])
+    return code, json.loads(out)
+
+
+def test_init_writes_config_and_folders_and_never_overwrites(tmp_path: Path) -> None:
+    root = tmp_path / "new"
+    code, _, err = run(root, "init")
+    assert code == 0
+    cfg = root / "cluster.toml"
+    assert cfg.exists() and "[[schools]]" in cfg.read_text()
+    assert stat.S_IMODE(cfg.stat().st_mode) == 0o600
+    for folder in ("inbox", "outbox", "archive", "rejected", "data"):
+        assert (root / folder).is_dir()
+    cfg.write_text(cfg.read_text() + "\n# my edit\n")
+    code, _, err = run(root, "init")
+    assert code == 0
+    assert "already set up" in err
+    assert cfg.read_text().endswith("# my edit\n")
+
+
+def test_broken_config_names_the_line(tmp_path: Path) -> None:
+    root = tmp_path / "h"
+    run(root, "init")
+    cfg = root / "cluster.toml"
+    lines = cfg.read_text().splitlines()
+    idx = next(i for i, line in enumerate(lines) if line.startswith("ehcp = "))
+    lines[idx] = 'ehcp = "lots"'
+    cfg.write_text("\n".join(lines))
+    code, _, err = run(root, "list")
+    assert code == ExitCode.CONFIG
+    assert f"line {idx + 1}" in err
+    assert "ehcp" in err
+    assert "Traceback" not in err
+
+
+def test_toml_syntax_error_is_one_clear_message(tmp_path: Path) -> None:
+    root = tmp_path / "h"
+    run(root, "init")
+    (root / "cluster.toml").write_text('[cluster]\nname = "unterminated\n')
+    code, _, err = run(root, "list")
+    assert code == ExitCode.CONFIG
+    assert "line 2" in err and "Traceback" not in err
+
+
+def test_templates_command_writes_four_forms(home: Home, tmp_path: Path) -> None:
+    out = tmp_path / "t"
+    code, stdout, _ = run(home, "templates", "--out", str(out))
+    assert code == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["application.docx", "application.pdf", "impact.docx", "impact.pdf"]
+    assert len(stdout.splitlines()) == 4
+
+
+def test_ingest_valid_word_and_pdf(home: Home, forms: FormFactory) -> None:
+    a = forms.write(forms.values(1, funding_round=ROUND), "docx")
+    b = forms.write(forms.values(2, funding_round=ROUND), "pdf")
+    code, results = ingest_json(home, a, b)
+    assert code == 0, results
+    assert [r["status"] for r in results] == ["accepted", "accepted"]
+    assert all(r["reference"].startswith("WVC-2627-SP1-") for r in results)
+    assert {r["school"] for r in results} == {home.config.schools[1].name, home.config.schools[2].name}
+    assert results[0]["reference"] != results[1]["reference"]
+    assert set(results[0]) == {"file", "status", "reference", "form", "school", "messages"}
+
+
+def test_show_gives_normalised_fields(home: Home, forms: FormFactory) -> None:
+    values = forms.values(
+        1,
+        funding_round=ROUND,
+        cost_1_amount="£1,250.50",
+        start_date="1 March 2027",
+        end_date="2027-07-16",
+    )
+    path = forms.write(values, "pdf")
+    code, results = ingest_json(home, path)
+    ref = results[0]["reference"]
+    code, out, _ = run(home, "show", ref, "--json")
+    assert code == 0
+    shown = json.loads(out)
+    f = shown["fields"]
+    assert shown["state"] == ("awaiting_check" if results[0]["status"] == "accepted" else "invalid")
+    assert f["school_name"] == home.config.schools[1].name
+    assert f["start_date"] == "2027-03-01"
+    assert f["end_date"] == "2027-07-16"
+    assert f["costs"][0]["amount"] == "1250.50"
+    assert isinstance(f["parents_informed"], bool)
+    assert isinstance(f["number_of_pupils"], int)
+    assert {"ref", "year", "status", "need"} <= set(f["pupils"][0]) if f["pupils"] else True
+    assert {"text", "measure", "baseline", "target"} <= set(f["outcomes"][0])
+    assert [h["to"] for h in shown["history"]][:2] == ["received", shown["state"]]
+
+
+def test_invalid_form_lists_every_message_with_labels(home: Home, forms: FormFactory) -> None:
+    values = forms.values(3, funding_round=ROUND)
+    values["total_cost"] = "£99,999.00"
+    values["pupil_1_ref"] = "Amy Smith"
+    values["data_protection"] = False
+    path = forms.write(values, "docx")
+    code, results = ingest_json(home, path)
+    assert code == ExitCode.FORMS_NEED_ATTENTION
+    r = results[0]
+    assert r["status"] == "invalid"
+    assert r["reference"]
+    fields = {m["field"] for m in r["messages"] if m["severity"] == "error"}
+    assert {"total_cost", "pupil_1_ref", "data_protection"} <= fields
+    for m in r["messages"]:
+        assert m["message"].startswith(m["label"])
+        assert "Amy" not in m["message"]
+
+
+def test_same_bytes_twice_is_a_duplicate_and_not_queued_again(home: Home, forms: FormFactory) -> None:
+    path = forms.write(forms.values(1, funding_round=ROUND), "docx")
+    _, first = ingest_json(home, path)
+    code, second = ingest_json(home, path)
+    assert code == ExitCode.FORMS_NEED_ATTENTION
+    assert second[0]["status"] == "duplicate"
+    assert second[0]["reference"] == first[0]["reference"]
+    code, out, _ = run(home, "list", "--json")
+    assert len(json.loads(out)) == 1
+
+
+def test_corrected_form_supersedes_the_invalid_one(home: Home, forms: FormFactory) -> None:
+    good = forms.values(4, funding_round=ROUND)
+    bad = dict(good)
+    bad["total_cost"] = "£1.00"
+    _, r1 = ingest_json(home, forms.write(bad, "pdf"))
+    _, r2 = ingest_json(home, forms.write(good, "docx"))
+    assert r1[0]["status"] == "invalid" and r2[0]["status"] == "accepted"
+    code, out, _ = run(home, "show", r1[0]["reference"], "--json")
+    old = json.loads(out)
+    assert old["state"] == "superseded"
+    assert old["superseded_by"] == r2[0]["reference"]
+    code, out, _ = run(home, "list", "--status", "awaiting_check", "--json")
+    assert [x["reference"] for x in json.loads(out)] == [r2[0]["reference"]]
+
+
+def test_list_filters_by_school_and_round(home: Home, forms: FormFactory) -> None:
+    paths = [forms.write(forms.values(i, funding_round=ROUND), "pdf") for i in (1, 2, 2)]
+    ingest_json(home, *paths)
+    code, out, _ = run(home, "list", "--school", "brampton", "--json")
+    rows = json.loads(out)
+    assert len(rows) == 2 and {r["school"] for r in rows} == {home.config.schools[2].name}
+    code, out, _ = run(home, "list", "--round", "SP1", "--json")
+    assert len(json.loads(out)) == 3
+    code, out, _ = run(home, "list", "--round", "AU1", "--json")
+    assert json.loads(out) == []
+
+
+def test_show_unknown_reference_exit_code(home: Home) -> None:
+    code, _, err = run(home, "show", "WVC-0000-XX-999")
+    assert code == ExitCode.NOT_FOUND
+    assert "no form with the reference" in err
+
+
+def test_folder_and_eml_intake(home: Home, forms: FormFactory, tmp_path: Path) -> None:
+    from forms_processor.intake.email_parts import build_message
+
+    folder = tmp_path / "batch"
+    forms.folder = folder / "sub"
+    a = forms.write(forms.values(1, funding_round=ROUND), "docx")
+    forms.folder = folder
+    (folder / "~$lockfile.docx").write_bytes(b"lock")
+    (folder / "download.crdownload").write_bytes(b"partial")
+    msg = build_message(
+        "senco@marsham.example.org", "host@example.org", "Application", "Please find attached.",
+        [("Marsham application.pdf", forms.write(forms.values(5, funding_round=ROUND), "pdf", name="../x.pdf").read_bytes())],
+    )
+    (tmp_path / "x.eml").write_bytes(bytes(msg))
+    code, results = ingest_json(home, folder, tmp_path / "x.eml")
+    statuses = {Path(r["file"].split(" > ")[0]).name: r["status"] for r in results}
+    assert a.name in statuses
+    assert "~$lockfile.docx" not in statuses and "download.crdownload" not in statuses
+    eml = [r for r in results if r["file"].endswith("Marsham application.pdf")]
+    assert eml and eml[0]["status"] == "accepted"
+    assert eml[0]["school"] == "Marsham Primary School"
+
+
+def test_database_and_archive_are_owner_only(home: Home, forms: FormFactory) -> None:
+    ingest_json(home, forms.write(forms.values(1, funding_round=ROUND), "docx"))
+    assert stat.S_IMODE(home.database.stat().st_mode) == 0o600
+    archived = [p for p in home.archive.rglob("*") if p.is_file()]
+    assert archived and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in archived)
+    assert stat.S_IMODE(home.archive.stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize(
+    "name,data,reason_word",
+    [
+        ("empty.pdf", b"", "empty"),
+        ("random.pdf", os.urandom(4000), ""),
+        ("photo.pdf", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 500, "picture"),
+        ("odd name \u202e \u00fcn\u00ef \u540d\u524d.docx", b"PK\x03\x04garbage", ""),
+    ],
+)
+def test_bad_files_are_rejected_kept_and_the_batch_goes_on(
+    home: Home, forms: FormFactory, tmp_path: Path, name: str, data: bytes, reason_word: str
+) -> None:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    safe_name = name.replace("/", "_")
+    (folder / safe_name).write_bytes(data)
+    forms.folder = folder
+    good = forms.write(forms.values(1, funding_round=ROUND), "docx", name="zz-good.docx")
+    code, out, err = run(home, "ingest", "--json", str(folder))
+    assert code == ExitCode.FORMS_NEED_ATTENTION
+    assert "Traceback" not in err
+    results = json.loads(out)
+    by_name = {Path(r["file"]).name: r for r in results}
+    assert by_name[good.name]["status"] == "accepted"
+    bad = by_name[safe_name]
+    assert bad["status"] == "rejected"
+    assert bad["messages"] and bad["messages"][0]["message"]
+    if reason_word:
+        assert reason_word in bad["messages"][0]["message"].lower()
+    # the original is kept, byte for byte
+    kept = [p.read_bytes() for p in home.archive.rglob("*") if p.is_file()]
+    assert data in kept
+
+
+def test_attachment_names_cannot_escape_folders() -> None:
+    from datetime import datetime, timezone
+
+    from forms_processor.intake.submission import Source, Submission
+
+    sub = Submission(b"x", "../../etc/pass\u202ewd\x00.docx", Source.EMAIL, datetime.now(timezone.utc))
+    assert "/" not in sub.file_name and "\x00" not in sub.file_name and "\u202e" not in sub.file_name
+    assert not sub.file_name.startswith(".")
+    assert Submission(b"x", "..", Source.EMAIL, datetime.now(timezone.utc)).file_name == "form"
