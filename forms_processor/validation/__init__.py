@@ -51,5 +51,11 @@ def validate(extracted: ExtractedForm, ctx: ValidationContext) -> ValidationResu
     return ValidationResult(
         form_id=extracted.form_id,
         fields={},
-        messages=[error("", "", "This is not a form the cluster uses for applications or impact. Please use the cluster's own form.")],
+        messages=[
+            error(
+                "",
+                "",
+                "This is not a form the cluster uses for applications or impact. Please use the cluster's own form.",
+            )
+        ],
     )

@@ -256,7 +256,9 @@ def _outcomes(c: FormChecker) -> None:
         key = f"outcome_{n}_target"
         if m.name == "Other":
             if target == baseline:
-                c.error(key, "the target must be different from the baseline. Please correct the target or the baseline.")
+                c.error(
+                    key, "the target must be different from the baseline. Please correct the target or the baseline."
+                )
         elif (target <= baseline) if m.higher_is_better else (target >= baseline):
             way = "higher" if m.higher_is_better else "lower"
             c.error(

@@ -82,8 +82,11 @@ class ValidationResult:
                 out[key] = [{k: _json_value(types.get(k), v) for k, v in row.items()} for row in value]
             else:
                 ftype = COMPUTED_TYPES.get(key)
-                if ftype is None and spec is not None and key in spec.flat_keys():
-                    ftype = spec.field(key).type
+                if ftype is None and spec is not None:
+                    try:
+                        ftype = spec.field(key).type
+                    except KeyError:
+                        ftype = None
                 out[key] = _json_value(ftype, value)
         return out
 
@@ -207,7 +210,9 @@ class FormChecker:
             {
                 int(k.split("_")[1])
                 for k in self.raw
-                if k.startswith(group.prefix + "_") and k.split("_")[1].isdigit() and int(k.split("_")[1]) > group.max_rows
+                if k.startswith(group.prefix + "_")
+                and k.split("_")[1].isdigit()
+                and int(k.split("_")[1]) > group.max_rows
             }
         )
         if extra:

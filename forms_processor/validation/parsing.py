@@ -84,11 +84,11 @@ def parse_money(text: str) -> Decimal:
     m = _MONEY_NUMBER.match(t)
     if m is None or (m.group("int") is None and m.group("dec") is None):
         if re.fullmatch(r"[\d.,]+\s*(k|m|bn|grand)", t):
-            raise ParseError(f"please write the full amount in figures, not shortened with a letter ({_MONEY_EXAMPLE}).")
-        if re.fullmatch(r"\d+(,\d+)+(\.\d+)?", t) or re.fullmatch(r"\d+(\.\d{3})+,\d{1,2}", t):
             raise ParseError(
-                f"please use a full stop for pence and commas only between thousands ({_MONEY_EXAMPLE})."
+                f"please write the full amount in figures, not shortened with a letter ({_MONEY_EXAMPLE})."
             )
+        if re.fullmatch(r"\d+(,\d+)+(\.\d+)?", t) or re.fullmatch(r"\d+(\.\d{3})+,\d{1,2}", t):
+            raise ParseError(f"please use a full stop for pence and commas only between thousands ({_MONEY_EXAMPLE}).")
         raise ParseError(f"please write just the amount in figures, with no other words ({_MONEY_EXAMPLE}).")
     whole = (m.group("int") or "0").replace(",", "")
     dec = m.group("dec") or ""
@@ -116,7 +116,20 @@ def format_money(value: Decimal) -> str:
 
 _MONTHS: dict[str, int] = {}
 for _n, _name in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"),
+    (
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ),
     start=1,
 ):
     _MONTHS[_name] = _n

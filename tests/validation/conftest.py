@@ -176,5 +176,3 @@ def ctx(config: Config) -> ValidationContext:
 @pytest.fixture
 def impact_ctx(config: Config) -> ValidationContext:
     return ValidationContext(config=config, received_at=IMPACT_RECEIVED, lookup_application=lookup_of(KNOWN))
-
-

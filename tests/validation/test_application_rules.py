@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ from conftest import APP_BASE, LONDON, RECEIVED, lookup_of, make_app
 
 from forms_processor.config import Config
 from forms_processor.spec import APPLICATION, FieldType, Req
-from forms_processor.validation import KnownApplication, Severity, ValidationContext, validate
+from forms_processor.validation import ApplicationForm, KnownApplication, Severity, ValidationContext, validate
 
 
 def error_fields(result) -> set[str]:  # type: ignore[no-untyped-def]
@@ -23,7 +23,7 @@ def test_valid_form_has_no_messages(ctx: ValidationContext) -> None:
     assert result.ok
     assert result.school == "Aldborough Primary School"
     assert result.round == "Spring 1 2027"
-    assert result.form is not None and result.form.amount_requested == Decimal("2000.00")
+    assert isinstance(result.form, ApplicationForm) and result.form.amount_requested == Decimal("2000.00")
 
 
 def test_normalised_fields(ctx: ValidationContext) -> None:
@@ -66,7 +66,9 @@ def test_fields_json(ctx: ValidationContext) -> None:
 
 
 REQUIRED = [
-    k for k in APPLICATION.flat_keys() if APPLICATION.field(k).req is Req.REQUIRED and APPLICATION.field(k).type is not FieldType.CHECKBOX
+    k
+    for k in APPLICATION.flat_keys()
+    if APPLICATION.field(k).req is Req.REQUIRED and APPLICATION.field(k).type is not FieldType.CHECKBOX
 ]
 
 
@@ -214,19 +216,43 @@ PASSING = [
     ("no sessions given", {"sessions_per_week": None, "session_minutes": None, "delivered_by": None}),
     ("shortest session", {"session_minutes": "5"}),
     ("longest session", {"session_minutes": "240"}),
-    ("individual with one row", {"application_type": "Individual pupil", "number_of_pupils": "1"} | {k: None for k in APP_BASE if k.startswith("pupil_2_")}),
-    ("whole school, no rows", {"application_type": "Whole school", "number_of_pupils": "0"} | {k: None for k in APP_BASE if k.startswith("pupil_")}),
+    (
+        "individual with one row",
+        {"application_type": "Individual pupil", "number_of_pupils": "1"}
+        | {k: None for k in APP_BASE if k.startswith("pupil_2_")},
+    ),
+    (
+        "whole school, no rows",
+        {"application_type": "Whole school", "number_of_pupils": "0"}
+        | {k: None for k in APP_BASE if k.startswith("pupil_")},
+    ),
     ("whole school with rows", {"application_type": "Whole school"}),
     ("pupil ref with dots", {"pupil_1_ref": "A.B."}),
     ("pupil ref initials spaced", {"pupil_1_ref": "A B"}),
     ("pupil ref code with digits", {"pupil_1_ref": "AB 12"}),
     ("pupil ref 12 chars", {"pupil_1_ref": "ABC123456789"}),
     ("pupil need optional", {"pupil_1_need": None}),
-    ("pupil rows not contiguous", {k.replace("pupil_2", "pupil_5"): v for k, v in APP_BASE.items() if k.startswith("pupil_2")} | {k: None for k in APP_BASE if k.startswith("pupil_2")}),
+    (
+        "pupil rows not contiguous",
+        {k.replace("pupil_2", "pupil_5"): v for k, v in APP_BASE.items() if k.startswith("pupil_2")}
+        | {k: None for k in APP_BASE if k.startswith("pupil_2")},
+    ),
     ("one outcome", {k: None for k in APP_BASE if k.startswith("outcome_2")}),
     ("Other: lower target allowed", {"outcome_1_measure": "Other", "outcome_1_baseline": "7", "outcome_1_target": "3"}),
-    ("one cost row", {"cost_2_item": None, "cost_2_amount": None, "total_cost": "400", "school_contribution": "0", "amount_requested": "400"}),
-    ("request at the cap", {"cost_2_amount": "10,000", "total_cost": "10,400", "school_contribution": "400", "amount_requested": "10,000"}),
+    (
+        "one cost row",
+        {
+            "cost_2_item": None,
+            "cost_2_amount": None,
+            "total_cost": "400",
+            "school_contribution": "0",
+            "amount_requested": "400",
+        },
+    ),
+    (
+        "request at the cap",
+        {"cost_2_amount": "10,000", "total_cost": "10,400", "school_contribution": "400", "amount_requested": "10,000"},
+    ),
     ("typed ticks", {"parents_informed": "Yes", "data_protection": "☒"}),
     ("signed on the day received", {"senco_signed_date": "01/02/2027", "headteacher_signed_date": "1 February 2027"}),
     (
@@ -341,7 +367,9 @@ def _earlier(**kw: object) -> KnownApplication:
     ],
 )
 def test_continuation(config: Config, known: KnownApplication | None, ok: bool) -> None:
-    ctx = ValidationContext(config=config, received_at=RECEIVED, lookup_application=lookup_of(*([known] if known else [])))
+    ctx = ValidationContext(
+        config=config, received_at=RECEIVED, lookup_application=lookup_of(*([known] if known else []))
+    )
     result = validate(make_app({"continuation_of": "wvc - 2526 - su2 - 007"}), ctx)
     assert result.ok is ok
     assert error_fields(result) == (set() if ok else {"continuation_of"})
@@ -355,7 +383,15 @@ def test_continuation_skipped_without_a_store(config: Config) -> None:
 
 # -- pupils and data protection ---------------------------------------------
 
-PRIVATE_REFS = ["Amy Smith", "amy smith", "J. Smith", "Mary-Jane O'Neill", "A123456789012", "A12345678901B", "amy.smith@home.net"]
+PRIVATE_REFS = [
+    "Amy Smith",
+    "amy smith",
+    "J. Smith",
+    "Mary-Jane O'Neill",
+    "A123456789012",
+    "A12345678901B",
+    "amy.smith@home.net",
+]
 
 
 @pytest.mark.parametrize("ref", PRIVATE_REFS)
@@ -443,8 +479,7 @@ def test_received_at_must_be_aware(config: Config) -> None:
 
 
 def test_today_is_in_the_cluster_zone(config: Config) -> None:
-    from datetime import timezone
 
     # 23:30 UTC on 31 May is 00:30 on 1 June in London (summer time).
-    ctx = ValidationContext(config=config, received_at=datetime(2027, 5, 31, 23, 30, tzinfo=timezone.utc))
+    ctx = ValidationContext(config=config, received_at=datetime(2027, 5, 31, 23, 30, tzinfo=UTC))
     assert ctx.today == date(2027, 6, 1)

@@ -223,7 +223,17 @@ def test_email(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["senco", "senco@", "@school.org", "senco@school", "sen co@school.org", "a@@b.org", "a..b@school.org", "a@-x.org", "a@b.c"],
+    [
+        "senco",
+        "senco@",
+        "@school.org",
+        "senco@school",
+        "sen co@school.org",
+        "a@@b.org",
+        "a..b@school.org",
+        "a@-x.org",
+        "a@b.c",
+    ],
 )
 def test_email_refuses(text: str) -> None:
     with pytest.raises(ParseError, match="not a valid email address"):
@@ -244,7 +254,11 @@ def _choice_fields():  # type: ignore[no-untyped-def]
 
 
 CHOICE_FIELDS = _choice_fields()
-SPELLINGS = [(f, s, s if s in f.choices else dict(f.choice_aliases)[s]) for f in CHOICE_FIELDS for s in (*f.choices, *(a for a, _ in f.choice_aliases))]
+SPELLINGS = [
+    (f, s, s if s in f.choices else dict(f.choice_aliases)[s])
+    for f in CHOICE_FIELDS
+    for s in (*f.choices, *(a for a, _ in f.choice_aliases))
+]
 
 
 def test_no_two_spellings_fold_to_different_choices() -> None:
@@ -259,7 +273,8 @@ def test_no_two_spellings_fold_to_different_choices() -> None:
 def test_choice_ignores_case_punctuation_and_spaces(item, data) -> None:  # type: ignore[no-untyped-def]
     spec, spelling, canonical = item
     mangled = "".join(
-        (ch.upper() if data.draw(st.booleans()) else ch.lower()) + data.draw(st.sampled_from(["", "", " ", ".", "-", ",", "  "]))
+        (ch.upper() if data.draw(st.booleans()) else ch.lower())
+        + data.draw(st.sampled_from(["", "", " ", ".", "-", ",", "  "]))
         for ch in spelling
     )
     assert parse_choice(f" {mangled} ", spec.choices, spec.choice_aliases) == canonical
@@ -282,7 +297,9 @@ def test_choice_examples(text: str, key: str, expected: str) -> None:
     assert parse_choice(text, f.choices, f.choice_aliases) == expected
 
 
-@pytest.mark.parametrize(("text", "key"), [("Y15", "pupil_1_year"), ("Boxall", "outcome_1_measure"), ("Teach", "delivered_by")])
+@pytest.mark.parametrize(
+    ("text", "key"), [("Y15", "pupil_1_year"), ("Boxall", "outcome_1_measure"), ("Teach", "delivered_by")]
+)
 def test_choice_refuses_unknown_or_ambiguous(text: str, key: str) -> None:
     f = APPLICATION.field(key)
     with pytest.raises(ParseError) as info:
