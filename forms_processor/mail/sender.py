@@ -1,0 +1,271 @@
+"""Sending the queue: claim a due mail, send it, record the outcome.
+
+Each mail is claimed in its own transaction (``status`` from 'queued' to 'sending',
+with a lease in ``next_attempt_at``), so two processes never send the same one. When
+the server cannot be reached the mail goes back to 'queued' with a backoff and the
+rest of the queue waits with it; after ``MAX_ATTEMPTS`` it is 'failed' (``forms mail
+retry`` queues it again).
+
+The one window left: a crash after the server accepted a mail and before 'sent' is
+committed (one short UPDATE) sends that mail again when the lease expires. The
+Message-ID is the same both times, so mail clients show it once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..errors import MailUnavailable, NotFound
+from ..home import Home
+from ..store.db import Database
+from .transport import FileTransport, MailRefused, QueuedMail, SmtpTransport, Transport
+
+log = logging.getLogger(__name__)
+
+# Minutes to wait after the 1st, 2nd, ... failed attempt (the last one repeats).
+BACKOFF_MINUTES = (1, 2, 5, 10, 30, 60)
+MAX_ATTEMPTS = 12
+# How long a claimed mail may stay 'sending' before it is taken to be abandoned (a crash).
+LEASE = timedelta(minutes=10)
+
+
+def iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("an aware datetime is needed")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after ``attempts`` failed attempts (1 → 1 minute, capped at an hour)."""
+    index = min(max(attempts, 1), len(BACKOFF_MINUTES)) - 1
+    return timedelta(minutes=BACKOFF_MINUTES[index])
+
+
+@dataclass
+class SendReport:
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    deferred: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    recovered: int = 0
+    # Set when the server could not be reached: the rest of the queue waits.
+    unavailable: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sent": self.sent,
+            "deferred": self.deferred,
+            "failed": self.failed,
+            "recovered": self.recovered,
+            "unavailable": self.unavailable,
+        }
+
+
+def _row_to_mail(row: sqlite3.Row) -> QueuedMail:
+    created = None
+    if row["created_at"]:
+        try:
+            created = datetime.fromisoformat(row["created_at"])
+        except ValueError:
+            created = None
+    return QueuedMail(
+        id=row["id"],
+        dedupe_key=row["dedupe_key"],
+        kind=row["kind"],
+        reference=row["reference"],
+        to=tuple(json.loads(row["to_addrs"])),
+        cc=tuple(json.loads(row["cc_addrs"] or "[]")),
+        subject=row["subject"],
+        body=row["body"],
+        attachments=tuple(json.loads(row["attachments"] or "[]")),
+        created_at=created,
+        attempts=row["attempts"],
+    )
+
+
+def recover_stuck(db: Database, now: datetime) -> int:
+    """Put back mails left 'sending' by a process that stopped (their lease expired)."""
+    with db.atomic() as conn:
+        cur = conn.execute(
+            "UPDATE outgoing_mail SET status = 'queued', next_attempt_at = ?"
+            " WHERE status = 'sending' AND next_attempt_at <= ?",
+            (iso(now), iso(now)),
+        )
+    if cur.rowcount:
+        log.warning("%d email(s) left half-sent by an earlier run were queued again", cur.rowcount)
+    return cur.rowcount
+
+
+def claim_next(db: Database, now: datetime) -> QueuedMail | None:
+    """Claim the next due mail (one transaction), or None when nothing is due."""
+    with db.atomic() as conn:
+        row = conn.execute(
+            "SELECT * FROM outgoing_mail WHERE status = 'queued' AND next_attempt_at <= ?"
+            " ORDER BY next_attempt_at, id LIMIT 1",
+            (iso(now),),
+        ).fetchone()
+        if row is None:
+            return None
+        cur = conn.execute(
+            "UPDATE outgoing_mail SET status = 'sending', next_attempt_at = ? WHERE id = ? AND status = 'queued'",
+            (iso(now + LEASE), row["id"]),
+        )
+        if cur.rowcount != 1:  # cannot happen under BEGIN IMMEDIATE; kept as a guard
+            return None
+    return _row_to_mail(row)
+
+
+def send_due(db: Database, home: Home | None, transport: Transport, now: datetime, limit: int | None = None) -> SendReport:
+    """Send every mail due at ``now`` (at most ``limit``). Stops at the first mail the
+    server cannot take, leaving the rest queued."""
+    del home  # the transport already knows the home; kept for a uniform signature
+    report = SendReport(recovered=recover_stuck(db, now))
+    count = 0
+    while limit is None or count < limit:
+        mail = claim_next(db, now)
+        if mail is None:
+            break
+        count += 1
+        try:
+            where = transport.send(mail)
+        except MailRefused as exc:
+            _record_failure(db, mail, now, exc.message, final=True)
+            report.failed.append(_brief(mail, error=exc.message))
+            log.warning("email %d (%s) could not be sent: %s", mail.id, mail.kind, exc.message)
+            continue
+        except MailUnavailable as exc:
+            final = _record_failure(db, mail, now, exc.message, final=False)
+            (report.failed if final else report.deferred).append(_brief(mail, error=exc.message))
+            report.unavailable = exc.message
+            _postpone_rest(db, mail, now)
+            log.warning("email %d (%s) not sent: %s", mail.id, mail.kind, exc.message)
+            break
+        except Exception as exc:  # noqa: BLE001 - a transport bug must not leave the mail 'sending'
+            message = f"unexpected error while sending ({type(exc).__name__})"
+            final = _record_failure(db, mail, now, message, final=False)
+            (report.failed if final else report.deferred).append(_brief(mail, error=message))
+            log.exception("email %d (%s): %s", mail.id, mail.kind, message)
+            continue
+        # Straight after the server took it: the shorter this gap, the smaller the resend window.
+        db.execute(
+            "UPDATE outgoing_mail SET status = 'sent', sent_at = ?, sent_via = ?, last_error = NULL"
+            " WHERE id = ? AND status = 'sending'",
+            (iso(now), where, mail.id),
+        )
+        report.sent.append(_brief(mail, via=where))
+        log.info("email %d (%s%s) sent: %s", mail.id, mail.kind, f", {mail.reference}" if mail.reference else "", where)
+    return report
+
+
+def _brief(mail: QueuedMail, **extra: Any) -> dict[str, Any]:
+    return {"id": mail.id, "kind": mail.kind, "reference": mail.reference, **extra}
+
+
+def _record_failure(db: Database, mail: QueuedMail, now: datetime, error: str, final: bool) -> bool:
+    """Back to 'queued' with a backoff, or 'failed'. Returns True when now 'failed'."""
+    attempts = mail.attempts + 1
+    final = final or attempts >= MAX_ATTEMPTS
+    with db.atomic() as conn:
+        conn.execute(
+            "UPDATE outgoing_mail SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?"
+            " WHERE id = ? AND status = 'sending'",
+            ("failed" if final else "queued", attempts, iso(now + backoff(attempts)), error[:500], mail.id),
+        )
+    return final
+
+
+def _postpone_rest(db: Database, mail: QueuedMail, now: datetime) -> None:
+    """The server is down: the other due mails wait as long as this one (attempts unchanged)."""
+    until = iso(now + backoff(mail.attempts + 1))
+    db.execute(
+        "UPDATE outgoing_mail SET next_attempt_at = ? WHERE status = 'queued' AND next_attempt_at < ? AND id != ?",
+        (until, until, mail.id),
+    )
+
+
+def transport_for(home: Home, **smtp_options: Any) -> Transport:
+    """SMTP when ``[smtp]`` is configured, else .eml files in ``outbox/mail/``."""
+    cfg = home.config
+    name = f"{cfg.cluster.name} SEND forms"
+    if cfg.smtp is not None:
+        sender = cfg.smtp.sender or (cfg.smtp.username if cfg.smtp.username and "@" in cfg.smtp.username else None)
+        return SmtpTransport(
+            cfg.smtp, home.root, sender=sender or cfg.host.email, sender_name=name, reply_to=cfg.host.email,
+            **smtp_options,
+        )
+    return FileTransport(home.mail_outbox, home.root, sender=cfg.host.email, sender_name=name,
+                         reply_to=cfg.host.email, tz=cfg.tz)
+
+
+# -- for the CLI -------------------------------------------------------------------
+
+
+def mail_status(db: Database, now: datetime | None = None) -> dict[str, Any]:
+    """Counts by status and kind, the oldest queued mail, the latest errors. Never bodies."""
+    now = now or datetime.now(UTC)
+    counts = {s: 0 for s in ("queued", "sending", "sent", "failed")}
+    by_kind: dict[str, dict[str, int]] = {}
+    for row in db.query("SELECT kind, status, COUNT(*) AS n FROM outgoing_mail GROUP BY kind, status"):
+        counts[row["status"]] = counts.get(row["status"], 0) + row["n"]
+        by_kind.setdefault(row["kind"], {})[row["status"]] = row["n"]
+    oldest = db.one(
+        "SELECT id, kind, reference, created_at, next_attempt_at, attempts, last_error FROM outgoing_mail"
+        " WHERE status = 'queued' ORDER BY created_at, id LIMIT 1"
+    )
+    due = db.one(
+        "SELECT COUNT(*) AS n FROM outgoing_mail WHERE status = 'queued' AND next_attempt_at <= ?", (iso(now),)
+    )
+    errors = db.query(
+        "SELECT id, kind, reference, status, attempts, next_attempt_at, last_error FROM outgoing_mail"
+        " WHERE last_error IS NOT NULL AND status IN ('queued', 'failed') ORDER BY id DESC LIMIT 10"
+    )
+    last_sent = db.one("SELECT MAX(sent_at) AS at FROM outgoing_mail WHERE status = 'sent'")
+    return {
+        "counts": counts,
+        "total": sum(counts.values()),
+        "by_kind": by_kind,
+        "due_now": due["n"] if due else 0,
+        "oldest_queued": dict(oldest) if oldest else None,
+        "last_sent_at": last_sent["at"] if last_sent else None,
+        "errors": [dict(r) for r in errors],
+    }
+
+
+def retry(db: Database, ids: list[int] | None, now: datetime | None = None) -> dict[str, Any]:
+    """Queue again, due now: the given ids, or (``ids=None``) every failed mail and every
+    mail waiting for a retry. A mail already sent is never queued again."""
+    now = now or datetime.now(UTC)
+    requeued: list[int] = []
+    skipped: list[dict[str, Any]] = []
+    with db.atomic() as conn:
+        if ids is None:
+            rows = conn.execute(
+                "SELECT id, status FROM outgoing_mail WHERE status = 'failed'"
+                " OR (status = 'queued' AND next_attempt_at > ?) ORDER BY id",
+                (iso(now),),
+            ).fetchall()
+        else:
+            rows = []
+            for mail_id in ids:
+                row = conn.execute("SELECT id, status FROM outgoing_mail WHERE id = ?", (mail_id,)).fetchone()
+                if row is None:
+                    raise NotFound(
+                        f"There is no queued email number {mail_id}.",
+                        hint="Run 'forms mail status' to see the emails waiting and their numbers.",
+                    )
+                rows.append(row)
+        for row in rows:
+            if row["status"] in ("failed", "queued"):
+                conn.execute(
+                    "UPDATE outgoing_mail SET status = 'queued', next_attempt_at = ? WHERE id = ?",
+                    (iso(now), row["id"]),
+                )
+                requeued.append(row["id"])
+            else:
+                reason = "already sent" if row["status"] == "sent" else "being sent now"
+                skipped.append({"id": row["id"], "status": row["status"], "reason": reason})
+    return {"requeued": requeued, "skipped": skipped}

@@ -1,0 +1,326 @@
+"""How a queued email leaves: over SMTP (yagmail), or as an .eml file in ``outbox/mail/``.
+
+Both transports take one :class:`QueuedMail` and return where it went, or raise
+:class:`~forms_processor.errors.MailUnavailable` (the server cannot be reached, or
+refuses; the mail stays queued and is retried) or :class:`MailRefused` (this mail can
+never go as it is: a refused recipient, a missing attachment; the sender marks it failed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from ..config import Smtp
+from ..errors import ConfigError, MailUnavailable
+from .secrets import get_password
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+class MailRefused(MailUnavailable):
+    """This one mail cannot be sent as it is (retrying will not help)."""
+
+
+@dataclass(frozen=True)
+class QueuedMail:
+    """One row of ``outgoing_mail`` as the transports see it."""
+
+    id: int
+    dedupe_key: str
+    kind: str
+    to: tuple[str, ...]
+    subject: str
+    body: str
+    cc: tuple[str, ...] = ()
+    # Paths relative to the home folder.
+    attachments: tuple[str, ...] = field(default=())
+    reference: str | None = None
+    created_at: datetime | None = None
+    attempts: int = 0
+
+    def message_id(self, domain: str) -> str:
+        """A Message-ID that is the same every time this queued mail is sent, so a
+        mail resent after a crash is recognisable as the same message."""
+        digest = hashlib.sha256(self.dedupe_key.encode("utf-8")).hexdigest()[:16]
+        return f"<forms.{self.id}.{digest}@{domain or 'localhost'}>"
+
+
+class Transport(Protocol):
+    def send(self, msg: QueuedMail) -> str:
+        """Send ``msg``; return where it went (``smtp:host`` or ``file:path``)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2] or "localhost"
+
+
+def resolve_attachments(home_root: Path, attachments: tuple[str, ...]) -> list[Path]:
+    """Absolute paths of a mail's attachments, each inside the home; MailRefused otherwise."""
+    root = home_root.resolve()
+    out: list[Path] = []
+    for rel in attachments:
+        path = (root / Path(rel).expanduser()).resolve()
+        if root != path and root not in path.parents:
+            raise MailRefused(f"An attachment ({rel}) is outside the home folder; the email was not sent.")
+        if not path.is_file():
+            raise MailRefused(
+                f"An attachment ({rel}) is missing; the email was not sent.",
+                hint="Make the file again (e.g. the response form), then run 'forms mail retry'.",
+            )
+        out.append(path)
+    return out
+
+
+def _headers(msg: QueuedMail, reply_to: str | None) -> dict[str, str]:
+    headers = {
+        # RFC 3834: an automatic message; well-behaved auto-responders do not answer it.
+        "Auto-Submitted": "auto-generated",
+        "X-Forms-Mail-Id": str(msg.id),
+        "X-Forms-Kind": msg.kind,
+    }
+    if msg.reference:
+        headers["X-Forms-Reference"] = msg.reference
+    if reply_to:
+        headers["Reply-To"] = reply_to
+    return headers
+
+
+# -- SMTP ------------------------------------------------------------------------
+
+
+class SmtpTransport:
+    """yagmail over SMTP: STARTTLS (default) or implicit TLS, both verifying the
+    server's certificate; plain only to this machine. One connection is kept
+    between sends and dropped after any error."""
+
+    def __init__(
+        self,
+        config: Smtp,
+        home_root: Path,
+        *,
+        sender: str,
+        sender_name: str | None = None,
+        reply_to: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        timeout: float = 30.0,
+        password: str | None = None,
+    ) -> None:
+        if config.security == "plain" and config.host not in LOCAL_HOSTS:
+            raise ConfigError(
+                "[smtp] security = \"plain\" is allowed only for a mail server on this machine (localhost).",
+                hint="Use security = \"starttls\" (port 587) or \"ssl\" (port 465).",
+            )
+        self.config = config
+        self.home_root = home_root
+        self.sender = sender
+        self.sender_name = sender_name or sender
+        self.reply_to = reply_to
+        self.context = ssl_context or ssl.create_default_context()
+        self.timeout = timeout
+        self.password = password
+        if password is None and config.username:
+            self.password = get_password("smtp", config.username, config.password_env, config.use_keyring)
+        self._client: Any = None
+
+    @property
+    def where(self) -> str:
+        return f"smtp:{self.config.host}:{self.config.port}"
+
+    def _connect(self) -> Any:
+        import yagmail
+
+        security = self.config.security
+        kwargs: dict[str, Any] = {"timeout": self.timeout}
+        if security == "ssl":
+            kwargs["context"] = self.context  # smtplib.SMTP_SSL(host, port, context=...)
+        client = yagmail.SMTP(
+            {self.sender: self.sender_name},
+            None,
+            host=self.config.host,
+            port=self.config.port,
+            smtp_ssl=security == "ssl",
+            # yagmail calls smtp.starttls(**dict): our context, so the certificate is verified.
+            smtp_starttls={"context": self.context} if security == "starttls" else False,
+            # We log in ourselves: yagmail would otherwise prompt on a terminal when no password is found.
+            smtp_skip_login=True,
+            **kwargs,
+        )
+        client.set_logging(None)
+        client.login()  # connects (and STARTTLS), without AUTH
+        if self.config.username:
+            client.smtp.login(self.config.username, self.password or "")
+        return client
+
+    def send(self, msg: QueuedMail) -> str:
+        import yagmail
+
+        paths = resolve_attachments(self.home_root, msg.attachments)
+        try:
+            if self._client is None:
+                self._client = self._connect()
+            client = self._client
+            recipients, text = client.prepare_send(
+                to=list(msg.to),
+                subject=msg.subject,
+                contents=[yagmail.raw(msg.body)],  # raw: never taken for a file path
+                attachments=[str(p) for p in paths] or None,
+                cc=list(msg.cc) or None,
+                headers=_headers(msg, self.reply_to),
+                prettify_html=False,
+                message_id=msg.message_id(_domain(self.sender)),
+            )
+            # Sent once, by us: yagmail's own send() retries with sleeps after a disconnect.
+            refused = client.smtp.sendmail(client.user, recipients, text)
+        except smtplib.SMTPRecipientsRefused as exc:
+            self.close()
+            codes = {code for code, _ in exc.recipients.values()}
+            if all(500 <= c < 600 for c in codes):
+                raise MailRefused(f"The mail server refused every recipient ({_codes(codes)}).") from None
+            raise MailUnavailable(f"The mail server did not accept the recipients now ({_codes(codes)}).") from None
+        except smtplib.SMTPAuthenticationError as exc:
+            self.close()
+            raise MailUnavailable(
+                f"The mail server refused the username or password ({exc.smtp_code}).",
+                hint="Check username under [smtp] and the password in the environment variable or keyring.",
+            ) from None
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            raise MailUnavailable(f"The mail server refused the email ({exc.smtp_code}).") from None
+        except ssl.SSLCertVerificationError as exc:
+            self.close()
+            raise MailUnavailable(
+                f"The mail server's certificate could not be verified ({exc.verify_message}).",
+                hint="Check host under [smtp]: it must be the name on the server's certificate.",
+            ) from None
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise MailUnavailable(
+                f"The mail server {self.config.host}:{self.config.port} could not be reached ({type(exc).__name__}).",
+                hint="The email stays queued and is tried again later.",
+            ) from None
+        if refused:
+            return f"{self.where} (refused: {', '.join(sorted(refused))})"
+        return self.where
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection may fail; nothing to do
+                pass
+
+
+def _codes(codes: set[int]) -> str:
+    return ", ".join(str(c) for c in sorted(codes))
+
+
+# -- files -----------------------------------------------------------------------
+
+
+def _short_kind(kind: str) -> str:
+    return "ack" if kind.startswith("ack") else kind
+
+
+def build_eml(msg: QueuedMail, sender: str, sender_name: str | None, paths: list[Path],
+              reply_to: str | None = None, date: datetime | None = None) -> EmailMessage:
+    """The email as a standard message (what the file transport writes)."""
+    em = EmailMessage()
+    em["From"] = formataddr((sender_name, sender)) if sender_name else sender
+    em["To"] = ", ".join(msg.to)
+    if msg.cc:
+        em["Cc"] = ", ".join(msg.cc)
+    em["Subject"] = msg.subject
+    em["Date"] = format_datetime(date or datetime.now(UTC))
+    em["Message-ID"] = msg.message_id(_domain(sender))
+    for key, value in _headers(msg, reply_to).items():
+        em[key] = value
+    em.set_content(msg.body)
+    for path in paths:
+        ctype, _ = mimetypes.guess_type(path.name)
+        maintype, _, subtype = (ctype or "application/octet-stream").partition("/")
+        em.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+    return em
+
+
+class FileTransport:
+    """Writes each email as an .eml file (owner-only) in ``folder``, named so a person
+    can find it: ``2026-11-29 0930 ack WVC-2627-AU2-014.eml``. Sending the same queued
+    mail again returns the file already written."""
+
+    def __init__(self, folder: Path, home_root: Path, *, sender: str, sender_name: str | None = None,
+                 reply_to: str | None = None, tz: ZoneInfo | None = None) -> None:
+        self.folder = folder
+        self.home_root = home_root
+        self.sender = sender
+        self.sender_name = sender_name
+        self.reply_to = reply_to
+        self.tz = tz or ZoneInfo("UTC")
+
+    def _stem(self, msg: QueuedMail) -> str:
+        when = (msg.created_at or datetime.now(UTC)).astimezone(self.tz)
+        who = msg.reference or (msg.to[0].replace("@", " at ") if msg.to else f"mail {msg.id}")
+        stem = f"{when:%Y-%m-%d %H%M} {_short_kind(msg.kind)} {who}"
+        return "".join(ch if ch.isalnum() or ch in " -_.,()" else "_" for ch in stem)[:150]
+
+    def _already_written(self, stem: str, msg: QueuedMail) -> Path | None:
+        marker = f"X-Forms-Mail-Id: {msg.id}\n".encode()
+        for path in self.folder.glob(f"{stem}*.eml"):
+            try:
+                with open(path, "rb") as fh:
+                    head = fh.read(4096).replace(b"\r\n", b"\n")
+            except OSError:
+                continue
+            if marker in head.split(b"\n\n", 1)[0] + b"\n":
+                return path
+        return None
+
+    def send(self, msg: QueuedMail) -> str:
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            stem = self._stem(msg)
+            done = self._already_written(stem, msg)
+            if done is not None:
+                return f"file:{done}"
+            paths = resolve_attachments(self.home_root, msg.attachments)
+            data = bytes(build_eml(msg, self.sender, self.sender_name, paths, self.reply_to))
+            tmp = self.folder / f".writing-{msg.id}-{os.getpid()}.part"
+            fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            n = 1
+            while True:
+                target = self.folder / (f"{stem}.eml" if n == 1 else f"{stem} ({n}).eml")
+                try:
+                    os.link(tmp, target)  # never overwrites a file already there
+                    break
+                except FileExistsError:
+                    n += 1
+            os.unlink(tmp)
+            return f"file:{target}"
+        except MailUnavailable:
+            raise
+        except OSError as exc:
+            raise MailUnavailable(
+                f"The email could not be written to {self.folder} ({exc.strerror or type(exc).__name__}).",
+                hint="Check that the outbox folder exists and can be written to.",
+            ) from None
+
+    def close(self) -> None:
+        return None
