@@ -83,8 +83,16 @@ class _Ids:
 # --------------------------------------------------------------------------
 
 
-def _paragraph(parent: etree._Element, text: str = "", style: str | None = None, *, bold: bool = False,
-               italic: bool = False, size: int | None = None, keep_next: bool = False) -> etree._Element:
+def _paragraph(
+    parent: etree._Element,
+    text: str = "",
+    style: str | None = None,
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    size: int | None = None,
+    keep_next: bool = False,
+) -> etree._Element:
     p = _el(parent, w("p"))
     if style or keep_next:
         ppr = _el(p, w("pPr"))
@@ -97,8 +105,15 @@ def _paragraph(parent: etree._Element, text: str = "", style: str | None = None,
     return p
 
 
-def _run(parent: etree._Element, text: str, *, bold: bool = False, italic: bool = False,
-         size: int | None = None, style: str | None = None) -> etree._Element:
+def _run(
+    parent: etree._Element,
+    text: str,
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    size: int | None = None,
+    style: str | None = None,
+) -> etree._Element:
     r = _el(parent, w("r"))
     if bold or italic or size or style:
         rpr = _el(r, w("rPr"))
@@ -113,7 +128,10 @@ def _run(parent: etree._Element, text: str, *, bold: bool = False, italic: bool 
             _el(rpr, w("i"))
         if size:
             _el(rpr, w("sz"), val=str(size))
-    t = _el(r, w("t"), )
+    t = _el(
+        r,
+        w("t"),
+    )
     t.text = text
     if text != text.strip():
         t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
@@ -187,8 +205,17 @@ def _table(parent: etree._Element, widths: Sequence[int], *, header: bool = Fals
     _el(pr, w("tblStyle"), val="FormTable")
     _el(pr, w("tblW"), w=str(sum(widths)), type="dxa")
     _el(pr, w("tblLayout"), type="fixed")
-    _el(pr, w("tblLook"), val="04A0" if header else "0000", firstRow="1" if header else "0",
-        lastRow="0", firstColumn="0", lastColumn="0", noHBand="1", noVBand="1")
+    _el(
+        pr,
+        w("tblLook"),
+        val="04A0" if header else "0000",
+        firstRow="1" if header else "0",
+        lastRow="0",
+        firstColumn="0",
+        lastColumn="0",
+        noHBand="1",
+        noVBand="1",
+    )
     grid = _el(tbl, w("tblGrid"))
     for width in widths:
         _el(grid, w("gridCol"), w=str(width))
@@ -295,8 +322,17 @@ def _document_xml(spec: FormSpec, cluster_name: str, choices_of: ChoicesOf) -> b
     ref = _el(sect, w("footerReference"), type="default")
     ref.set(f"{{{R_NS}}}id", "rIdFooter1")
     _el(sect, w("pgSz"), w=str(PAGE_W), h=str(PAGE_H))
-    _el(sect, w("pgMar"), top=str(MARGIN), right=str(MARGIN), bottom=str(MARGIN), left=str(MARGIN),
-        header="567", footer="567", gutter="0")
+    _el(
+        sect,
+        w("pgMar"),
+        top=str(MARGIN),
+        right=str(MARGIN),
+        bottom=str(MARGIN),
+        left=str(MARGIN),
+        header="567",
+        footer="567",
+        gutter="0",
+    )
     _el(sect, w("cols"), space="708")
     _el(sect, w("docGrid"), linePitch="360")
     return _xml(root)

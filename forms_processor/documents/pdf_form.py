@@ -79,8 +79,17 @@ class _Layout:
             self.y = PAGE_H - MARGIN
             self._footer()
 
-    def text(self, text: str, font: str, size: float, *, color: Color = BLACK, width: float = CONTENT_W,
-             x: float = MARGIN, after: float = 4.0) -> None:
+    def text(
+        self,
+        text: str,
+        font: str,
+        size: float,
+        *,
+        color: Color = BLACK,
+        width: float = CONTENT_W,
+        x: float = MARGIN,
+        after: float = 4.0,
+    ) -> None:
         lines = simpleSplit(text, font, size, width)
         leading = size * 1.25
         self.need(leading * len(lines))
@@ -116,26 +125,42 @@ def _field_kw(name: str, x: float, y: float, width: float, height: float) -> dic
     }
 
 
-def draw_field(c: Canvas, key: str, spec: FieldSpec, choices: Sequence[str], x: float, y: float,
-               width: float, height: float) -> None:
+def draw_field(
+    c: Canvas, key: str, spec: FieldSpec, choices: Sequence[str], x: float, y: float, width: float, height: float
+) -> None:
     """One AcroForm field named ``key`` with its lower-left corner at (x, y)."""
     form = c.acroForm
     if spec.type is FieldType.CHECKBOX:
-        form.checkbox(name=key, tooltip=key, x=x, y=y, size=CHECK_SIZE, buttonStyle="cross",
-                      borderWidth=0.75, borderColor=FIELD_BORDER, fillColor=FIELD_FILL, textColor=BLACK,
-                      forceBorder=True, fieldFlags="", checked=False)
+        form.checkbox(
+            name=key,
+            tooltip=key,
+            x=x,
+            y=y,
+            size=CHECK_SIZE,
+            buttonStyle="cross",
+            borderWidth=0.75,
+            borderColor=FIELD_BORDER,
+            fillColor=FIELD_FILL,
+            textColor=BLACK,
+            forceBorder=True,
+            fieldFlags="",
+            checked=False,
+        )
     elif choices:
         # A blank first option so an optional choice can be cleared; editable so a
         # school can type a value (an alias) that the checker then matches.
         # (value=[""]: reportlab 5 fails on a plain "" for a choice.)
-        form.choice(options=["", *choices], value=[""], fieldFlags="combo edit", maxlen=None,
-                    **_field_kw(key, x, y, width, height))  # type: ignore[arg-type]
+        form.choice(
+            options=["", *choices],
+            value=[""],
+            fieldFlags="combo edit",
+            maxlen=None,
+            **_field_kw(key, x, y, width, height),
+        )  # type: ignore[arg-type]
     elif spec.type is FieldType.MULTILINE:
-        form.textfield(value="", fieldFlags="multiline", maxlen=None,
-                       **_field_kw(key, x, y, width, height))  # type: ignore[arg-type]
+        form.textfield(value="", fieldFlags="multiline", maxlen=None, **_field_kw(key, x, y, width, height))  # type: ignore[arg-type]
     else:
-        form.textfield(value="", fieldFlags="", maxlen=None,
-                       **_field_kw(key, x, y, width, height))  # type: ignore[arg-type]
+        form.textfield(value="", fieldFlags="", maxlen=None, **_field_kw(key, x, y, width, height))  # type: ignore[arg-type]
 
 
 def _field_rows(lay: _Layout, fields: Sequence[FieldSpec], choices_of: ChoicesOf) -> None:
@@ -170,7 +195,9 @@ def _group_height(group: RowGroup) -> float:
 
 def _group_grid(lay: _Layout, group: RowGroup, choices_of: ChoicesOf) -> None:
     widths = column_widths(CONTENT_W, group, choices_of)
-    header_lines = [simpleSplit(col.label, FONT_BOLD, LABEL_SIZE, wd - 6) for col, wd in zip(group.columns, widths, strict=True)]
+    header_lines = [
+        simpleSplit(col.label, FONT_BOLD, LABEL_SIZE, wd - 6) for col, wd in zip(group.columns, widths, strict=True)
+    ]
     header_h = max(len(lines) for lines in header_lines) * LEADING + 6
 
     def header() -> None:
@@ -218,10 +245,23 @@ def build_pdf(spec: FormSpec, cluster_name: str, choices_of: ChoicesOf) -> bytes
     c.setFont(FONT, 7)
     c.setFillColor(GREY)
     c.drawRightString(PAGE_W - MARGIN - 92, PAGE_H - MARGIN - 9, "Form id")
-    c.acroForm.textfield(name="form_id", value=spec.form_id, fieldFlags="readOnly", tooltip="form_id",
-                         x=PAGE_W - MARGIN - 88, y=PAGE_H - MARGIN - 12, width=88, height=13,
-                         fontName=FONT, fontSize=7, borderWidth=0, fillColor=None, borderColor=None,
-                         textColor=GREY, maxlen=None)
+    c.acroForm.textfield(
+        name="form_id",
+        value=spec.form_id,
+        fieldFlags="readOnly",
+        tooltip="form_id",
+        x=PAGE_W - MARGIN - 88,
+        y=PAGE_H - MARGIN - 12,
+        width=88,
+        height=13,
+        fontName=FONT,
+        fontSize=7,
+        borderWidth=0,
+        fillColor=None,
+        borderColor=None,
+        textColor=GREY,
+        maxlen=None,
+    )
     c.setFillColor(BLACK)
     lay.y -= 18
     lay.text(spec.title, FONT_BOLD, 17, color=INK, after=2)

@@ -23,12 +23,44 @@ from ..spec import APPLICATION, IMPACT, MEASURES_BY_NAME, FieldType, target_met
 Values = dict[str, str | bool]
 
 FIRST_NAMES = (
-    "Ruth", "Daniel", "Imogen", "Kwame", "Lena", "Marcus", "Niamh", "Oskar", "Phoebe", "Rashid",
-    "Saoirse", "Tobias", "Una", "Victor", "Wren", "Yusuf", "Zara", "Elsie", "Farid", "Greta",
+    "Ruth",
+    "Daniel",
+    "Imogen",
+    "Kwame",
+    "Lena",
+    "Marcus",
+    "Niamh",
+    "Oskar",
+    "Phoebe",
+    "Rashid",
+    "Saoirse",
+    "Tobias",
+    "Una",
+    "Victor",
+    "Wren",
+    "Yusuf",
+    "Zara",
+    "Elsie",
+    "Farid",
+    "Greta",
 )
 SURNAMES = (
-    "Ashdown", "Bellamy", "Carrow", "Denholm", "Everitt", "Fairbrother", "Gorringe", "Halloway",
-    "Ingleby", "Jessop", "Kettering", "Loveday", "Merriman", "Northcott", "Oakhurst", "Pennington",
+    "Ashdown",
+    "Bellamy",
+    "Carrow",
+    "Denholm",
+    "Everitt",
+    "Fairbrother",
+    "Gorringe",
+    "Halloway",
+    "Ingleby",
+    "Jessop",
+    "Kettering",
+    "Loveday",
+    "Merriman",
+    "Northcott",
+    "Oakhurst",
+    "Pennington",
 )
 # For the "pupil's full name" mistake: a plausible but invented child's name.
 PUPIL_FIRST = ("Amy", "Leo", "Maisie", "Noah", "Isla", "Alfie", "Poppy", "Harvey")
@@ -55,8 +87,11 @@ INTERVENTIONS: tuple[_Intervention, ...] = (
         ("SPLD", "MLD"),
         ("Reading age (months)", "Standardised score", "Spelling age (months)"),
         "Teaching assistant",
-        (("Teaching assistant time (1 hour a day, 2 terms)", 2400, 4800), ("Precision teaching training for two TAs", 250, 600),
-         ("Assessment materials and probes", 80, 300)),
+        (
+            ("Teaching assistant time (1 hour a day, 2 terms)", 2400, 4800),
+            ("Precision teaching training for two TAs", 250, 600),
+            ("Assessment materials and probes", 80, 300),
+        ),
     ),
     _Intervention(
         "Nurture group sessions",
@@ -66,8 +101,11 @@ INTERVENTIONS: tuple[_Intervention, ...] = (
         ("SEMH",),
         ("Boxall developmental strands", "Boxall diagnostic profile", "Incidents per week", "Attendance %"),
         "HLTA",
-        (("HLTA time for nurture group (3 afternoons a week)", 3000, 6500), ("Nurture room resources", 200, 900),
-         ("Boxall Profile online subscription", 100, 300)),
+        (
+            ("HLTA time for nurture group (3 afternoons a week)", 3000, 6500),
+            ("Nurture room resources", 200, 900),
+            ("Boxall Profile online subscription", 100, 300),
+        ),
     ),
     _Intervention(
         "Speech and language therapy block",
@@ -77,8 +115,11 @@ INTERVENTIONS: tuple[_Intervention, ...] = (
         ("SLCN", "ASD"),
         ("Standardised score", "Engagement rating", "Other"),
         "External specialist",
-        (("Speech and language therapist (10 sessions)", 1500, 3800), ("TA release for daily practice", 800, 2500),
-         ("Visual resources and communication aids", 100, 600)),
+        (
+            ("Speech and language therapist (10 sessions)", 1500, 3800),
+            ("TA release for daily practice", 800, 2500),
+            ("Visual resources and communication aids", 100, 600),
+        ),
     ),
     _Intervention(
         "Social communication group",
@@ -88,8 +129,11 @@ INTERVENTIONS: tuple[_Intervention, ...] = (
         ("ASD", "SLCN"),
         ("SDQ total difficulties", "Engagement rating", "Incidents per week"),
         "Teaching assistant",
-        (("Teaching assistant time (2 sessions a week, 2 terms)", 1200, 3200), ("Group resources and games", 100, 400),
-         ("Training for staff running the group", 200, 700)),
+        (
+            ("Teaching assistant time (2 sessions a week, 2 terms)", 1200, 3200),
+            ("Group resources and games", 100, 400),
+            ("Training for staff running the group", 200, 700),
+        ),
     ),
     _Intervention(
         "Sensory circuits and motor skills programme",
@@ -99,8 +143,11 @@ INTERVENTIONS: tuple[_Intervention, ...] = (
         ("PD", "MSI"),
         ("Engagement rating", "Attendance %", "Other"),
         "Teaching assistant",
-        (("Teaching assistant time for daily circuits", 1800, 4200), ("Sensory circuit equipment", 300, 1200),
-         ("Occupational therapy advice visit", 250, 650)),
+        (
+            ("Teaching assistant time for daily circuits", 1800, 4200),
+            ("Sensory circuit equipment", 300, 1200),
+            ("Occupational therapy advice visit", 250, 650),
+        ),
     ),
 )
 
@@ -115,35 +162,49 @@ HIGH_NEEDS_EVIDENCE = (
 # area of need -> (summary of need, what the school has already tried)
 NEED_TEXTS: dict[str, tuple[tuple[str, str], ...]] = {
     "Cognition and learning": (
-        ("Working well below age-related expectations in reading and spelling, with little progress despite "
-         "quality-first teaching and a term of in-class support.",
-         "Small-group phonics catch-up for two terms (little impact on fluency), coloured overlays and a reading buddy "
-         "scheme (some gain in confidence)."),
-        ("Persistent difficulty retaining key words and number facts; the gap to peers has widened over the last year.",
-         "Daily overlearning in class with visual prompts and a weekly maths catch-up group; progress was slow and "
-         "not kept."),
+        (
+            "Working well below age-related expectations in reading and spelling, with little progress despite "
+            "quality-first teaching and a term of in-class support.",
+            "Small-group phonics catch-up for two terms (little impact on fluency), coloured overlays and a reading buddy "
+            "scheme (some gain in confidence).",
+        ),
+        (
+            "Persistent difficulty retaining key words and number facts; the gap to peers has widened over the last year.",
+            "Daily overlearning in class with visual prompts and a weekly maths catch-up group; progress was slow and "
+            "not kept.",
+        ),
     ),
     "Social emotional and mental health": (
-        ("High levels of anxiety and dysregulation, with frequent removals from class and falling attendance over "
-         "the last two terms.",
-         "Zones of regulation in class, a daily check-in with the class teacher and a reduced timetable; incidents "
-         "fell briefly then rose again."),
-        ("Difficulty managing transitions and unstructured times, leading to incidents at lunchtime most weeks.",
-         "A lunchtime club, a visual timetable and a key adult at transitions; this helped for a few weeks only."),
+        (
+            "High levels of anxiety and dysregulation, with frequent removals from class and falling attendance over "
+            "the last two terms.",
+            "Zones of regulation in class, a daily check-in with the class teacher and a reduced timetable; incidents "
+            "fell briefly then rose again.",
+        ),
+        (
+            "Difficulty managing transitions and unstructured times, leading to incidents at lunchtime most weeks.",
+            "A lunchtime club, a visual timetable and a key adult at transitions; this helped for a few weeks only.",
+        ),
     ),
     "Communication and interaction": (
-        ("Significant difficulties with expressive and receptive language that limit access to the curriculum and "
-         "to friendships.",
-         "Wave 2 language group with the class TA and advice from the speech and language therapy drop-in; progress "
-         "was slower than hoped."),
-        ("Social communication needs make group work and play very hard; adults report frequent misunderstandings.",
-         "Social stories, a visual timetable and a buddy system at playtimes; some improvement in class but not "
-         "at unstructured times."),
+        (
+            "Significant difficulties with expressive and receptive language that limit access to the curriculum and "
+            "to friendships.",
+            "Wave 2 language group with the class TA and advice from the speech and language therapy drop-in; progress "
+            "was slower than hoped.",
+        ),
+        (
+            "Social communication needs make group work and play very hard; adults report frequent misunderstandings.",
+            "Social stories, a visual timetable and a buddy system at playtimes; some improvement in class but not "
+            "at unstructured times.",
+        ),
     ),
     "Sensory and/or physical": (
-        ("Poor fine and gross motor control and sensory seeking behaviour affect handwriting, PE and time on task.",
-         "Pencil grips, a writing slope and movement breaks in class; some help with comfort but not with "
-         "regulation or stamina."),
+        (
+            "Poor fine and gross motor control and sensory seeking behaviour affect handwriting, PE and time on task.",
+            "Pencil grips, a writing slope and movement breaks in class; some help with comfort but not with "
+            "regulation or stamina.",
+        ),
     ),
 }
 WHY_CLUSTER = (
@@ -152,9 +213,9 @@ WHY_CLUSTER = (
     "Our high-level SEND allocation is already spent and the need has grown since September.",
 )
 PUPIL_VOICE = (
-    "The pupils said the sessions were \"the best part of the week\" and that they feel more confident in class.",
+    'The pupils said the sessions were "the best part of the week" and that they feel more confident in class.',
     "Pupils told us they like the calm start to the day and know who to go to when they feel worried.",
-    "One pupil said reading \"is not scary any more\"; the others said they liked seeing their chart go up.",
+    'One pupil said reading "is not scary any more"; the others said they liked seeing their chart go up.',
 )
 PARENT_VOICE = (
     "Parents reported calmer mornings and more talk about school at home.",
@@ -195,8 +256,12 @@ OUTCOME_TEXT: dict[str, str] = {
     "Engagement rating": "Engage in whole-class learning (rated 1 to 5)",
     "Other": "Use an agreed calming strategy independently (times a day)",
 }
-NEXT_STEPS_CHOICES = ("Stop - outcomes achieved", "Continue from school budget", "Adapt and continue",
-                      "Further assessment or referral")
+NEXT_STEPS_CHOICES = (
+    "Stop - outcomes achieved",
+    "Continue from school budget",
+    "Adapt and continue",
+    "Further assessment or referral",
+)
 
 
 # --------------------------------------------------------------------------
@@ -357,7 +422,9 @@ def _m_out_of_range(v: Values, rng: random.Random, config: Config, today: date) 
 
 
 def _m_short(v: Values, rng: random.Random, config: Config, today: date) -> None:
-    v[rng.choice(("high_needs_evidence", "already_tried"))] = rng.choice(("See attached.", "As discussed at panel.", "N/A"))
+    v[rng.choice(("high_needs_evidence", "already_tried"))] = rng.choice(
+        ("See attached.", "As discussed at panel.", "N/A")
+    )
 
 
 def _m_count(v: Values, rng: random.Random, config: Config, today: date) -> None:
@@ -512,7 +579,9 @@ def sample_application(
     while sum(amounts) > cap * Decimal("0.95"):
         amounts = [(a * Decimal("0.8")).quantize(Decimal("1")) for a in amounts]
     total = sum(amounts, Decimal(0))
-    contribution = Decimal(0) if rng.random() < 0.4 else (total * Decimal(rng.randint(5, 30)) / 100).quantize(Decimal("1"))
+    contribution = (
+        Decimal(0) if rng.random() < 0.4 else (total * Decimal(rng.randint(5, 30)) / 100).quantize(Decimal("1"))
+    )
     for n, ((item, _, _), amount) in enumerate(zip(iv.costs, amounts, strict=True), start=1):
         v[f"cost_{n}_item"] = item
         v[f"cost_{n}_amount"] = money(amount) if rng.random() < 0.85 else f"{amount:.2f}"
@@ -555,7 +624,7 @@ def sample_impact(
     """
     v: Values = {key: "" for key in IMPACT.flat_keys()}
     app = application_values or {}
-    head = (str(app.get("headteacher_name", "")) or school.headteacher or _person(rng))
+    head = str(app.get("headteacher_name", "")) or school.headteacher or _person(rng)
     senco = str(app.get("senco_name", "")) or (head if school.senco_is_headteacher else _person(rng, {head}))
     domain = school.email_domains[0] if school.email_domains else "school.example.org"
     first, last = senco.lower().split(" ", 1)
@@ -589,8 +658,14 @@ def sample_impact(
     rows: list[tuple[str, str, int, int]] = []
     for n in range(1, 4):
         if app.get(f"outcome_{n}_measure"):
-            rows.append((str(app[f"outcome_{n}_text"]), str(app[f"outcome_{n}_measure"]),
-                         int(str(app[f"outcome_{n}_baseline"])), int(str(app[f"outcome_{n}_target"]))))
+            rows.append(
+                (
+                    str(app[f"outcome_{n}_text"]),
+                    str(app[f"outcome_{n}_measure"]),
+                    int(str(app[f"outcome_{n}_baseline"])),
+                    int(str(app[f"outcome_{n}_target"])),
+                )
+            )
     if not rows:
         for measure in rng.sample(iv.measures, rng.randint(1, min(3, len(iv.measures)))):
             rows.append((OUTCOME_TEXT[measure], measure, *_outcome(rng, measure)))
@@ -615,7 +690,9 @@ def sample_impact(
     v["staff_evaluation"] = rng.choice(STAFF_EVALUATION)
     v["next_steps"] = rng.choice(NEXT_STEPS_CHOICES)
 
-    requested = parse_money(app["amount_requested"]) if app.get("amount_requested") else Decimal(rng.randint(1500, 8000))
+    requested = (
+        parse_money(app["amount_requested"]) if app.get("amount_requested") else Decimal(rng.randint(1500, 8000))
+    )
     spend = (requested * Decimal(rng.choice((85, 92, 100, 100))) / 100).quantize(Decimal("0.01"))
     v["actual_spend"] = money(spend)
     v["headteacher_signature"] = head

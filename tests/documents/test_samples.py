@@ -32,12 +32,24 @@ def detected_mistakes(v: Values, config: Config, today: date) -> set[str]:
     found: set[str] = set()
     school = config.find_school(str(v["school_name"]))
     assert school is not None
-    for key in ("intervention_title", "area_of_need", "summary_of_need", "headteacher_name", "senco_name",
-                "application_type", "senco_signature", "headteacher_signature", "start_date", "end_date"):
+    for key in (
+        "intervention_title",
+        "area_of_need",
+        "summary_of_need",
+        "headteacher_name",
+        "senco_name",
+        "application_type",
+        "senco_signature",
+        "headteacher_signature",
+        "start_date",
+        "end_date",
+    ):
         if not v[key]:
             found.add("missing_required")
     costs = [parse_money(v[f"cost_{n}_amount"]) for n in _rows(v, "cost", "amount", 6)]
-    total, contribution, requested = (parse_money(v[k]) for k in ("total_cost", "school_contribution", "amount_requested"))
+    total, contribution, requested = (
+        parse_money(v[k]) for k in ("total_cost", "school_contribution", "amount_requested")
+    )
     if sum(costs) != total:
         found.add("total_mismatch")
     if requested != total - contribution:
@@ -84,8 +96,13 @@ def detected_mistakes(v: Values, config: Config, today: date) -> set[str]:
             better = target != baseline
         if not better:
             found.add("target_not_better")
-    for key, minimum in (("high_needs_evidence", 40), ("intervention_description", 40), ("summary_of_need", 40),
-                         ("already_tried", 40), ("why_cluster_funding", 20)):
+    for key, minimum in (
+        ("high_needs_evidence", 40),
+        ("intervention_description", 40),
+        ("summary_of_need", 40),
+        ("already_tried", 40),
+        ("why_cluster_funding", 20),
+    ):
         if v[key] and len(str(v[key])) < minimum:
             found.add("narrative_too_short")
     for key in ("senco_signed_date", "headteacher_signed_date"):

@@ -127,7 +127,9 @@ def test_docx_identity_marks(templates: dict[str, Path], spec: FormSpec) -> None
     document = docx.Document(io.BytesIO(data))
     assert document.sections[0].footer.paragraphs[0].text == spec.identity_text
     assert document.core_properties.title == spec.title
-    assert (document.sections[0].page_width.mm, document.sections[0].page_height.mm) == pytest.approx((210, 297), abs=0.5)
+    assert (document.sections[0].page_width.mm, document.sections[0].page_height.mm) == pytest.approx(
+        (210, 297), abs=0.5
+    )
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.form_id)
@@ -214,7 +216,9 @@ def test_templates_follow_the_configuration(config: Config) -> None:
     other = Config.model_validate(raw)
     fields = PdfReader(io.BytesIO(template_pdf(APPLICATION, other))).get_fields() or {}
     assert "Reepham Free School" in [o if isinstance(o, str) else o[0] for o in fields["school_name"]["/Opt"]]
-    assert [o if isinstance(o, str) else o[0] for o in fields["funding_round"]["/Opt"]][1:] == [r.name for r in config.rounds[:2]]
+    assert [o if isinstance(o, str) else o[0] for o in fields["funding_round"]["/Opt"]][1:] == [
+        r.name for r in config.rounds[:2]
+    ]
     controls = _controls(template_docx(APPLICATION, other))
     items = [i.get(f"{W}value") for i in controls["school_name"].iterfind(f"{W}sdtPr/{W}dropDownList/{W}listItem")]
     assert items[-1] == "Reepham Free School"

@@ -1,0 +1,248 @@
+"""The response form (forms/response.md): Word from a restylable template, and PDF.
+
+* :func:`response_values` — the form's fields as printed text, from a decision.
+* :func:`render_docx` — the Word file: docxtpl over ``form_templates/response.docx``
+  (always ``autoescape=True``: without it ``&`` and text after ``<`` vanish). The
+  cluster may restyle that template (letterhead, wording) in Word; it only has to
+  keep the ``{{ key }}`` placeholders it wants filled.
+* :func:`render_pdf` — the PDF, with reportlab (no LibreOffice), in a TrueType font
+  (DejaVu Sans when installed, for £ and accents; else Helvetica).
+* :func:`default_template` — the template the project ships, built here so it is
+  reproducible (``form_templates/response.docx`` is this function's output).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from ..spec.response import RESPONSE_FIELDS, RESPONSE_IDENTITY
+from ..validation.parsing import format_date, format_money
+
+TEMPLATE_NAME = "response.docx"
+NOT_APPLICABLE = "—"
+TITLE = "Response to an application for cluster SEND funding"
+
+_FONT_PATHS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/Library/Fonts/DejaVuSans.ttf",
+    "C:/Windows/Fonts/DejaVuSans.ttf",
+)
+
+
+def _money(value: Any) -> str:
+    return format_money(Decimal(str(value))) if value not in (None, "") else NOT_APPLICABLE
+
+
+def _date(value: Any) -> str:
+    if not value:
+        return NOT_APPLICABLE
+    return format_date(value if isinstance(value, date) else date.fromisoformat(str(value)))
+
+
+def response_values(
+    *,
+    reference: str,
+    school_name: str,
+    intervention_title: str,
+    funding_round: str,
+    decision_label: str,
+    amount_requested: Any,
+    decision: dict[str, Any],
+    signer: str,
+    signed_on: date,
+    cluster_name: str,
+) -> dict[str, str]:
+    """Every field of the response form as the text printed (``—`` where it does not apply),
+    plus ``cluster_name``, ``title`` and ``identity`` for the template."""
+    v = {
+        "reference": reference,
+        "school_name": school_name or NOT_APPLICABLE,
+        "intervention_title": intervention_title or NOT_APPLICABLE,
+        "funding_round": funding_round or NOT_APPLICABLE,
+        "meeting_date": _date(decision.get("meeting_date")),
+        "decision": decision_label,
+        "amount_requested": _money(amount_requested),
+        "amount_awarded": _money(decision.get("amount_awarded") or "0"),
+        "conditions": decision.get("conditions") or NOT_APPLICABLE,
+        "feedback": decision.get("feedback") or NOT_APPLICABLE,
+        "information_requested": decision.get("information_requested") or NOT_APPLICABLE,
+        "resubmit_by": _date(decision.get("resubmit_by")),
+        "deferred_to": decision.get("deferred_to") or NOT_APPLICABLE,
+        "impact_due": _date(decision.get("impact_due")),
+        "signed_by": f"{signer}, {format_date(signed_on)}",
+    }
+    v.update({"cluster_name": cluster_name, "title": TITLE, "identity": RESPONSE_IDENTITY, "signer": signer,
+              "signed_on": format_date(signed_on)})
+    return v
+
+
+# -- Word ----------------------------------------------------------------------
+
+
+def default_template() -> bytes:
+    """The shipped Word template: a letterhead line, the fields in a table, a signature block,
+    and the identity text in the footer. Placeholders are docxtpl/Jinja ``{{ key }}``."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt, RGBColor
+
+    doc = Document()
+    doc.core_properties.title = TITLE
+    doc.core_properties.author = ""
+    doc.core_properties.comments = RESPONSE_IDENTITY
+    style = doc.styles["Normal"]
+    style.font.name = "Arial"  # type: ignore[attr-defined]
+    style.font.size = Pt(11)  # type: ignore[attr-defined]
+
+    head = doc.add_paragraph()
+    run = head.add_run("{{ cluster_name }}")
+    run.bold = True
+    run.font.size = Pt(16)
+    run.font.color.rgb = RGBColor(0x1F, 0x3A, 0x5F)
+    doc.add_heading("{{ title }}", level=1)
+    doc.add_paragraph(
+        "The Working Party has considered the application below. Please keep this form with the "
+        "application, and quote the reference in any email about it."
+    )
+    table = doc.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for key, label in RESPONSE_FIELDS:
+        if key == "signed_by":
+            continue
+        cells = table.add_row().cells
+        cells[0].text = ""
+        cells[0].paragraphs[0].add_run(label).bold = True
+        cells[1].text = "{{ " + key + " }}"
+    doc.add_paragraph()
+    doc.add_paragraph(
+        "Where money is awarded, please send the cluster's impact form by the date above, "
+        "showing the outcomes the pupils reached."
+    )
+    sig = doc.add_paragraph()
+    sig.add_run("Signed for the Working Party: ").bold = True
+    sig.add_run("{{ signed_by }}")
+    foot = doc.sections[0].footer.paragraphs[0]
+    foot.text = "{{ identity }} · {{ reference }}"
+    foot.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def write_default_template(folder: Path) -> Path:
+    """Write the shipped template into ``folder`` (owner-only) and return its path."""
+    import os
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / TEMPLATE_NAME
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(default_template())
+    return path
+
+
+def find_template(root: Path) -> bytes:
+    """The cluster's template: ``<home>/form_templates/response.docx`` if it exists, else the shipped one."""
+    path = root / "form_templates" / TEMPLATE_NAME
+    if path.is_file():
+        return path.read_bytes()
+    return _shipped_template()
+
+
+@lru_cache(maxsize=1)
+def _shipped_template() -> bytes:
+    return default_template()
+
+
+def render_docx(template: bytes, values: dict[str, str]) -> bytes:
+    from docxtpl import DocxTemplate
+
+    tpl = DocxTemplate(io.BytesIO(template))
+    tpl.render(values, autoescape=True)
+    out = io.BytesIO()
+    tpl.save(out)
+    return out.getvalue()
+
+
+# -- PDF -----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def pdf_fonts() -> tuple[str, str]:
+    """(regular, bold) font names: DejaVu Sans when installed (it has £, accents, dashes), else Helvetica."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    for regular in _FONT_PATHS:
+        if Path(regular).is_file():
+            bold = regular.replace("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
+            pdfmetrics.registerFont(TTFont("FormsSans", regular))
+            pdfmetrics.registerFont(TTFont("FormsSans-Bold", bold if Path(bold).is_file() else regular))
+            return "FormsSans", "FormsSans-Bold"
+    return "Helvetica", "Helvetica-Bold"
+
+
+def _para_text(text: str) -> str:
+    return escape(text).replace("\n", "<br/>")
+
+
+def render_pdf(values: dict[str, str]) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    regular, bold = pdf_fonts()
+    body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=13)
+    label = ParagraphStyle("label", parent=body, fontName=bold)
+    head = ParagraphStyle("head", parent=body, fontName=bold, fontSize=15, leading=19, textColor=colors.HexColor("#1F3A5F"))
+    title = ParagraphStyle("title", parent=body, fontName=bold, fontSize=13, leading=17, spaceBefore=4, spaceAfter=6)
+
+    rows = [
+        [Paragraph(_para_text(lbl), label), Paragraph(_para_text(values.get(key, "")), body)]
+        for key, lbl in RESPONSE_FIELDS
+        if key != "signed_by"
+    ]
+    table = Table(rows, colWidths=[55 * mm, 115 * mm])
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#EEF2F7")),
+    ]))
+    story = [
+        Paragraph(_para_text(values.get("cluster_name", "")), head),
+        Paragraph(_para_text(TITLE), title),
+        Paragraph("The Working Party has considered the application below. Please keep this form with the "
+                  "application, and quote the reference in any email about it.", body),
+        Spacer(1, 4 * mm),
+        table,
+        Spacer(1, 5 * mm),
+        Paragraph("Where money is awarded, please send the cluster's impact form by the date above, "
+                  "showing the outcomes the pupils reached.", body),
+        Spacer(1, 5 * mm),
+        Paragraph(f"<b>Signed for the Working Party:</b> {_para_text(values.get('signed_by', ''))}",
+                  ParagraphStyle("sig", parent=body, fontName=regular)),
+    ]
+    footer = f"{RESPONSE_IDENTITY} · {values.get('reference', '')}"
+
+    def on_page(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(regular, 8)
+        canvas.drawRightString(A4[0] - 20 * mm, 12 * mm, footer)
+        canvas.restoreState()
+
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
+                            bottomMargin=20 * mm, title=f"{TITLE}: {values.get('reference', '')}",
+                            author=values.get("cluster_name", ""), subject=RESPONSE_IDENTITY)
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return out.getvalue()
