@@ -75,8 +75,10 @@ def _text_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(_text_value(v) for v in value if _text_value(v))
     if isinstance(value, NameObject):
+        # A radio button's export name: "/Group_of_pupils" is the option "Group of pupils".
         text = str(value)
-        return text[1:] if text.startswith("/") else text
+        text = text[1:] if text.startswith("/") else text
+        return text.replace("_", " ")
     if isinstance(value, bytes):
         return value.decode("latin-1", "replace")
     return str(value)
@@ -104,6 +106,14 @@ def _field_value(spec_type: FieldType, field: dict[str, Any]) -> str | bool | No
     return text or None
 
 
+def _has_xfa(reader: PdfReader) -> bool:
+    try:
+        acroform = reader.trailer["/Root"].get("/AcroForm")
+        return acroform is not None and "/XFA" in acroform.get_object()
+    except Exception:  # noqa: BLE001 - a broken catalogue is no XFA form; the layout reader decides
+        return False
+
+
 def read_fields(reader: PdfReader) -> ExtractedForm | None:
     """The form from the PDF's fields, or None when it has (almost) no form fields."""
     try:
@@ -111,11 +121,7 @@ def read_fields(reader: PdfReader) -> ExtractedForm | None:
     except Exception as exc:  # pypdf fails in many ways on damaged forms
         raise damaged_pdf() from exc
     if not fields:
-        try:
-            xfa = reader.xfa
-        except Exception:  # noqa: BLE001 - a broken XFA entry is no XFA form
-            xfa = None
-        if xfa:
+        if _has_xfa(reader):
             raise xfa_form()
         return None
     by_leaf: dict[str, dict[str, Any]] = {}
