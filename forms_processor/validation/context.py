@@ -34,9 +34,10 @@ class KnownApplication:
     state: str
     intervention_title: str
     application_type: str
-    start_date: date
-    end_date: date
-    amount_requested: Decimal
+    # None when the store holds an application whose dates or amount could not be read.
+    start_date: date | None
+    end_date: date | None
+    amount_requested: Decimal | None
     amount_awarded: Decimal | None = None
     # The measures of the application's outcome rows, in order.
     outcome_measures: list[str] = field(default_factory=list)

@@ -104,9 +104,9 @@ def _delivery(c: FormChecker, known: KnownApplication | None) -> None:
             "Please correct the dates.",
         )
     if known is not None:
-        if start is not None:
+        if start is not None and known.start_date is not None:
             _drift(c, "actual_start_date", start, known.start_date, "start")
-        if end is not None:
+        if end is not None and known.end_date is not None:
             _drift(c, "actual_end_date", end, known.end_date, "end")
     planned, delivered = c.take("sessions_planned"), c.take("sessions_delivered")
     if planned is not None and planned < 1:

@@ -11,24 +11,8 @@ import pytest
 
 from forms_processor.config import Config
 from forms_processor.example import EXAMPLE_CONFIG
+from forms_processor.readers.base import ExtractedForm
 from forms_processor.validation import KnownApplication, ValidationContext
-
-try:
-    from forms_processor.readers.base import ExtractedForm
-except ImportError:  # the readers package is being worked on in parallel: load its contract alone
-    import importlib.util
-    import sys
-    from pathlib import Path
-
-    import forms_processor
-
-    _path = Path(forms_processor.__file__).parent / "readers" / "base.py"
-    _spec = importlib.util.spec_from_file_location("forms_processor_readers_base", _path)
-    assert _spec is not None and _spec.loader is not None
-    _mod = importlib.util.module_from_spec(_spec)
-    sys.modules[_spec.name] = _mod
-    _spec.loader.exec_module(_mod)
-    ExtractedForm = _mod.ExtractedForm  # type: ignore[misc]
 
 LONDON = ZoneInfo("Europe/London")
 # Received a little before the Spring 1 2027 deadline (5 February 2027, 12:00).
