@@ -1,0 +1,107 @@
+"""``forms mail``: the outgoing email queue (status, retry, send now), and the school mailbox (check)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+
+from ..errors import ExitCode, UsageError
+from ..mail import sender as mail_sender
+from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
+
+
+@cli.group()
+def mail() -> None:
+    """The emails the system sends (acknowledgements, replies, response forms).
+
+    \b
+    forms mail status         what is waiting, sent or failed
+    forms mail send           send what is due now
+    forms mail retry --all    try failed emails again
+    """
+
+
+@mail.command("status")
+@json_option
+@pass_ctx
+def status_cmd(ctx: Context, as_json: bool) -> None:
+    """Show how many emails are queued, sent and failed, the oldest one waiting, and recent errors."""
+    with ctx.app() as app:
+        data = mail_sender.mail_status(app.db)
+        data["transport"] = "smtp" if app.config.smtp is not None else f"files in {app.home.mail_outbox}"
+    if as_json:
+        echo_json(data)
+        return
+    c = data["counts"]
+    click.echo(f"Emails: {c['queued']} queued, {c['sending']} being sent, {c['sent']} sent, {c['failed']} failed.")
+    click.echo(f"Sent by: {data['transport']}")
+    if data["due_now"]:
+        click.echo(f"{data['due_now']} can be sent now: run 'forms mail send' (or leave 'forms watch' running).")
+    oldest = data["oldest_queued"]
+    if oldest:
+        click.echo(f"Oldest waiting: number {oldest['id']} ({oldest['kind']}, {oldest['reference'] or 'no reference'}),"
+                   f" queued {oldest['created_at']}, next try {oldest['next_attempt_at']}.")
+    if data["last_sent_at"]:
+        click.echo(f"Last sent: {data['last_sent_at']}")
+    if data["errors"]:
+        click.echo("Recent problems:")
+        for e in data["errors"]:
+            click.echo(f"  {e['id']:>5}  {e['status']:<7} {e['kind']:<14} {e['reference'] or '':<18} "
+                       f"tries: {e['attempts']}  {e['last_error']}")
+        if any(e["status"] == "failed" for e in data["errors"]):
+            click.echo("Try failed emails again with: forms mail retry --all")
+
+
+@mail.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "retry_all", is_flag=True, help="Every failed email, and every email waiting for its next try.")
+@json_option
+@pass_ctx
+def retry_cmd(ctx: Context, ids: tuple[int, ...], retry_all: bool, as_json: bool) -> None:
+    """Queue emails again so they are sent at the next 'forms mail send' (or by 'forms watch').
+
+    IDS are the email numbers shown by 'forms mail status'. An email already sent is never sent again.
+    """
+    if bool(ids) == retry_all:
+        raise UsageError("Give either email numbers or --all.", hint="For example: forms mail retry --all")
+    with ctx.app() as app:
+        result = mail_sender.retry(app.db, None if retry_all else list(ids))
+    if as_json:
+        echo_json(result)
+        return
+    click.echo(f"Queued again: {len(result['requeued'])} email(s).")
+    for s in result["skipped"]:
+        echo_err(f"Email {s['id']} was not queued again: {s['reason']}.")
+
+
+@mail.command("send")
+@click.option("--limit", type=click.IntRange(min=1), help="Send at most this many emails.")
+@json_option
+@pass_ctx
+def send_cmd(ctx: Context, limit: int | None, as_json: bool) -> None:
+    """Send the emails that are due now (by SMTP, or as .eml files in outbox/mail when no [smtp] is set)."""
+    with ctx.app() as app:
+        transport = mail_sender.transport_for(app.home)
+        try:
+            report = mail_sender.send_due(app.db, app.home, transport, datetime.now(UTC), limit=limit)
+        finally:
+            transport.close()
+    if as_json:
+        echo_json(report.to_json())
+    else:
+        click.echo(f"Sent: {len(report.sent)}.  Waiting for a retry: {len(report.deferred)}.  Failed: {len(report.failed)}.")
+        for s in report.sent:
+            echo_err(f"  sent {s['id']} ({s['kind']}{', ' + s['reference'] if s['reference'] else ''}): {s['via']}")
+        for f in report.failed:
+            echo_err(f"  failed {f['id']} ({f['kind']}): {f['error']}")
+    if report.unavailable:
+        echo_err(f"The mail server could not be used: {report.unavailable}")
+        echo_err("The emails stay queued and are tried again later ('forms mail status' shows them).")
+        ctx_exit(ExitCode.MAIL_UNAVAILABLE)
+    elif report.failed:
+        ctx_exit(ExitCode.MAIL_UNAVAILABLE)
+
+
+def ctx_exit(code: int) -> None:
+    click.get_current_context().exit(code)
