@@ -283,6 +283,9 @@ class FormChecker:
             self.error(key, f"this is outside the range of the measure ({m.name} {span}). Please check it.")
 
     def result(self, model: type[ApplicationForm] | type[ImpactForm]) -> ValidationResult:
+        # Messages in the order of the form, so a SENCO can work down it; form-wide ones last.
+        order = {key: i for i, key in enumerate(self.spec.flat_keys())}
+        self.messages.sort(key=lambda m: order.get(m.field, len(order)))
         res = ValidationResult(
             form_id=self.spec.form_id,
             fields=self.fields,
