@@ -1,0 +1,89 @@
+"""``forms watch``: the inbox folder (and the school mailbox), until stopped."""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+import click
+
+from ..errors import ExitCode
+from ..intake.watcher import FileOutcome, FolderWatcher, WatchSettings, mail_tasks
+from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
+
+
+@contextmanager
+def _stop_on_signals(watcher: FolderWatcher) -> Iterator[None]:
+    """Ctrl-C and SIGTERM ask the watcher to stop after the file in hand."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        echo_err("Stopping after the file in hand...")
+        watcher.stop()
+
+    wanted = [signal.SIGINT, signal.SIGTERM]
+    old = {sig: signal.signal(sig, handler) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, previous in old.items():
+            signal.signal(sig, previous)
+
+
+def _line(o: FileOutcome) -> str:
+    return f"{o.status:<9} {o.reference or '-':<18} {o.file}"
+
+
+@cli.command()
+@click.option("--once", is_flag=True,
+              help="Process what is in the inbox now (waiting for files still being copied), then stop.")
+@click.option("--poll", "poll", type=click.FloatRange(min=0.1), metavar="SECONDS",
+              help="Look at the folder every SECONDS instead of waiting for file events (for network shares).")
+@click.option("--settle", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="How long a file must stay unchanged before it is taken (default: settle_seconds "
+                   "under [watch] in cluster.toml, normally 2).")
+@json_option
+@pass_ctx
+def watch(ctx: Context, once: bool, poll: float | None, settle: float | None, as_json: bool) -> None:
+    """Watch the inbox folder and take in every form dropped there, exactly once.
+
+    Each file is taken when it has finished copying, checked like 'forms ingest',
+    then moved to the archive (or to rejected/, with a .reason.txt saying why).
+    Schools are emailed at once. With [imap] in cluster.toml the school mailbox is
+    polled too. Runs until Ctrl-C (or a stop signal), which finishes the file in hand.
+
+    One line per form on stderr (status, reference, file). With --json, one JSON
+    object per line on stdout (with --once: one JSON list at the end).
+    Exit code with --once: 0 when every form was accepted, 1 when any needs attention.
+    """
+    with ctx.app() as app:
+        cfg = app.config.watch
+        settings = WatchSettings(
+            settle_seconds=cfg.settle_seconds if settle is None else settle,
+            rescan_seconds=cfg.rescan_seconds,
+            poll_seconds=poll,
+        )
+
+        def show(o: FileOutcome) -> None:
+            echo_err(_line(o))
+            if as_json and not once:
+                click.echo(json.dumps(o.to_json(), ensure_ascii=False))
+
+        watcher = FolderWatcher(app, settings, on_outcome=show)
+        tasks = mail_tasks(app)
+        if not once:
+            how = f"every {poll:g} s" if poll else "for new files"
+            echo_err(f"Watching {app.home.inbox} {how}. Press Ctrl-C to stop.")
+        try:
+            with _stop_on_signals(watcher):
+                outcomes = watcher.run(once=once, periodic=tasks.periodic, after_batch=tasks.send)
+        finally:
+            tasks.close()
+    counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("accepted", "invalid", "rejected", "duplicate")}
+    echo_err(", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({len(outcomes)} in all)")
+    if as_json and once:
+        echo_json([o.to_json() for o in outcomes])
+    if once and any(o.status != "accepted" for o in outcomes):
+        raise click.exceptions.Exit(ExitCode.FORMS_NEED_ATTENTION)

@@ -1,0 +1,336 @@
+"""The inbox folder on disk: finding candidate files, claiming them, moving them on.
+
+Rules, all here:
+- Only regular files inside the inbox are touched: no symlinks (to files or
+  folders), nothing whose real path leaves the inbox, nothing ignored by
+  :func:`~forms_processor.intake.files.is_ignored`, nothing inside hidden folders.
+- A file is claimed by one ``os.rename`` into this watcher's own folder under
+  ``processing/`` (``<uuid>__<original name>``). Rename is atomic, so when two
+  watchers race for one file exactly one wins; the other finds it gone and skips it.
+- Each watcher's processing folder holds a lock file locked for as long as the
+  watcher runs (the lock dies with the process, even after ``kill -9``). A folder
+  whose lock can be taken belongs to a watcher that has stopped: its files are
+  taken over and finished by the next watcher.
+- Afterwards a file is moved, never copied or deleted: to
+  ``archive/by-date/YYYY-MM-DD/<reference or sha8> <name>`` or to ``rejected/``
+  with ``<name>.reason.txt`` beside it. A name already taken gets `` (2)``, `` (3)``…
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from ..errors import ConfigError
+from .files import is_ignored
+from .stability import HEAD_BYTES, TAIL_BYTES, looks_complete
+from .submission import safe_file_name
+
+CLAIM_SEPARATOR = "__"
+LOCK_NAME = ".lock"
+
+
+# -- finding files ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+def inside(folder: Path, path: Path) -> bool:
+    """Whether ``path`` (resolved, symlinks followed) is inside ``folder``."""
+    try:
+        path.resolve(strict=True).relative_to(folder.resolve())
+    except (OSError, ValueError, RuntimeError):
+        return False
+    return True
+
+
+def candidate(inbox: Path, path: Path) -> Candidate | None:
+    """The file as a candidate for intake, or None when it must be left alone."""
+    try:
+        rel = path.relative_to(inbox)
+    except ValueError:
+        return None
+    if any(is_ignored(Path(part)) for part in rel.parts):
+        return None
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or not inside(inbox, path):
+        return None
+    # A symlinked folder on the way in would make the real path leave ``inbox``.
+    if path.resolve() != inbox.resolve() / rel:
+        return None
+    return Candidate(path, st.st_size, st.st_mtime_ns)
+
+
+def scan(inbox: Path) -> Iterator[Candidate]:
+    """Every candidate file in the inbox and its sub-folders (symlinked folders not followed)."""
+    stack = [inbox]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                    continue
+            except OSError:
+                continue
+            cand = candidate(inbox, Path(entry.path))
+            if cand is not None:
+                yield cand
+
+
+def read_ends(path: Path, size: int) -> tuple[bytes, bytes]:
+    """The first and last bytes of a file (for :func:`looks_complete`)."""
+    with open(path, "rb") as fh:
+        head = fh.read(HEAD_BYTES)
+        fh.seek(max(0, size - TAIL_BYTES))
+        tail = fh.read(TAIL_BYTES)
+    return head, tail
+
+
+def is_complete(cand: Candidate) -> bool:
+    try:
+        head, tail = read_ends(cand.path, cand.size)
+    except OSError:
+        return False
+    return looks_complete(head, tail, cand.size)
+
+
+# -- the processing folder -----------------------------------------------------
+
+
+class _FileLock:
+    """An exclusive, non-blocking lock on a file, released when the process ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh: IO[bytes] | None = None
+
+    def acquire(self) -> bool:
+        try:
+            fh = open(self.path, "a+b")  # noqa: SIM115 - held open while locked
+        except OSError:
+            return False
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            return False
+        self._fh = fh
+        return True
+
+    def release(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+@dataclass
+class Claimed:
+    """A file taken from the inbox, now in this watcher's processing folder."""
+
+    path: Path  # where it is now
+    name: str  # its original file name
+    display: str  # where it was, relative to the inbox (for logs and results)
+    received_at: datetime
+
+
+def claim_name(name: str) -> str:
+    return f"{uuid.uuid4().hex}{CLAIM_SEPARATOR}{safe_file_name(name)}"
+
+
+def original_name(claimed: str) -> str:
+    head, sep, rest = claimed.partition(CLAIM_SEPARATOR)
+    return rest if sep and len(head) == 32 else claimed
+
+
+def arrival_time(st: os.stat_result, now: datetime) -> datetime:
+    """When a file arrived: its change time (set by the copy or move into the folder)
+    or its modification time, whichever is later, never after ``now``. The
+    modification time alone can be days old when a copy keeps it."""
+    stamp = max(st.st_mtime, st.st_ctime)
+    return min(datetime.fromtimestamp(stamp, UTC), now)
+
+
+class ProcessingArea:
+    """This watcher's own folder under ``processing/``, locked while it runs."""
+
+    def __init__(self, processing: Path, inbox: Path) -> None:
+        self.root = processing
+        self.inbox = inbox
+        self.folder = processing / f"watch-{uuid.uuid4().hex[:12]}"
+        self._lock: _FileLock | None = None
+
+    def open(self) -> None:
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if os.stat(self.root).st_dev != os.stat(self.inbox).st_dev:
+            raise ConfigError(
+                f"The processing folder ({self.root}) is on a different drive from the inbox ({self.inbox}).",
+                hint="Files are claimed by moving them, which needs both on the same drive: "
+                "set 'processing' under [storage] in cluster.toml to a folder beside the inbox.",
+            )
+        self.folder.mkdir(mode=0o700)
+        self._lock = _FileLock(self.folder / LOCK_NAME)
+        if not self._lock.acquire():
+            raise ConfigError(f"Could not lock the processing folder {self.folder}.")
+
+    def close(self) -> None:
+        """Release the lock; remove this watcher's folder if nothing was left in it."""
+        if self._lock is None:
+            return
+        leftovers = [p for p in self.folder.iterdir() if p.name != LOCK_NAME]
+        if not leftovers:
+            (self.folder / LOCK_NAME).unlink(missing_ok=True)
+            try:
+                self.folder.rmdir()
+            except OSError:
+                pass
+        self._lock.release()
+        self._lock = None
+
+    def claim(self, cand: Candidate, now: datetime) -> Claimed | None:
+        """Move the file into this watcher's folder; None when another took it first."""
+        try:
+            st = cand.path.lstat()
+            received = arrival_time(st, now)
+            target = self.folder / claim_name(cand.path.name)
+            os.rename(cand.path, target)
+        except FileNotFoundError:
+            return None
+        return Claimed(target, cand.path.name, _display(self.inbox, cand.path), received)
+
+    def take_over(self, now: datetime) -> list[Claimed]:
+        """Files left in processing by watchers that have stopped (or crashed), and loose
+        files in processing/ itself: moved into this watcher's folder to be finished."""
+        found: list[Claimed] = []
+        for entry in sorted(self.root.iterdir()):
+            if entry == self.folder:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                lock = _FileLock(entry / LOCK_NAME)
+                if not lock.acquire():
+                    continue  # its watcher is still running
+                try:
+                    for child in sorted(entry.iterdir()):
+                        if child.name != LOCK_NAME:
+                            found.extend(self._adopt(child, now))
+                    (entry / LOCK_NAME).unlink(missing_ok=True)
+                    try:
+                        entry.rmdir()
+                    except OSError:
+                        pass
+                finally:
+                    lock.release()
+            else:
+                found.extend(self._adopt(entry, now))
+        return found
+
+    def _adopt(self, path: Path, now: datetime) -> list[Claimed]:
+        try:
+            st = path.lstat()
+        except OSError:
+            return []
+        if not stat.S_ISREG(st.st_mode):
+            return []
+        name = original_name(path.name)
+        target = self.folder / path.name if path.name != name else self.folder / claim_name(name)
+        try:
+            os.rename(path, target)
+        except FileNotFoundError:
+            return []
+        return [Claimed(target, name, name, arrival_time(st, now))]
+
+    def leftovers(self) -> list[Path]:
+        return [p for p in sorted(self.folder.iterdir()) if p.name != LOCK_NAME]
+
+
+def _display(inbox: Path, path: Path) -> str:
+    try:
+        return str(path.relative_to(inbox))
+    except ValueError:
+        return path.name
+
+
+# -- moving files on -------------------------------------------------------------
+
+
+def move_no_overwrite(src: Path, folder: Path, name: str) -> Path:
+    """Move ``src`` into ``folder`` as ``name`` (or ``name (2)``…); never replaces a file."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    n = 1
+    while True:
+        target = folder / (name if n == 1 else f"{stem} ({n}){'.' + ext if ext else ''}")
+        try:
+            os.link(src, target)
+        except FileExistsError:
+            if _same_file(src, target):  # an earlier run got this far before it stopped
+                os.unlink(src)
+                return target
+            n += 1
+            continue
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+                raise
+            if target.exists():  # no hard links here: check, then rename
+                n += 1
+                continue
+            os.rename(src, target)
+            return target
+        os.unlink(src)
+        return target
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def archive_name(reference: str | None, sha256: str, name: str) -> str:
+    return f"{reference or sha256[:8]} {safe_file_name(name)}"
+
+
+def move_to_archive(archive: Path, claimed: Claimed, day: str, reference: str | None, sha256: str) -> Path:
+    return move_no_overwrite(claimed.path, archive / "by-date" / day, archive_name(reference, sha256, claimed.name))
+
+
+def move_to_rejected(rejected: Path, claimed: Claimed, reason: str) -> Path:
+    """Move the file to ``rejected/`` and write the reason beside it (owner-only)."""
+    target = move_no_overwrite(claimed.path, rejected, safe_file_name(claimed.name))
+    note = target.with_name(target.name + ".reason.txt")
+    fd = os.open(note, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(reason.rstrip() + "\n")
+    return target

@@ -1,0 +1,516 @@
+"""The folder watcher: every complete file in the inbox, taken exactly once.
+
+Events from watchdog are hints only; the folder is the truth. At start-up the
+watcher finishes what stopped watchers left in ``processing/``, scans the inbox,
+then looks again at anything an event names and rescans the whole folder every
+``rescan_seconds`` (or only rescans, every ``poll_seconds``, with polling).
+
+A file is taken when :class:`~forms_processor.intake.stability.FileStabilityTracker`
+says it is settled and whole, claimed by a rename (see :mod:`.folder`), read and
+recorded through the same library path as ``forms ingest`` (readers in parallel),
+then moved to the archive or to ``rejected/`` with a reason. Each file has its own
+error boundary: an unexpected error sends that file to ``rejected/`` and the
+watcher goes on.
+
+Crash safety comes from the order of things: a file is in the inbox, or in
+``processing/`` (claimed), or moved on; ingest records the form and queues its
+acknowledgement in one transaction, and the same bytes again are a duplicate. So a
+file found in ``processing/`` after a crash is simply run again: a duplicate result
+means it was recorded already, and it is moved on without a second email.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..mail.queue import OutgoingMail, enqueue
+from ..store import repository as repo
+from ..workflow.ingest import IngestResult
+from .folder import (
+    Candidate,
+    Claimed,
+    ProcessingArea,
+    candidate,
+    is_complete,
+    move_to_archive,
+    move_to_rejected,
+    scan,
+)
+from .stability import DEFAULT_GRACE_SECONDS, Decision, FileStabilityTracker, decide
+from .submission import Source, Submission, now_utc
+
+if TYPE_CHECKING:
+    from ..api import FormsApp
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED_REASON = "an unexpected error; the Host has been told"
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    settle_seconds: float = 2.0
+    rescan_seconds: float = 30.0
+    grace_seconds: float = DEFAULT_GRACE_SECONDS
+    # Scan the folder every this many seconds instead of listening for file events.
+    poll_seconds: float | None = None
+    # How often to look again at files that are still settling.
+    tick_seconds: float = 0.25
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file taken from the inbox."""
+
+    file: str  # where it was, relative to the inbox
+    status: str  # accepted | invalid | duplicate | rejected
+    moved_to: str | None  # relative to the home folder (None if it could not be moved)
+    reference: str | None = None
+    form: str | None = None
+    school: str | None = None
+    messages: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "status": self.status,
+            "reference": self.reference,
+            "form": self.form,
+            "school": self.school,
+            "moved_to": self.moved_to,
+            "messages": self.messages,
+        }
+
+
+@dataclass
+class Periodic:
+    """Something run every ``every`` seconds (mail sending, the mailbox poll).
+
+    Its errors are logged (without contents) and never stop the watcher."""
+
+    name: str
+    every: float
+    action: Callable[[], object]
+    next_at: float = 0.0
+
+    def run(self, now: float) -> None:
+        self.next_at = now + self.every
+        try:
+            self.action()
+        except Exception as exc:  # noqa: BLE001 - a mail server being down must not stop intake
+            log.warning("%s failed (%s); will try again in %.0f s", self.name, type(exc).__name__, self.every)
+
+
+class FolderWatcher:
+    """The watcher's state and steps. ``run`` is the loop; the steps are public for tests.
+
+    ``clock`` gives monotonic seconds and ``now`` aware datetimes; both injectable.
+    """
+
+    def __init__(
+        self,
+        app: FormsApp,
+        settings: WatchSettings,
+        *,
+        on_outcome: Callable[[FileOutcome], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = now_utc,
+    ) -> None:
+        self.app = app
+        self.home = app.home
+        self.inbox = self.home.inbox.resolve()
+        self.settings = settings
+        self.on_outcome = on_outcome
+        self.clock = clock
+        self.now = now
+        self.tracker = FileStabilityTracker(settings.settle_seconds, settings.grace_seconds, clock)
+        self.area = ProcessingArea(self.home.processing, self.inbox)
+        self.stop_event = threading.Event()
+        self.wake = threading.Event()
+        self._hints: set[Path] = set()
+        self._hint_lock = threading.Lock()
+        self._rescan_wanted = False
+        self.outcomes: list[FileOutcome] = []
+
+    # -- lifecycle ------------------------------------------------------------
+
+    def start(self) -> list[FileOutcome]:
+        """Check the folders, lock this watcher's processing folder, finish what stopped
+        watchers left, and scan the inbox."""
+        self.home.check_layout()
+        self.area.open()
+        done = self.take_over()
+        self.rescan()
+        return done
+
+    def close(self) -> None:
+        self.area.close()
+
+    def stop(self) -> None:
+        """Ask the loop to stop after the file in hand (safe from a signal handler)."""
+        self.stop_event.set()
+        self.wake.set()
+
+    # -- hints and scans --------------------------------------------------------
+
+    def hint(self, path: str | Path, is_dir: bool = False) -> None:
+        """A file event named this path (thread-safe). Only a hint: it is checked."""
+        with self._hint_lock:
+            if is_dir:
+                self._rescan_wanted = True
+            else:
+                self._hints.add(Path(path))
+        self.wake.set()
+
+    def rescan(self) -> None:
+        for cand in scan(self.inbox):
+            if cand.path not in self.tracker:
+                self.tracker.observe(cand.path, cand.size, cand.mtime_ns)
+
+    def take_over(self) -> list[FileOutcome]:
+        claimed = self.area.take_over(self.now())
+        if claimed:
+            log.info("finishing %d file(s) left in processing by a watcher that stopped", len(claimed))
+        return self._process_claimed(claimed)
+
+    def pending(self) -> int:
+        """Files seen in the inbox and not yet taken (still settling, or waiting)."""
+        return len(self.tracker)
+
+    # -- one step --------------------------------------------------------------------
+
+    def ready(self) -> list[Candidate]:
+        """Look again at every known file; return those to take now."""
+        with self._hint_lock:
+            hints, self._hints = self._hints, set()
+            rescan, self._rescan_wanted = self._rescan_wanted, False
+        if rescan:
+            self.rescan()
+        for path in hints:
+            if path not in self.tracker and candidate(self.inbox, path) is not None:
+                self.tracker.observe(path, -1, -1)  # first sighting; its stats come below
+        ready: list[Candidate] = []
+        for key in self.tracker.keys():
+            path = Path(str(key))
+            cand = candidate(self.inbox, path)
+            if cand is None:
+                self.tracker.forget(key)
+                continue
+            unchanged = self.tracker.observe(path, cand.size, cand.mtime_ns)
+            if unchanged < self.settings.settle_seconds:
+                continue
+            if decide(unchanged, is_complete(cand), self.tracker.settle, self.tracker.grace) is Decision.TAKE:
+                ready.append(cand)
+        return sorted(ready, key=lambda c: str(c.path))
+
+    def step(self) -> list[FileOutcome]:
+        return self.process(self.ready())
+
+    # -- processing -----------------------------------------------------------------------
+
+    def process(self, cands: list[Candidate]) -> list[FileOutcome]:
+        """Claim and process files, reading several at once; stop early when asked."""
+        if not cands:
+            return []
+        in_hand: deque[tuple[Claimed, Submission]] = deque()
+        outcomes: list[FileOutcome] = []
+
+        def submissions() -> Iterator[tuple[Submission, str]]:
+            for cand in cands:
+                if self.stop_event.is_set():
+                    return
+                self.tracker.forget(cand.path)
+                claimed = self.area.claim(cand, self.now())
+                if claimed is None:
+                    continue  # another watcher took it first
+                sub = self._submission(claimed, outcomes)
+                if sub is not None:
+                    in_hand.append((claimed, sub))
+                    yield sub, claimed.display
+
+        return self._run_batch(submissions(), in_hand, outcomes)
+
+    def _process_claimed(self, claimed: list[Claimed]) -> list[FileOutcome]:
+        in_hand: deque[tuple[Claimed, Submission]] = deque()
+        outcomes: list[FileOutcome] = []
+
+        def submissions() -> Iterator[tuple[Submission, str]]:
+            for c in claimed:
+                if self.stop_event.is_set():
+                    return
+                sub = self._submission(c, outcomes)
+                if sub is not None:
+                    in_hand.append((c, sub))
+                    yield sub, c.display
+
+        return self._run_batch(submissions(), in_hand, outcomes)
+
+    def _run_batch(
+        self,
+        subs: Iterator[tuple[Submission, str]],
+        in_hand: deque[tuple[Claimed, Submission]],
+        outcomes: list[FileOutcome],
+    ) -> list[FileOutcome]:
+        try:
+            for result in self.app.ingest_submissions(subs):
+                claimed, _ = in_hand.popleft()
+                self._emit(outcomes, self._finish(claimed, result))
+                if self.stop_event.is_set():
+                    break
+        except Exception as exc:  # noqa: BLE001 - fall back to one file at a time, each in its own boundary
+            log.warning("a batch stopped on an unexpected error (%s); finishing its files one by one", type(exc).__name__)
+            while in_hand and not self.stop_event.is_set():
+                claimed, sub = in_hand.popleft()
+                self._emit(outcomes, self._one(claimed, sub))
+        # Files claimed but not finished (a stop was asked) stay in processing/;
+        # the next watcher to start finishes them.
+        return outcomes
+
+    def _one(self, claimed: Claimed, sub: Submission) -> FileOutcome:
+        try:
+            return self._finish(claimed, self.app.ingest(sub, claimed.display))
+        except Exception as exc:  # noqa: BLE001 - one bad file never stops the watcher
+            return self._unexpected(claimed, exc)
+
+    def _submission(self, claimed: Claimed, outcomes: list[FileOutcome]) -> Submission | None:
+        try:
+            data = claimed.path.read_bytes()
+            return Submission(
+                data=data,
+                file_name=claimed.name,
+                source=Source.FOLDER,
+                received_at=claimed.received_at,
+                origin=str(claimed.path),
+            )
+        except Exception as exc:  # noqa: BLE001 - one bad file never stops the watcher
+            self._emit(outcomes, self._unexpected(claimed, exc))
+            return None
+
+    def _emit(self, outcomes: list[FileOutcome], outcome: FileOutcome) -> None:
+        outcomes.append(outcome)
+        self.outcomes.append(outcome)
+        if self.on_outcome is not None:
+            try:
+                self.on_outcome(outcome)
+            except Exception:  # noqa: BLE001 - a display problem must not stop intake
+                log.debug("on_outcome failed", exc_info=True)
+
+    def _finish(self, claimed: Claimed, r: IngestResult) -> FileOutcome:
+        """Move the processed file out of processing/, to the archive or to rejected/."""
+        messages = [m.message for m in r.messages]
+        outcome = FileOutcome(claimed.display, r.status, None, r.reference, r.form, r.school, messages)
+        try:
+            if r.status == "rejected" or (r.status == "duplicate" and not r.reference):
+                outcome.moved_to = self.home.relative(move_to_rejected(self.home.rejected, claimed, self._reason(r)))
+            else:
+                day = claimed.received_at.astimezone(self.home.config.tz).date().isoformat()
+                moved = move_to_archive(self.home.archive, claimed, day, r.reference, r.sha256)
+                outcome.moved_to = self.home.relative(moved)
+        except OSError as exc:
+            # Recorded, but not moved: it stays in processing/ and is moved on by the next
+            # watcher to start (a duplicate then, so nothing is sent twice).
+            log.warning("%s was recorded but could not be moved (%s)", claimed.display, exc.strerror or type(exc).__name__)
+        return outcome
+
+    def _reason(self, r: IngestResult) -> str:
+        """The plain-English note written beside a file in rejected/."""
+        if r.status == "duplicate":
+            problem, hint = self._original_reason(r)
+        else:
+            problem = r.messages[0].message if r.messages else "This file could not be read as a form."
+            if r.hint and problem.endswith(r.hint):
+                problem = problem[: -len(r.hint)].rstrip()
+            hint = r.hint
+        return reason_text(r.file, problem, hint)
+
+    def _original_reason(self, r: IngestResult) -> tuple[str, str]:
+        text = "This file was received before and could not be read then."
+        if r.submission_id is not None:
+            dup = repo.submission_of(self.app.db, r.submission_id)
+            if dup is not None and dup["duplicate_of"] is not None:
+                orig = repo.submission_of(self.app.db, dup["duplicate_of"])
+                if orig is not None and orig["reason_text"]:
+                    text = f"This file was received before and could not be read then: {orig['reason_text']}"
+        return text, "Send the form again as a Word (.docx) or PDF file made from the cluster's template."
+
+    def _unexpected(self, claimed: Claimed, exc: BaseException) -> FileOutcome:
+        log.error("%s: an unexpected error (%s); moved to rejected", claimed.display, type(exc).__name__)
+        log.debug("unexpected error", exc_info=True)
+        outcome = FileOutcome(claimed.display, "rejected", None, messages=[f"This file could not be processed: {UNEXPECTED_REASON}."])
+        try:
+            moved = move_to_rejected(
+                self.home.rejected,
+                claimed,
+                reason_text(
+                    claimed.display,
+                    f"This file could not be processed because of {UNEXPECTED_REASON}.",
+                    "Nothing needs doing by the school yet: the Host will look at it and get in touch if needed.",
+                ),
+            )
+            outcome.moved_to = self.home.relative(moved)
+        except OSError:
+            log.error("%s could not be moved to rejected; it stays in processing", claimed.display)
+        self._tell_host(claimed)
+        return outcome
+
+    def _tell_host(self, claimed: Claimed) -> None:
+        """Queue an email to the Host (no file name or contents in it)."""
+        cfg = self.home.config
+        when = claimed.received_at.astimezone(cfg.tz).strftime("%d/%m/%Y %H:%M")
+        body = (
+            f"A file dropped in the forms inbox at {when} could not be processed because of an unexpected error.\n\n"
+            "It has been moved to the rejected folder, with a note beside it. Nothing has been deleted.\n"
+            "Please look at it, and tell whoever looks after the system.\n"
+        )
+        try:
+            with self.app.db.atomic() as conn:
+                enqueue(conn, OutgoingMail(
+                    dedupe_key=f"watch-error:{claimed.path.name}",
+                    kind="host-alert",
+                    to=(cfg.host.email,),
+                    subject="A file in the forms inbox needs looking at",
+                    body=body,
+                ))
+        except Exception as exc:  # noqa: BLE001 - telling the Host must not stop intake either
+            log.error("could not queue the email to the Host (%s)", type(exc).__name__)
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def run(self, once: bool = False, periodic: list[Periodic] | None = None,
+            after_batch: Callable[[], object] | None = None) -> list[FileOutcome]:
+        """Watch until :meth:`stop` (or, with ``once``, until the inbox is empty).
+
+        ``periodic`` tasks run on their timers (first at start-up); ``after_batch``
+        runs after every batch that processed files (e.g. send the mail queued)."""
+        periodic = periodic or []
+        self.start()
+        observer = None
+        try:
+            if not once and self.settings.poll_seconds is None:
+                observer = self._start_observer()
+            interval = self.settings.poll_seconds or self.settings.rescan_seconds
+            next_rescan = self.clock() + interval
+            tick = max(0.02, min(self.settings.tick_seconds, self.settings.settle_seconds / 2 or 0.02))
+            for task in periodic:
+                task.run(self.clock())
+            if after_batch is not None:
+                _safely("sending mail", after_batch)
+            while not self.stop_event.is_set():
+                if self.step() and after_batch is not None:
+                    _safely("sending mail", after_batch)
+                if once and not self.pending():
+                    break
+                now = self.clock()
+                if now >= next_rescan:
+                    _safely("taking over files left in processing", self.take_over)
+                    _safely("rescanning the inbox", self.rescan)
+                    next_rescan = now + interval
+                for task in periodic:
+                    if now >= task.next_at:
+                        task.run(now)
+                if self.stop_event.is_set():
+                    break
+                if self.pending():
+                    wait = tick
+                else:
+                    wait = max(0.0, min([next_rescan, *(t.next_at for t in periodic)]) - self.clock())
+                self.wake.wait(timeout=wait)
+                self.wake.clear()
+        finally:
+            if observer is not None:
+                observer.stop()
+                observer.join(timeout=5)
+            self.close()
+        return self.outcomes
+
+    def _start_observer(self) -> Any:
+        from watchdog.events import FileSystemEvent, FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        watcher = self
+
+        class Hints(FileSystemEventHandler):
+            def on_created(self, event: FileSystemEvent) -> None:
+                watcher.hint(str(event.src_path), event.is_directory)
+
+            def on_modified(self, event: FileSystemEvent) -> None:
+                if not event.is_directory:
+                    watcher.hint(str(event.src_path))
+
+            def on_closed(self, event: FileSystemEvent) -> None:
+                watcher.hint(str(event.src_path))
+
+            def on_moved(self, event: FileSystemEvent) -> None:
+                watcher.hint(str(event.dest_path), event.is_directory)
+
+        observer = Observer()
+        observer.schedule(Hints(), str(self.inbox), recursive=True)
+        observer.daemon = True
+        observer.start()
+        return observer
+
+
+def _safely(name: str, fn: Callable[[], object]) -> None:
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - a side task must never stop intake
+        log.warning("%s failed (%s)", name, type(exc).__name__)
+
+
+def reason_text(file: str, problem: str, hint: str) -> str:
+    lines = [
+        f"File: {file}",
+        "",
+        "Why it is here:",
+        f"  {problem}",
+        "",
+        "What to do:",
+        f"  {hint or 'Send the form again as a Word (.docx) or PDF file made from the cluster template.'}",
+        "",
+        "Nothing has been deleted: this file is kept here as it arrived.",
+    ]
+    return "\n".join(lines)
+
+
+@dataclass
+class MailTasks:
+    """Sending the mail queue (after each batch and on a timer) and polling the school
+    mailbox (when ``[imap]`` is configured), for :meth:`FolderWatcher.run`."""
+
+    send: Callable[[], object]
+    periodic: list[Periodic]
+    close: Callable[[], None]
+
+
+def mail_tasks(app: FormsApp, send_every: float = 30.0) -> MailTasks:
+    from ..mail.sender import send_due, transport_for
+
+    home = app.home
+    transport = transport_for(home)
+
+    def send() -> None:
+        report = send_due(app.db, home, transport, now_utc())
+        if report.sent:
+            log.info("sent %d email(s)", len(report.sent))
+        if report.unavailable:
+            log.warning("the mail server could not be reached; mail stays queued and is tried again later")
+
+    periodic = [Periodic("sending mail", send_every, send)]
+    imap = home.config.imap
+    if imap is not None:
+        from .mailbox import poll_mailbox
+
+        def poll() -> None:
+            poll_mailbox(app, imap)
+            send()
+
+        periodic.append(Periodic("polling the mailbox", float(imap.poll_seconds), poll))
+    return MailTasks(send, periodic, transport.close)
