@@ -17,6 +17,7 @@ from ._common import cli
 from . import intake as _intake  # noqa: E402,F401,I001
 from . import queries as _queries  # noqa: E402,F401
 from . import mail as _mail  # noqa: E402,F401
+from . import watch as _watch  # noqa: E402,F401
 
 __all__ = ["cli", "main"]
 
