@@ -195,3 +195,9 @@ def test_sample_forms_fill_both_templates_completely(templates: dict[str, Path],
                 assert from_docx[key] == (value, False), key
             else:
                 assert from_docx[key][1] is True, key
+
+
+def test_fill_pdf_without_appearances_sets_the_same_values(templates: dict[str, Path]) -> None:
+    fast = _pdf_values(fill_pdf(templates["application.pdf"], VALUES, appearances=False))
+    full = _pdf_values(fill_pdf(templates["application.pdf"], VALUES))
+    assert fast == full
