@@ -30,7 +30,7 @@ def run(*cmd: str | Path, check: bool = True) -> int:
 
 
 def setup() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
         sys.exit(f"forms_processor needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not PY.exists():
         print("Creating the virtual environment in .venv ...", file=sys.stderr)

@@ -13,15 +13,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .errors import NotFound
+from .errors import NotFound, UnreadableDocument
 from .home import Home, open_home
 from .intake.files import expand_paths, submissions_from_file
-from .intake.submission import Source, Submission
+from .intake.submission import Source, Submission, now_utc
 from .readers import ReaderPool, ReadLimits
 from .readers.base import ExtractedForm
 from .store import repository as repo
 from .store.db import Database
-from .workflow.ingest import IngestResult, Ingestor
+from .workflow.ingest import Ingestor, IngestResult
 
 ReadFn = Callable[[bytes, str], ExtractedForm]
 
@@ -77,7 +77,9 @@ class FormsApp:
     def ingest(self, sub: Submission, display: str | None = None) -> IngestResult:
         return self.ingestor().process(sub, display)
 
-    def ingest_submissions(self, subs: Iterable[tuple[Submission, str]]) -> Iterator[IngestResult]:
+    def ingest_submissions(
+        self, subs: Iterable[tuple[Submission, str] | tuple[Submission, str, UnreadableDocument]]
+    ) -> Iterator[IngestResult]:
         return self.ingestor().process_many(subs)
 
     def ingest_paths(self, paths: list[Path], source: Source = Source.CLI) -> Iterator[IngestResult]:
@@ -91,16 +93,34 @@ class FormsApp:
     def count_files(self, paths: list[Path]) -> int:
         return sum(1 for _ in expand_paths(paths))
 
-    def _submissions(self, paths: list[Path], source: Source) -> Iterator[tuple[Submission, str]]:
+    def _submissions(
+        self, paths: list[Path], source: Source
+    ) -> Iterator[tuple[Submission, str] | tuple[Submission, str, UnreadableDocument]]:
         for path in expand_paths(paths):
             display = str(path)
             try:
                 subs = submissions_from_file(path, source)
             except OSError as exc:
-                yield _unopenable(path, exc), display
+                yield (
+                    Submission(data=b"", file_name=path.name, source=source, received_at=now_utc()),
+                    display,
+                    UnreadableDocument(
+                        f"The file could not be opened ({exc.strerror or 'unknown error'}).",
+                        hint="Check that the file is still there and that this program may read it.",
+                        reason="unopenable",
+                    ),
+                )
                 continue
             if not subs:
-                yield _empty_email(path), display
+                yield (
+                    Submission(data=path.read_bytes(), file_name=path.name, source=Source.EML, received_at=now_utc()),
+                    display,
+                    UnreadableDocument(
+                        "This email has no Word or PDF form attached.",
+                        hint="Attach the completed form (the Word .docx or the PDF) to an email and send it again.",
+                        reason="no-attachment",
+                    ),
+                )
                 continue
             for sub in subs:
                 label = display if len(subs) == 1 and sub.source != Source.EML else f"{display} > {sub.file_name}"
@@ -143,17 +163,3 @@ class FormsApp:
             "messages": repo.messages_of(self.db, form.reference),
             "history": repo.history_of(self.db, form.reference),
         }
-
-
-def _unopenable(path: Path, exc: OSError) -> Submission:
-    """A placeholder submission for a file that could not be opened: it will be
-    rejected by the reader with a clear message (empty bytes)."""
-    from .intake.submission import now_utc
-
-    return Submission(data=b"", file_name=path.name, source=Source.CLI, received_at=now_utc(), origin=f"unopenable:{exc.strerror}")
-
-
-def _empty_email(path: Path) -> Submission:
-    from .intake.submission import now_utc
-
-    return Submission(data=path.read_bytes(), file_name=path.name, source=Source.EML, received_at=now_utc(), origin="no-attachment")

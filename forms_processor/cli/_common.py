@@ -6,8 +6,8 @@ import json
 import logging
 import os
 import traceback
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click

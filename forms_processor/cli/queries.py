@@ -18,8 +18,10 @@ def list_cmd(ctx: Context, state: str | None, round_name: str | None, school: st
              form_kind: str | None, as_json: bool) -> None:
     """List the forms received, oldest first."""
     with ctx.app() as app:
-        rnd = app.config.find_round(round_name).name if round_name and app.config.find_round(round_name) else round_name
-        sch = app.config.find_school(school).name if school and app.config.find_school(school) else school  # type: ignore[union-attr]
+        found_round = app.config.find_round(round_name) if round_name else None
+        found_school = app.config.find_school(school) if school else None
+        rnd = found_round.name if found_round else round_name
+        sch = found_school.name if found_school else school
         rows = app.list_forms(
             state=state, round_name=rnd, school=sch,
             form_id=f"send-{form_kind}" if form_kind else None,

@@ -12,7 +12,7 @@ import email.policy
 import io
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -54,7 +54,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         try:
             date = parsedate_to_datetime(str(msg["Date"]))
             if date.tzinfo is None:
-                date = date.replace(tzinfo=timezone.utc)
+                date = date.replace(tzinfo=UTC)
         except (TypeError, ValueError):
             date = None
     parsed = ParsedEmail(

@@ -11,7 +11,7 @@ from .base import FieldSpec, FieldType, FormSpec, Req, RowGroup, Section
 from .measures import MEASURE_NAMES, TARGET_MET
 
 T = FieldType
-R, O, C = Req.REQUIRED, Req.OPTIONAL, Req.CONDITIONAL
+R, O, C = Req.REQUIRED, Req.OPTIONAL, Req.CONDITIONAL  # noqa: E741 - the spec's own letters
 
 
 def F(key: str, label: str, aliases: tuple[str, ...], type_: FieldType, req: Req, **kw: object) -> FieldSpec:

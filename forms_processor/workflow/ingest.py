@@ -89,27 +89,37 @@ class Ingestor:
     def process(self, sub: Submission, display: str | None = None) -> IngestResult:
         return self._finish(sub, display or sub.file_name, self._read(sub))
 
-    def process_many(self, subs: Iterable[tuple[Submission, str]]) -> Iterator[IngestResult]:
+    def process_many(self, subs: Iterable[tuple[Submission, str] | tuple[Submission, str, UnreadableDocument]]) -> Iterator[IngestResult]:
         """Read several submissions at once (the reader pool has ``workers`` processes),
-        then record them one by one, in order."""
+        then record them one by one, in order. An item may carry a refusal decided
+        before reading (an email with no form attached): it is recorded as rejected."""
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            pending: list[tuple[Submission, str, Future[ExtractedForm | UnreadableDocument] | None]] = []
+            pending: list[tuple[Submission, str, Future[ExtractedForm | UnreadableDocument] | UnreadableDocument | None]] = []
             seen: set[str] = set()
-            for sub, display in subs:
+            for item in subs:
+                sub, display = item[0], item[1]
+                refusal = item[2] if len(item) == 3 else None  # type: ignore[misc]
                 skip = sub.sha256 in seen or self.find_duplicate(sub) is not None
                 seen.add(sub.sha256)
-                fut = None if skip else pool.submit(self._read, sub)
-                pending.append((sub, display, fut))
+                outcome: Future[ExtractedForm | UnreadableDocument] | UnreadableDocument | None
+                if refusal is not None:
+                    outcome = refusal
+                else:
+                    outcome = None if skip else pool.submit(self._read, sub)
+                pending.append((sub, display, outcome))
                 if len(pending) >= self.workers * 4:
                     yield self._drain_one(pending)
             while pending:
                 yield self._drain_one(pending)
 
     def _drain_one(
-        self, pending: list[tuple[Submission, str, Future[ExtractedForm | UnreadableDocument] | None]]
+        self,
+        pending: list[tuple[Submission, str, Future[ExtractedForm | UnreadableDocument] | UnreadableDocument | None]],
     ) -> IngestResult:
-        sub, display, fut = pending.pop(0)
-        return self._finish(sub, display, fut.result() if fut is not None else None)
+        sub, display, outcome = pending.pop(0)
+        if isinstance(outcome, Future):
+            return self._finish(sub, display, outcome.result())
+        return self._finish(sub, display, outcome)
 
     def _read(self, sub: Submission) -> ExtractedForm | UnreadableDocument:
         try:
@@ -276,7 +286,6 @@ class Ingestor:
         result: ValidationResult,
     ) -> IngestResult:
         form_id = extracted.form_id
-        spec = FORMS[form_id]
         status = "accepted" if result.ok else "invalid"
         new_state = State.AWAITING_CHECK if result.ok else State.INVALID
         fields_json = result.fields_json()

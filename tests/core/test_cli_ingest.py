@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,6 @@ from click.testing import CliRunner
 from forms_processor.cli import cli
 from forms_processor.errors import ExitCode
 from forms_processor.home import Home
-
 from tests.conftest import FormFactory
 
 ROUND = "Spring 1 2027"
@@ -250,11 +250,11 @@ def test_bad_files_are_rejected_kept_and_the_batch_goes_on(
 
 
 def test_attachment_names_cannot_escape_folders() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from forms_processor.intake.submission import Source, Submission
 
-    sub = Submission(b"x", "../../etc/pass\u202ewd\x00.docx", Source.EMAIL, datetime.now(timezone.utc))
+    sub = Submission(b"x", "../../etc/pass\u202ewd\x00.docx", Source.EMAIL, datetime.now(UTC))
     assert "/" not in sub.file_name and "\x00" not in sub.file_name and "\u202e" not in sub.file_name
     assert not sub.file_name.startswith(".")
-    assert Submission(b"x", "..", Source.EMAIL, datetime.now(timezone.utc)).file_name == "form"
+    assert Submission(b"x", "..", Source.EMAIL, datetime.now(UTC)).file_name == "form"
