@@ -1,0 +1,375 @@
+"""Each school's entitlement to the cluster's money, and what it has asked for, been
+awarded and spent (domain.md, "What happens" 2).
+
+``distributable = pot - top-slices``; ``weight = w_ehcp x EHCP + w_support x SEN support``;
+``share = distributable x weight / sum of weights``, rounded to pence by largest
+remainder so the shares add up to the distributable sum exactly (the arithmetic is
+:func:`forms_processor.reports.money.entitlements`).
+
+This module also holds :func:`load_year`: the applications, current decisions and
+accepted impact forms of a year (or one round), read once from the store, that every
+report is computed from.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ..config import Config, academic_year
+from ..errors import UsageError
+from ..store.db import Database
+from .money import NOT_REQUESTING, distributable, entitlements
+
+PENNY = Decimal("0.01")
+AWARD_DECISIONS = ("approved", "approved_with_conditions", "partially_funded")
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(PENNY)
+
+
+@dataclass(frozen=True)
+class Share:
+    school: str
+    code: str
+    ehcp: int
+    sen_support: int
+    weight: Decimal
+    entitlement: Decimal
+
+
+@dataclass(frozen=True)
+class Shares:
+    pot: Decimal
+    top_slices: list[tuple[str, Decimal]]
+    distributable: Decimal
+    w_ehcp: Decimal
+    w_support: Decimal
+    census_date: date | None
+    shares: list[Share]
+
+
+def compute_shares(config: Config) -> Shares:
+    """The cluster's allocation split between the schools, to the penny."""
+    ent = config.entitlement
+    parts = entitlements(config)
+    return Shares(
+        pot=money(ent.pot),
+        top_slices=[(s.name, money(s.amount)) for s in ent.top_slices],
+        distributable=distributable(config),
+        w_ehcp=ent.w_ehcp,
+        w_support=ent.w_support,
+        census_date=ent.census_date,
+        shares=[
+            Share(s.name, s.code, s.ehcp, s.sen_support, ent.w_ehcp * s.ehcp + ent.w_support * s.sen_support,
+                  parts[s.name])
+            for s in config.schools
+        ],
+    )
+
+
+# --------------------------------------------------------------------------
+# Years and what the store holds for one
+# --------------------------------------------------------------------------
+
+
+def parse_year(text: str) -> str:
+    """An academic year as four digits ("2627") from "2026-27", "2026/2027", "2627" or "2026"."""
+    t = text.strip()
+    m = re.fullmatch(r"(\d{4})\s*[-/]\s*(\d{2}|\d{4})", t)
+    if m:
+        start = int(m.group(1))
+        end = int(m.group(2)) % 100
+        if end == (start + 1) % 100:
+            return f"{start % 100:02d}{end:02d}"
+    elif re.fullmatch(r"\d{4}", t):
+        if t.startswith(("19", "20")) and int(t) >= 1990:
+            start = int(t)
+            return f"{start % 100:02d}{(start + 1) % 100:02d}"
+        if (int(t[:2]) + 1) % 100 == int(t[2:]):
+            return t
+    raise UsageError(
+        f"'{text}' is not an academic year.",
+        hint="Write it like 2026-27 (the year starting in September 2026).",
+    )
+
+
+def year_label(code: str) -> str:
+    """ "2627" -> "2026-27"."""
+    return f"20{code[:2]}-{code[2:]}"
+
+
+def current_year(today: date) -> str:
+    return academic_year(today)
+
+
+@dataclass(frozen=True)
+class Application:
+    reference: str
+    school: str
+    round: str | None
+    year: str
+    state: str
+    title: str
+    area_of_need: str
+    application_type: str
+    requested: Decimal
+    counts_as_requested: bool
+    number_of_pupils: int
+    # Pupil rows of the application by SEN status ("EHCP", "SEN support").
+    ehcp: int
+    sen_support: int
+    decision: str | None
+    awarded: Decimal
+    impact_due: date | None
+
+    @property
+    def is_award(self) -> bool:
+        return self.decision in AWARD_DECISIONS and self.awarded > 0
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    text: str
+    measure: str
+    baseline: Decimal
+    target: Decimal
+    result: Decimal
+    met_stated: str | None
+    met: str  # computed in the measure's direction
+
+
+@dataclass(frozen=True)
+class Impact:
+    reference: str
+    application: str
+    pupils_supported: int
+    spend: Decimal
+    overdue: bool
+    outcomes: tuple[OutcomeResult, ...]
+
+
+@dataclass
+class YearData:
+    """What the reports are computed from: nothing about individual pupils but counts."""
+
+    year: str | None
+    round: str | None
+    applications: list[Application] = field(default_factory=list)
+    # Accepted impact forms, by the application they report on.
+    impacts: dict[str, Impact] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        if self.round:
+            return self.round
+        return f"academic year {year_label(self.year)}" if self.year else "all years"
+
+    def awards(self) -> list[Application]:
+        return [a for a in self.applications if a.is_award]
+
+
+def _dec(value: Any, default: str = "0") -> Decimal:
+    if value is None or value == "":
+        return Decimal(default)
+    return Decimal(str(value))
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _year_of(config: Config, round_name: str | None, created_at: str) -> str:
+    if round_name:
+        for rnd in config.rounds:
+            if rnd.name == round_name:
+                return academic_year(rnd.deadline.date())
+    return academic_year(date.fromisoformat(created_at[:10]))
+
+
+def _outcome(row: dict[str, Any]) -> OutcomeResult | None:
+    if row.get("measure") is None or row.get("result") is None or row.get("baseline") is None:
+        return None
+    if row.get("target") is None:
+        return None
+    met = row.get("met_computed") or row.get("met")
+    if met is None:
+        from ..spec import MEASURES_BY_NAME, target_met
+
+        met = target_met(MEASURES_BY_NAME[row["measure"]], _dec(row["baseline"]), _dec(row["target"]),
+                         _dec(row["result"]))
+    return OutcomeResult(
+        text=str(row.get("text") or ""),
+        measure=str(row["measure"]),
+        baseline=_dec(row["baseline"]),
+        target=_dec(row["target"]),
+        result=_dec(row["result"]),
+        met_stated=row.get("met"),
+        met=str(met),
+    )
+
+
+def load_year(db: Database, config: Config, *, year: str | None = None, round_name: str | None = None) -> YearData:
+    """The applications of one academic year (or one round; or everything when both are
+    None), each with its decision in force, and the accepted impact forms on them."""
+    data = YearData(year=year, round=round_name)
+    decisions = {
+        r["reference"]: r
+        for r in db.query(
+            "SELECT d.reference, d.decision, d.amount_awarded, d.impact_due FROM decisions d"
+            " WHERE d.id = (SELECT MAX(id) FROM decisions WHERE reference = d.reference)"
+        )
+    }
+    for r in db.query(
+        "SELECT reference, school, round, state, intervention, amount_requested, fields_json, created_at"
+        " FROM forms WHERE form_id = 'send-application' AND state != 'superseded' ORDER BY reference"
+    ):
+        if round_name is not None and r["round"] != round_name:
+            continue
+        app_year = _year_of(config, r["round"], r["created_at"])
+        if year is not None and app_year != year:
+            continue
+        f = json.loads(r["fields_json"])
+        pupils = f.get("pupils") or []
+        statuses = [p.get("status") for p in pupils if isinstance(p, dict)]
+        d = decisions.get(r["reference"])
+        data.applications.append(
+            Application(
+                reference=r["reference"],
+                school=r["school"] or "(school not recognised)",
+                round=r["round"],
+                year=app_year,
+                state=r["state"],
+                title=r["intervention"] or str(f.get("intervention_title") or ""),
+                area_of_need=str(f.get("area_of_need") or "Not stated"),
+                application_type=str(f.get("application_type") or ""),
+                requested=_dec(r["amount_requested"]),
+                counts_as_requested=r["state"] not in NOT_REQUESTING,
+                number_of_pupils=_int(f.get("number_of_pupils")),
+                ehcp=statuses.count("EHCP"),
+                sen_support=statuses.count("SEN support"),
+                decision=d["decision"] if d is not None else None,
+                awarded=_dec(d["amount_awarded"]) if d is not None else Decimal("0.00"),
+                impact_due=_date(d["impact_due"]) if d is not None else None,
+            )
+        )
+    wanted = {a.reference for a in data.applications}
+    for r in db.query(
+        "SELECT reference, linked_ref, fields_json FROM forms"
+        " WHERE form_id = 'send-impact' AND state = 'accepted' ORDER BY created_at, reference"
+    ):
+        if r["linked_ref"] not in wanted:
+            continue
+        f = json.loads(r["fields_json"])
+        outcomes = tuple(o for o in (_outcome(row) for row in f.get("outcomes") or []) if o is not None)
+        data.impacts[r["linked_ref"]] = Impact(
+            reference=r["reference"],
+            application=r["linked_ref"],
+            pupils_supported=_int(f.get("pupils_supported")),
+            spend=_dec(f.get("actual_spend")),
+            overdue=bool(f.get("overdue")),
+            outcomes=outcomes,
+        )
+    return data
+
+
+# --------------------------------------------------------------------------
+# The entitlement table
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchoolMoney:
+    school: str
+    code: str
+    ehcp: int
+    sen_support: int
+    weight: Decimal
+    entitlement: Decimal
+    requested: Decimal
+    awarded: Decimal
+    spent: Decimal
+
+    @property
+    def left(self) -> Decimal:
+        """Entitlement not yet awarded (negative: awarded beyond the entitlement)."""
+        return self.entitlement - self.awarded
+
+
+@dataclass(frozen=True)
+class EntitlementTable:
+    shares: Shares
+    year: str | None
+    rows: list[SchoolMoney]
+
+    def totals(self) -> dict[str, Decimal]:
+        return {
+            "entitlement": sum((r.entitlement for r in self.rows), Decimal("0.00")),
+            "requested": sum((r.requested for r in self.rows), Decimal("0.00")),
+            "awarded": sum((r.awarded for r in self.rows), Decimal("0.00")),
+            "spent": sum((r.spent for r in self.rows), Decimal("0.00")),
+            "left": sum((r.left for r in self.rows), Decimal("0.00")),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.shares
+        return {
+            "year": year_label(self.year) if self.year else None,
+            "pot": str(s.pot),
+            "top_slices": [{"name": n, "amount": str(a)} for n, a in s.top_slices],
+            "distributable": str(s.distributable),
+            "w_ehcp": str(s.w_ehcp),
+            "w_support": str(s.w_support),
+            "census_date": s.census_date.isoformat() if s.census_date else None,
+            "schools": [
+                {
+                    "school": r.school,
+                    "code": r.code,
+                    "ehcp": r.ehcp,
+                    "sen_support": r.sen_support,
+                    "weight": str(r.weight),
+                    "entitlement": str(r.entitlement),
+                    "requested": str(r.requested),
+                    "awarded": str(r.awarded),
+                    "spent": str(r.spent),
+                    "left": str(r.left),
+                }
+                for r in self.rows
+            ],
+            "totals": {k: str(v) for k, v in self.totals().items()},
+        }
+
+
+def entitlement_table(config: Config, data: YearData) -> EntitlementTable:
+    """Each school's share beside what it requested, was awarded and spent in ``data``."""
+    shares = compute_shares(config)
+    rows: list[SchoolMoney] = []
+    for share in shares.shares:
+        apps = [a for a in data.applications if a.school == share.school]
+        requested = sum((a.requested for a in apps if a.counts_as_requested), Decimal("0.00"))
+        awarded = sum((a.awarded for a in apps if a.is_award), Decimal("0.00"))
+        spent = sum((data.impacts[a.reference].spend for a in apps if a.reference in data.impacts), Decimal("0.00"))
+        rows.append(
+            SchoolMoney(
+                share.school, share.code, share.ehcp, share.sen_support, share.weight, share.entitlement,
+                money(requested), money(awarded), money(spent),
+            )
+        )
+    return EntitlementTable(shares=shares, year=data.year, rows=rows)

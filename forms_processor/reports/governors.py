@@ -1,0 +1,450 @@
+"""Value for money, for the cluster's governors (domain.md, "Value for money").
+
+:func:`governors_figures` is pure arithmetic over a :class:`YearData`; the rest lays
+the figures out as a report. What is counted:
+
+* budget: the budgets of the rounds reported on; awarded: the decisions in force that
+  award money; spent: the actual spend on accepted impact forms; underspend: awarded
+  minus spent, over the interventions whose impact form has been accepted
+  ("completed"); awaiting impact: the awards with no accepted impact form yet.
+* pupils supported, per funded intervention: the number on its accepted impact form,
+  else the number on the application. EHCP / SEN support: the application's pupil rows;
+  pupils not listed by row (whole-school work) are counted apart.
+* cost per pupil: spent / pupils supported, over completed interventions.
+* outcomes met: outcome rows of completed interventions whose target was met or
+  exceeded, as computed from baseline, target and result in the measure's direction.
+* gain of an outcome row: result - baseline, signed so that better is positive.
+  Mean gain and £ per point are computed within one measure, never across measures:
+  each intervention's spend is shared equally between its outcome rows, and
+  £ per point = that spend / the points gained, for the measure's rows together.
+* a cell about fewer than 5 pupils (1 to 4) is suppressed; no pupil rows are shown.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from ..config import Config, academic_year
+from ..spec import MEASURES_BY_NAME
+from ..store.db import Database
+from ..workflow.states import State
+from . import charts
+from .entitlement import Impact, OutcomeResult, YearData, compute_shares, load_year, money, year_label
+from .render import ChartBlock, Document, Section, TableBlock, write_report
+
+MIN_CELL = 5
+SUPPRESSED = "fewer than 5"
+MET_LABELS = ("Exceeded", "Met", "Partially met", "Not met")
+NOT_LISTED = "Not listed by pupil (e.g. whole school)"
+
+
+def suppressed(pupils: int) -> bool:
+    return 0 < pupils < MIN_CELL
+
+
+def cell(pupils: int) -> str:
+    """A count of pupils as shown: "fewer than 5" for 1 to 4."""
+    return SUPPRESSED if suppressed(pupils) else str(pupils)
+
+
+def pounds(value: Decimal | None) -> str:
+    if value is None:
+        return "-"
+    sign = "-" if value < 0 else ""
+    return f"{sign}£{abs(money(value)):,.2f}"
+
+
+def one_dp(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def gain(outcome: OutcomeResult) -> Decimal:
+    """result - baseline, positive when the measure moved the better way."""
+    m = MEASURES_BY_NAME.get(outcome.measure)
+    if m is None or m.name == "Other":
+        better_up = outcome.target >= outcome.baseline
+    else:
+        better_up = m.higher_is_better
+    diff = outcome.result - outcome.baseline
+    return diff if better_up else -diff
+
+
+@dataclass(frozen=True)
+class MeasureFigures:
+    measure: str
+    outcomes: int
+    pupils: int
+    mean_gain: Decimal | None
+    spend: Decimal
+    points: Decimal
+    per_point: Decimal | None
+
+    @property
+    def hidden(self) -> bool:
+        return suppressed(self.pupils)
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    area: str
+    pupils: int
+    met: dict[str, int]
+
+    @property
+    def outcomes(self) -> int:
+        return sum(self.met.values())
+
+    @property
+    def met_or_exceeded(self) -> int:
+        return self.met.get("Exceeded", 0) + self.met.get("Met", 0)
+
+    @property
+    def hidden(self) -> bool:
+        return suppressed(self.pupils)
+
+
+@dataclass
+class GovernorsFigures:
+    label: str
+    budget: Decimal
+    awarded: Decimal
+    spent: Decimal
+    underspend: Decimal
+    awaiting_impact: Decimal
+    awards: int
+    completed: int
+    decisions: dict[str, int]
+    pupils: int
+    pupils_completed: int
+    pupils_by_school: dict[str, int]
+    pupils_by_area: dict[str, int]
+    pupils_by_status: dict[str, int]
+    cost_per_pupil: Decimal | None
+    outcomes: int
+    outcomes_met: int
+    share_met: Decimal | None  # percent, 1 dp
+    by_area: list[AreaFigures]
+    measures: list[MeasureFigures]
+    overdue_now: int
+    received_late: int
+    money_by_school: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+
+    @property
+    def unallocated(self) -> Decimal:
+        return self.budget - self.awarded
+
+    def to_json(self) -> dict[str, Any]:
+        def count(n: int) -> int | str:
+            return SUPPRESSED if suppressed(n) else n
+
+        hide_all = suppressed(self.pupils_completed)
+        return {
+            "report": self.label,
+            "budget": str(self.budget),
+            "awarded": str(self.awarded),
+            "unallocated": str(self.unallocated),
+            "spent": str(self.spent),
+            "underspend": str(self.underspend),
+            "awaiting_impact": str(self.awaiting_impact),
+            "awards": self.awards,
+            "completed": self.completed,
+            "applications_by_decision": self.decisions,
+            "pupils_supported": count(self.pupils),
+            "pupils_by_school": {k: count(v) for k, v in self.pupils_by_school.items()},
+            "pupils_by_area": {k: count(v) for k, v in self.pupils_by_area.items()},
+            "pupils_by_status": {k: count(v) for k, v in self.pupils_by_status.items()},
+            "cost_per_pupil": SUPPRESSED if hide_all else (str(self.cost_per_pupil) if self.cost_per_pupil else None),
+            "outcomes": self.outcomes,
+            "outcomes_met_or_exceeded": SUPPRESSED if hide_all else self.outcomes_met,
+            "percent_met_or_exceeded": SUPPRESSED if hide_all else (str(self.share_met) if self.share_met else None),
+            "by_area": [
+                {"area": a.area, "pupils": SUPPRESSED}
+                if a.hidden
+                else {"area": a.area, "pupils": a.pupils, "outcomes": a.outcomes, **a.met}
+                for a in self.by_area
+            ],
+            "measures": [
+                {"measure": m.measure, "pupils": SUPPRESSED}
+                if m.hidden
+                else {
+                    "measure": m.measure,
+                    "pupils": m.pupils,
+                    "outcomes": m.outcomes,
+                    "mean_gain": str(m.mean_gain) if m.mean_gain is not None else None,
+                    "spend": str(m.spend),
+                    "pounds_per_point": str(m.per_point) if m.per_point is not None else None,
+                }
+                for m in self.measures
+            ],
+            "impact_overdue": self.overdue_now,
+            "impact_received_late": self.received_late,
+            "money_by_school": {s: {k: str(v) for k, v in d.items()} for s, d in self.money_by_school.items()},
+        }
+
+
+def _pupils_of(app_pupils: int, impact: Impact | None) -> int:
+    return impact.pupils_supported if impact is not None else app_pupils
+
+
+def governors_figures(config: Config, data: YearData, today: date) -> GovernorsFigures:
+    """The value-for-money figures of ``data``: pure arithmetic, nothing suppressed yet
+    (suppression is applied when the figures are shown)."""
+    if data.round:
+        budget = sum((r.budget for r in config.rounds if r.name == data.round), Decimal("0"))
+    else:
+        budget = sum(
+            (r.budget for r in config.rounds if data.year is None or academic_year(r.deadline.date()) == data.year),
+            Decimal("0"),
+        )
+    awards = data.awards()
+    completed = [(a, data.impacts[a.reference]) for a in awards if a.reference in data.impacts]
+    awarded = sum((a.awarded for a in awards), Decimal("0"))
+    spent = sum((i.spend for _, i in completed), Decimal("0"))
+    underspend = sum((a.awarded - i.spend for a, i in completed), Decimal("0"))
+    awaiting = sum((a.awarded for a in awards if a.reference not in data.impacts), Decimal("0"))
+
+    decisions: Counter[str] = Counter()
+    for a in data.applications:
+        decisions[State(a.decision).label if a.decision else State(a.state).label] += 1
+
+    by_school: dict[str, int] = {s.name: 0 for s in config.schools}
+    by_area: dict[str, int] = defaultdict(int)
+    by_status: dict[str, int] = {"EHCP": 0, "SEN support": 0, NOT_LISTED: 0}
+    total_pupils = 0
+    for a in awards:
+        n = _pupils_of(a.number_of_pupils, data.impacts.get(a.reference))
+        total_pupils += n
+        by_school[a.school] = by_school.get(a.school, 0) + n
+        by_area[a.area_of_need] += n
+        by_status["EHCP"] += a.ehcp
+        by_status["SEN support"] += a.sen_support
+        by_status[NOT_LISTED] += max(0, n - a.ehcp - a.sen_support)
+
+    pupils_completed = sum(i.pupils_supported for _, i in completed)
+    cost_per_pupil = money(spent / pupils_completed) if pupils_completed else None
+
+    rows = [(a, i, o) for a, i in completed for o in i.outcomes]
+    met = sum(1 for _, _, o in rows if o.met in ("Exceeded", "Met"))
+    share_met = one_dp(Decimal(100) * met / len(rows)) if rows else None
+
+    area_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    area_pupils: dict[str, int] = defaultdict(int)
+    for a, i in completed:
+        area_pupils[a.area_of_need] += i.pupils_supported
+        for o in i.outcomes:
+            area_counts[a.area_of_need][o.met] += 1
+    areas = [
+        AreaFigures(area, area_pupils[area], {k: area_counts[area].get(k, 0) for k in MET_LABELS})
+        for area in sorted(area_pupils)
+    ]
+
+    measures: list[MeasureFigures] = []
+    names = sorted({o.measure for _, _, o in rows}, key=lambda m: (list(MEASURES_BY_NAME).index(m)
+                                                                  if m in MEASURES_BY_NAME else 99, m))
+    for name in names:
+        mrows = [(i, o) for _, i, o in rows if o.measure == name]
+        points = sum((gain(o) for _, o in mrows), Decimal("0"))
+        share_spend = sum((i.spend / len(i.outcomes) for i, _ in mrows), Decimal("0"))
+        pupils = sum({i.reference: i.pupils_supported for i, _ in mrows}.values())
+        measures.append(
+            MeasureFigures(
+                measure=name,
+                outcomes=len(mrows),
+                pupils=pupils,
+                mean_gain=one_dp(points / len(mrows)),
+                spend=money(share_spend),
+                points=points,
+                per_point=money(share_spend / points) if points > 0 else None,
+            )
+        )
+
+    overdue_now = sum(
+        1
+        for a in awards
+        if a.state == State.IMPACT_OVERDUE.value
+        or (a.state == State.IMPACT_DUE.value and a.impact_due is not None and a.impact_due < today)
+    )
+    shares = compute_shares(config)
+    money_by_school: dict[str, dict[str, Decimal]] = {}
+    for s in shares.shares:
+        money_by_school[s.school] = {
+            "entitlement": s.entitlement,
+            "awarded": money(sum((a.awarded for a in awards if a.school == s.school), Decimal("0"))),
+            "spent": money(sum((i.spend for a, i in completed if a.school == s.school), Decimal("0"))),
+        }
+    return GovernorsFigures(
+        label=data.label,
+        budget=money(budget),
+        awarded=money(awarded),
+        spent=money(spent),
+        underspend=money(underspend),
+        awaiting_impact=money(awaiting),
+        awards=len(awards),
+        completed=len(completed),
+        decisions=dict(sorted(decisions.items())),
+        pupils=total_pupils,
+        pupils_completed=pupils_completed,
+        pupils_by_school=by_school,
+        pupils_by_area=dict(sorted(by_area.items())),
+        pupils_by_status=by_status,
+        cost_per_pupil=cost_per_pupil,
+        outcomes=len(rows),
+        outcomes_met=met,
+        share_met=share_met,
+        by_area=areas,
+        measures=measures,
+        overdue_now=overdue_now,
+        received_late=sum(1 for _, i in completed if i.overdue),
+        money_by_school=money_by_school,
+    )
+
+
+# --------------------------------------------------------------------------
+# The report
+# --------------------------------------------------------------------------
+
+
+def governors_document(config: Config, f: GovernorsFigures, today: date) -> Document:
+    hide_all = suppressed(f.pupils_completed)
+    money_rows = [
+        ["Budget", pounds(f.budget)],
+        ["Awarded", pounds(f.awarded)],
+        ["Not yet awarded", pounds(f.unallocated)],
+        ["Spent (accepted impact forms)", pounds(f.spent)],
+        ["Underspend on completed interventions", pounds(f.underspend)],
+        ["Awarded, impact form not yet accepted", pounds(f.awaiting_impact)],
+    ]
+    school_rows = [
+        [s, pounds(d["entitlement"]), pounds(d["awarded"]), pounds(d["spent"])] for s, d in f.money_by_school.items()
+    ]
+    tot = {k: sum((d[k] for d in f.money_by_school.values()), Decimal("0")) for k in ("entitlement", "awarded", "spent")}
+    school_rows.append(["Total", pounds(tot["entitlement"]), pounds(tot["awarded"]), pounds(tot["spent"])])
+    names = list(f.money_by_school)
+    money_chart = charts.money_by_school(
+        names, {k.capitalize(): [f.money_by_school[s][k] for s in names] for k in ("entitlement", "awarded", "spent")}
+    )
+    sections = [
+        Section(
+            "Money",
+            [
+                f"{f.awards} intervention(s) were awarded money; {f.completed} have an accepted impact form "
+                "(completed).",
+            ],
+            [
+                TableBlock(["", "£"], money_rows, numeric=(1,)),
+                TableBlock(["School", "Entitlement", "Awarded", "Spent"], school_rows, title="Money by school",
+                           total=True, numeric=(1, 2, 3)),
+                ChartBlock("Money by school: entitlement, awarded and spent", money_chart,
+                           "Bar chart of each school's entitlement, money awarded and money spent."),
+            ],
+        ),
+        Section(
+            "Applications by decision",
+            [],
+            [TableBlock(["Decision or state", "Applications"], [[k, str(v)] for k, v in f.decisions.items()]
+                        + [["Total", str(sum(f.decisions.values()))]], total=True, numeric=(1,))],
+        ),
+        Section(
+            "Pupils supported",
+            [
+                f"Pupils supported by funded interventions: {cell(f.pupils)}. "
+                f"Numbers from 1 to 4 are shown as \"{SUPPRESSED}\" so that no pupil can be recognised.",
+            ],
+            [
+                TableBlock(["School", "Pupils"], [[k, cell(v)] for k, v in f.pupils_by_school.items()],
+                           title="By school", numeric=(1,)),
+                TableBlock(["Area of need", "Pupils"], [[k, cell(v)] for k, v in f.pupils_by_area.items()],
+                           title="By area of need", numeric=(1,)),
+                TableBlock(["SEN status", "Pupils"], [[k, cell(v)] for k, v in f.pupils_by_status.items()],
+                           title="EHCP or SEN support", numeric=(1,)),
+            ],
+        ),
+    ]
+    if hide_all:
+        outcome_text = [f"Too few pupils were in completed interventions to show outcomes ({SUPPRESSED})."]
+    else:
+        outcome_text = [
+            f"Cost per pupil (spent / pupils in completed interventions): {pounds(f.cost_per_pupil)}.",
+            f"Outcomes met or exceeded: {f.outcomes_met} of {f.outcomes}"
+            + (f" ({f.share_met}%)." if f.share_met is not None else "."),
+        ]
+    area_rows = [
+        [a.area, SUPPRESSED, "*", "*", "*", "*", "*"]
+        if a.hidden
+        else [a.area, str(a.pupils), *(str(a.met[k]) for k in MET_LABELS),
+              f"{one_dp(Decimal(100) * a.met_or_exceeded / a.outcomes)}%" if a.outcomes else "-"]
+        for a in f.by_area
+    ]
+    area_chart = charts.outcomes_by_area({a.area: a.met for a in f.by_area if not a.hidden})
+    sections.append(
+        Section(
+            "Outcomes",
+            outcome_text,
+            [
+                TableBlock(["Area of need", "Pupils", *MET_LABELS, "Met or exceeded"], area_rows,
+                           title="Outcomes by area of need", numeric=(1, 2, 3, 4, 5, 6),
+                           note="* hidden: fewer than 5 pupils."),
+                ChartBlock("Outcomes met, by area of need", area_chart,
+                           "Stacked bar chart of the share of outcomes exceeded, met, partially met and not met "
+                           "in each area of need."),
+            ],
+        )
+    )
+    measure_rows = [
+        [m.measure, SUPPRESSED, "*", "*", "*", "*"]
+        if m.hidden
+        else [m.measure, str(m.pupils), str(m.outcomes),
+              f"{m.mean_gain:+}" if m.mean_gain is not None else "-", pounds(m.spend),
+              pounds(m.per_point) if m.per_point is not None else "no gain"]
+        for m in f.measures
+    ]
+    gains_chart = charts.gains_by_measure({m.measure: m.mean_gain for m in f.measures
+                                           if not m.hidden and m.mean_gain is not None})
+    sections.append(
+        Section(
+            "Gains and £ per point, within each measure",
+            [
+                "Gains are in each measure's own points and are never added across measures. A positive gain is "
+                "an improvement (for measures where lower is better, such as SDQ or incidents, a fall counts as a "
+                "gain). Each intervention's spend is shared equally between its outcomes.",
+            ],
+            [
+                TableBlock(["Measure", "Pupils", "Outcomes", "Mean gain", "Spend", "£ per point"], measure_rows,
+                           numeric=(1, 2, 3, 4, 5), note="* hidden: fewer than 5 pupils."),
+                ChartBlock("Mean gain per measure", gains_chart,
+                           "One small bar chart per measure showing the mean gain in that measure's points."),
+            ],
+        )
+    )
+    sections.append(
+        Section(
+            "Impact forms",
+            [
+                f"Impact forms overdue today: {f.overdue_now}.",
+                f"Impact forms accepted that arrived after their due date: {f.received_late}.",
+            ],
+        )
+    )
+    return Document(
+        title=f"{config.cluster.name}: value for money",
+        subtitle=f"Cluster SEND funding, {f.label}. A summary for governors, made on {today:%d %B %Y}.",
+        sections=sections,
+        footer=f"{config.cluster.name} - value for money, {f.label}. Totals only; no pupil is named or listed.",
+    )
+
+
+def write_governors_report(
+    db: Database, config: Config, out_dir: Path, *, year: str | None, today: date
+) -> tuple[GovernorsFigures, list[Path]]:
+    """Compute the figures of ``year`` ("2627"; None: the current academic year) and write
+    ``governors-<year>.html`` and ``.pdf`` into ``out_dir``."""
+    year = year or academic_year(today)
+    data = load_year(db, config, year=year)
+    figures = governors_figures(config, data, today)
+    paths = write_report(governors_document(config, figures, today), out_dir, f"governors-{year_label(year)}")
+    return figures, paths
