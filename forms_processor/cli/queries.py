@@ -79,3 +79,21 @@ def show(ctx: Context, reference: str, as_json: bool) -> None:
     for h in data["history"]:
         move = f"{h['from'] or ''} -> {h['to']}" if h["to"] else ""
         click.echo(f"  {h['at']}  {h['actor']:<10} {h['action']:<12} {move}  {h['reason'] or ''}")
+
+
+@cli.command()
+@click.argument("reference")
+@click.option("--reason", required=True, help="Why the school withdrew it (kept in the history).")
+@click.option("--by", "actor", default="host", show_default=True, help="Who is recording this.")
+@json_option
+@pass_ctx
+def withdraw(ctx: Context, reference: str, reason: str, actor: str, as_json: bool) -> None:
+    """Record that a school has withdrawn an application (only before a decision)."""
+    from ..workflow.withdraw import withdraw as do_withdraw
+
+    with ctx.app() as app:
+        form = do_withdraw(app.db, reference, reason, actor)
+    if as_json:
+        echo_json({"reference": form.reference, "state": form.state.value})
+    else:
+        click.echo(f"{form.reference} is now {form.state.label}.", err=True)

@@ -258,3 +258,16 @@ def test_attachment_names_cannot_escape_folders() -> None:
     assert "/" not in sub.file_name and "\x00" not in sub.file_name and "\u202e" not in sub.file_name
     assert not sub.file_name.startswith(".")
     assert Submission(b"x", "..", Source.EMAIL, datetime.now(UTC)).file_name == "form"
+
+
+def test_withdraw_before_a_decision_only(home: Home, forms: FormFactory) -> None:
+    _, results = ingest_json(home, forms.write(forms.values(1, funding_round=ROUND), "docx"))
+    ref = results[0]["reference"]
+    code, out, _ = run(home, "withdraw", ref, "--reason", "School found other funding", "--json")
+    assert code == 0 and json.loads(out)["state"] == "withdrawn"
+    code, _, err = run(home, "withdraw", ref, "--reason", "again")
+    assert code == ExitCode.NOT_ALLOWED
+    assert "withdrawn" in err
+    code, out, _ = run(home, "show", ref, "--json")
+    last = json.loads(out)["history"][-1]
+    assert last["to"] == "withdrawn" and last["reason"] == "School found other funding"
