@@ -79,8 +79,15 @@ def response_values(
         "impact_due": _date(decision.get("impact_due")),
         "signed_by": f"{signer}, {format_date(signed_on)}",
     }
-    v.update({"cluster_name": cluster_name, "title": TITLE, "identity": RESPONSE_IDENTITY, "signer": signer,
-              "signed_on": format_date(signed_on)})
+    v.update(
+        {
+            "cluster_name": cluster_name,
+            "title": TITLE,
+            "identity": RESPONSE_IDENTITY,
+            "signer": signer,
+            "signed_on": format_date(signed_on),
+        }
+    )
     return v
 
 
@@ -204,7 +211,9 @@ def render_pdf(values: dict[str, str]) -> bytes:
     regular, bold = pdf_fonts()
     body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=13)
     label = ParagraphStyle("label", parent=body, fontName=bold)
-    head = ParagraphStyle("head", parent=body, fontName=bold, fontSize=15, leading=19, textColor=colors.HexColor("#1F3A5F"))
+    head = ParagraphStyle(
+        "head", parent=body, fontName=bold, fontSize=15, leading=19, textColor=colors.HexColor("#1F3A5F")
+    )
     title = ParagraphStyle("title", parent=body, fontName=bold, fontSize=13, leading=17, spaceBefore=4, spaceAfter=6)
 
     rows = [
@@ -213,24 +222,35 @@ def render_pdf(values: dict[str, str]) -> bytes:
         if key != "signed_by"
     ]
     table = Table(rows, colWidths=[55 * mm, 115 * mm])
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#EEF2F7")),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#EEF2F7")),
+            ]
+        )
+    )
     story = [
         Paragraph(_para_text(values.get("cluster_name", "")), head),
         Paragraph(_para_text(TITLE), title),
-        Paragraph("The Working Party has considered the application below. Please keep this form with the "
-                  "application, and quote the reference in any email about it.", body),
+        Paragraph(
+            "The Working Party has considered the application below. Please keep this form with the "
+            "application, and quote the reference in any email about it.",
+            body,
+        ),
         Spacer(1, 4 * mm),
         table,
         Spacer(1, 5 * mm),
-        Paragraph("Where money is awarded, please send the cluster's impact form by the date above, "
-                  "showing the outcomes the pupils reached.", body),
+        Paragraph(
+            "Where money is awarded, please send the cluster's impact form by the date above, "
+            "showing the outcomes the pupils reached.",
+            body,
+        ),
         Spacer(1, 5 * mm),
-        Paragraph(f"<b>Signed for the Working Party:</b> {_para_text(values.get('signed_by', ''))}",
-                  ParagraphStyle("sig", parent=body, fontName=regular)),
+        Paragraph(
+            f'<font name="{bold}">Signed for the Working Party:</font> {_para_text(values.get("signed_by", ""))}', body
+        ),
     ]
     footer = f"{RESPONSE_IDENTITY} · {values.get('reference', '')}"
 
@@ -241,8 +261,16 @@ def render_pdf(values: dict[str, str]) -> bytes:
         canvas.restoreState()
 
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
-                            bottomMargin=20 * mm, title=f"{TITLE}: {values.get('reference', '')}",
-                            author=values.get("cluster_name", ""), subject=RESPONSE_IDENTITY)
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=20 * mm,
+        title=f"{TITLE}: {values.get('reference', '')}",
+        author=values.get("cluster_name", ""),
+        subject=RESPONSE_IDENTITY,
+    )
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return out.getvalue()

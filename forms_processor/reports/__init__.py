@@ -1,0 +1,1 @@
+"""Reports: the cluster's money (money.py) and the Working Party's round pack (pack.py)."""

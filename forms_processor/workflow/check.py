@@ -1,0 +1,249 @@
+"""The SEND Host's check: forward to the Working Party, return to the school, or record an exception.
+
+    for form in awaiting(db, config, "Autumn 2 2026"):
+        summary = summarise(db, home, form)   # what the Host reads before choosing
+    forward(db, config, ref, note="...")
+    return_to_school(db, config, ref, reason="...")   # queues the email to the school
+    record_exception(db, config, ref, reason="...")   # the £10,000 rule; re-checks the form
+
+Returning queues one email (key ``returned:<reference>``) with the Host's reasons
+and no pupil details: a reason that quotes one of the form's pupil references is
+refused. The school resubmits the corrected form, which supersedes this one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..config import Config
+from ..errors import NotAllowed, NotFound, UsageError
+from ..home import Home
+from ..mail.compose import SIGN_OFF
+from ..mail.queue import OutgoingMail, enqueue
+from ..reports.money import awarded_by_school, entitlements, round_money, year_of_round
+from ..store.db import Database, utcnow_iso
+from ..store.repository import FormRow, add_event, get_form, list_forms, messages_of, submission_of, transition
+from ..validation import ValidationContext, validate
+from .ingest import known_application
+from .states import State
+
+HIGH_NEEDS_RULE = "high_needs_allocation"
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    reference: str
+    state: str
+    school: str | None
+    round: str | None
+    intervention: str | None
+    area_of_need: str | None
+    pupils: int | None
+    requested: Decimal
+    entitlement: Decimal | None
+    awarded_this_year: Decimal | None
+    round_budget: Decimal | None
+    round_left: Decimal | None
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    original: Path | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        def money(v: Decimal | None) -> str | None:
+            return None if v is None else f"{v:.2f}"
+
+        return {
+            "reference": self.reference,
+            "state": self.state,
+            "school": self.school,
+            "round": self.round,
+            "intervention": self.intervention,
+            "area_of_need": self.area_of_need,
+            "pupils": self.pupils,
+            "requested": money(self.requested),
+            "entitlement": money(self.entitlement),
+            "awarded_this_year": money(self.awarded_this_year),
+            "round_budget": money(self.round_budget),
+            "round_left": money(self.round_left),
+            "warnings": self.warnings,
+            "errors": self.errors,
+            "original": str(self.original) if self.original else None,
+        }
+
+
+def _application(db: Database, reference: str) -> FormRow:
+    form = get_form(db, reference)
+    if form is None or form.form_id != "send-application":
+        raise NotFound(f"There is no application with the reference {reference}.",
+                       hint="Run 'forms list --status awaiting_check' to see what is waiting.")
+    return form
+
+
+def awaiting(db: Database, config: Config, round_name: str | None = None) -> list[FormRow]:
+    """Applications awaiting the Host's check (of one round, or all), oldest first."""
+    rnd = None
+    if round_name:
+        found = config.find_round(round_name)
+        if found is None:
+            raise NotFound(f"There is no funding round called '{round_name}'.")
+        rnd = found.name
+    return list_forms(db, state=State.AWAITING_CHECK.value, round_name=rnd, form_id="send-application")
+
+
+def summarise(db: Database, home: Home, form: FormRow) -> CheckSummary:
+    """What the Host needs to decide: the request against the school's entitlement and the round's money."""
+    config = home.config
+    f = form.fields
+    ents = entitlements(config)
+    year = year_of_round(config, form.round) if form.round else None
+    so_far = awarded_by_school(db, config, year) if year else {}
+    rm = round_money(db, config, form.round) if form.round else None
+    msgs = messages_of(db, form.reference)
+    sub = submission_of(db, form.submission_id)
+    original = home.root / sub["archive_path"] if sub is not None and sub["archive_path"] else None
+    pupils = f.get("number_of_pupils")
+    return CheckSummary(
+        reference=form.reference,
+        state=form.state.value,
+        school=form.school,
+        round=form.round,
+        intervention=form.intervention,
+        area_of_need=f.get("area_of_need"),
+        pupils=int(pupils) if isinstance(pupils, (int, float)) else None,
+        requested=Decimal(form.amount_requested or "0"),
+        entitlement=ents.get(form.school) if form.school else None,
+        awarded_this_year=so_far.get(form.school) if form.school else None,
+        round_budget=rm.budget if rm else None,
+        round_left=rm.left if rm else None,
+        warnings=[m["message"] for m in msgs if m["severity"] == "warning"],
+        errors=[m["message"] for m in msgs if m["severity"] == "error"],
+        original=original,
+    )
+
+
+def forward(db: Database, config: Config, reference: str, note: str | None = None, *, actor: str = "host") -> FormRow:
+    """Awaiting check -> with the Working Party (with the Host's note, if any, in the history)."""
+    form = _application(db, reference)
+    with db.atomic() as conn:
+        transition(conn, form, State.WITH_WORKING_PARTY, actor=actor, reason=(note or "").strip() or None,
+                   action="forwarded")
+    return _application(db, form.reference)
+
+
+def pupil_refs(form: FormRow) -> list[str]:
+    return [str(p.get("ref")) for p in form.fields.get("pupils") or [] if p.get("ref")]
+
+
+def check_no_pupil_details(form: FormRow, text: str) -> None:
+    """Refuse text meant for an email that quotes one of the form's pupil references."""
+    for ref in pupil_refs(form):
+        if re.search(rf"(?<![\w]){re.escape(ref)}(?![\w])", text, flags=re.IGNORECASE):
+            raise UsageError(
+                "The reason quotes a pupil reference from the form; emails to schools carry no pupil details.",
+                hint="Describe the problem without naming the pupil (e.g. 'pupil row 2').",
+            )
+
+
+def compose_returned(config: Config, reference: str, reason: str) -> tuple[str, str]:
+    subject = f"Returned: your application {reference}"
+    lines = [
+        "Hello,",
+        "",
+        f"The SEND Host has checked your application {reference} and is returning it to you before the"
+        " Working Party meets, for this reason:",
+        "",
+        *[f"  {line}" for line in reason.strip().splitlines()],
+        "",
+        "Please correct the form and send the whole form again (by email or to the shared folder), before"
+        " the round's deadline if you can. The corrected form replaces this one.",
+        "",
+        f"{config.host.name}\nSEND Host, {config.cluster.name}\n{config.host.email}\n\n{SIGN_OFF}",
+    ]
+    return subject, "\n".join(lines)
+
+
+def return_to_school(db: Database, config: Config, reference: str, reason: str, *, actor: str = "host") -> int | None:
+    """Awaiting check -> returned, and the email with the reason queued. Returns the mail id."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise UsageError("A returned application needs the reason (--reason): the school is told it.")
+    form = _application(db, reference)
+    check_no_pupil_details(form, reason)
+    school = config.school_by_name(form.school) if form.school and _known_school(config, form.school) else None
+    to = (school.senco_email if school and school.senco_email else None) or form.senco_email
+    subject, body = compose_returned(config, form.reference, reason)
+    with db.atomic() as conn:
+        transition(conn, form, State.RETURNED, actor=actor, reason=reason, action="returned")
+        return enqueue(conn, OutgoingMail(
+            dedupe_key=f"returned:{form.reference}", kind="returned", to=(to,) if to else (),
+            subject=subject, body=body, reference=form.reference,
+        ))
+
+
+def _known_school(config: Config, name: str) -> bool:
+    return any(s.name == name for s in config.schools)
+
+
+@dataclass(frozen=True)
+class ExceptionResult:
+    reference: str
+    state: str
+    moved: bool
+    remaining_errors: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def record_exception(db: Database, config: Config, reference: str, reason: str, *, actor: str = "host") -> ExceptionResult:
+    """Record the Host's exception to the high-level SEND (£10,000) rule and check the form again.
+
+    When that rule was its only error, an invalid application becomes awaiting check.
+    """
+    from ..readers.base import ExtractedForm
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise UsageError("An exception needs the reason (--reason): it is recorded with it.")
+    form = _application(db, reference)
+    if form.state not in (State.INVALID, State.AWAITING_CHECK):
+        raise NotAllowed(f"{form.reference} is {form.state.label}; an exception can be recorded only before it is forwarded.")
+    sub = submission_of(db, form.submission_id)
+    received = datetime.fromisoformat(sub["received_at"]) if sub is not None else datetime.now(config.tz)
+    ctx = ValidationContext(config=config, received_at=received,
+                            lookup_application=lambda ref: known_application(db, ref), high_needs_exception=True)
+    result = validate(ExtractedForm(form.form_id, dict(form.raw), form.reader or "stored"), ctx)
+    now = utcnow_iso()
+    moved = False
+    with db.atomic() as conn:
+        conn.execute(
+            "INSERT INTO host_exceptions (reference, rule, reason, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?)",
+            (form.reference, HIGH_NEEDS_RULE, reason, actor, now),
+        )
+        add_event(conn, action="exception", actor=actor, reference=form.reference,
+                  reason=f"{HIGH_NEEDS_RULE}: {reason}", at=now)
+        if result.ok:
+            fields_json = result.fields_json()
+            conn.execute(
+                "UPDATE forms SET fields_json = ?, school = ?, round = ?, amount_requested = ?, updated_at = ?"
+                " WHERE reference = ?",
+                (json.dumps(fields_json), result.school or form.school, result.round or form.round,
+                 str(fields_json.get("amount_requested") or form.amount_requested or ""), now, form.reference),
+            )
+            conn.execute("DELETE FROM messages WHERE reference = ?", (form.reference,))
+            conn.executemany(
+                "INSERT INTO messages (reference, field, label, severity, message) VALUES (?, ?, ?, ?, ?)",
+                [(form.reference, m.field, m.label, m.severity.value, m.message) for m in result.messages],
+            )
+            if form.state == State.INVALID:
+                transition(conn, form, State.AWAITING_CHECK, actor=actor, action="checked",
+                           reason="valid with the Host's exception to the high-level SEND rule")
+                moved = True
+    new = _application(db, form.reference)
+    return ExceptionResult(form.reference, new.state.value, moved, [m.message for m in result.errors])

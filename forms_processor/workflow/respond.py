@@ -1,0 +1,256 @@
+"""Response forms: for each decision not yet sent, the Word and PDF files and one queued email.
+
+    results = respond(db, home, references=None, every=True)
+
+For each decision in force that has no response yet (or every one named, with
+``resend=True``):
+
+1. the response form is written as ``<reference> response.docx`` and ``.pdf`` in
+   ``outbox/responses/`` (owner-only; a later decision of the same application,
+   e.g. after a deferral, gets ``<reference> response 2.pdf``);
+2. in one transaction: the ``responses`` row, the email to the SENCO (copy to the
+   headteacher where configured) with both files attached, queued under the key
+   ``response:<decision id>`` (so it is queued and sent once, whatever re-runs),
+   and the application's move: awarding decisions -> impact due, declined ->
+   closed, deferred -> with the Working Party again in the round deferred to,
+   more information -> unchanged (until the school's new form supersedes it).
+
+``resend=True`` queues the same decision again on purpose, under a new key.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..config import Config
+from ..documents.response import find_template, render_docx, render_pdf, response_values
+from ..errors import NotAllowed, NotFound, UsageError
+from ..home import Home
+from ..mail.compose import SIGN_OFF
+from ..mail.queue import OutgoingMail, enqueue
+from ..store.db import Database, utcnow_iso
+from ..store.repository import FormRow, add_event, current_decision, get_form, normalise_reference, transition
+from .decide import AWARDING, DECISION_LABELS
+from .states import State
+
+
+@dataclass(frozen=True)
+class ResponseResult:
+    reference: str
+    decision_id: int
+    status: str  # queued | already-sent | resent | no-address
+    docx: str | None = None  # relative to the home
+    pdf: str | None = None
+    mail_id: int | None = None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    state: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "decision_id": self.decision_id,
+            "status": self.status,
+            "docx": self.docx,
+            "pdf": self.pdf,
+            "mail_id": self.mail_id,
+            "to": list(self.to),
+            "cc": list(self.cc),
+            "state": self.state,
+        }
+
+
+def recipients(config: Config, form: FormRow) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(to, cc): the SENCO (the configured address, else the one on the form); the headteacher
+    in copy where an address is configured and is a different person."""
+    school = None
+    if form.school:
+        try:
+            school = config.school_by_name(form.school)
+        except KeyError:
+            school = None
+    senco = (school.senco_email if school and school.senco_email else None) or form.senco_email
+    to: tuple[str, ...] = (senco,) if senco else ()
+    cc: tuple[str, ...] = ()
+    if school and school.headteacher_email and not school.senco_is_headteacher:
+        if not senco or school.headteacher_email.lower() != senco.lower():
+            cc = (school.headteacher_email,)
+    if not to and cc:
+        to, cc = cc, ()
+    return to, cc
+
+
+def compose_response(config: Config, reference: str, round_name: str | None) -> tuple[str, str]:
+    """Subject and body: no pupil details, no form contents; the decision is in the attachments."""
+    subject = f"Working Party decision: your application {reference}"
+    lines = [
+        "Hello,",
+        "",
+        f"The Working Party has met and decided on your application {reference}"
+        + (f" ({round_name})." if round_name else "."),
+        "",
+        "The response form is attached twice, as a Word file and as a PDF: they hold the same decision."
+        " Please keep it with the application. Where money is awarded, it also gives the date the impact"
+        " form is due.",
+        "",
+        "Please quote the reference in any email about this application.",
+        "",
+        f"{config.host.name}\nSEND Host, {config.cluster.name}\n{config.host.email}\n\n{SIGN_OFF}",
+    ]
+    return subject, "\n".join(lines)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def _pending_references(db: Database) -> list[str]:
+    """Applications whose decision in force has no response yet."""
+    rows = db.query(
+        "SELECT d.reference FROM decisions d"
+        " WHERE d.id = (SELECT MAX(id) FROM decisions WHERE reference = d.reference)"
+        " AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.decision_id = d.id)"
+        " ORDER BY d.reference"
+    )
+    return [r[0] for r in rows]
+
+
+def _file_stem(conn: sqlite3.Connection, reference: str, decision_id: int) -> str:
+    """'REF response' for the first decision answered, 'REF response 2' for the next, ..."""
+    earlier = conn.execute(
+        "SELECT COUNT(DISTINCT decision_id) FROM responses WHERE reference = ? AND decision_id < ?",
+        (reference, decision_id),
+    ).fetchone()[0]
+    return f"{reference} response" + (f" {earlier + 1}" if earlier else "")
+
+
+_NEXT_STATE = {
+    State.APPROVED: State.IMPACT_DUE,
+    State.APPROVED_WITH_CONDITIONS: State.IMPACT_DUE,
+    State.PARTIALLY_FUNDED: State.IMPACT_DUE,
+    State.DECLINED: State.CLOSED,
+    State.DEFERRED: State.WITH_WORKING_PARTY,
+}
+
+
+class Responder:
+    """Writes and queues responses for one home. The template is read once per Responder."""
+
+    def __init__(self, home: Home, db: Database, *, actor: str = "host", today: date | None = None) -> None:
+        self.home = home
+        self.config = home.config
+        self.db = db
+        self.actor = actor
+        self.today = today or datetime.now(self.config.tz).date()
+        self.template = find_template(home.root)
+
+    def run(self, references: list[str] | None = None, *, every: bool = False, resend: bool = False) -> list[ResponseResult]:
+        if references:
+            refs = [normalise_reference(r) for r in references]
+        elif every:
+            if resend:
+                raise UsageError("--resend needs the references to send again; it cannot be used with --all.")
+            refs = _pending_references(self.db)
+        else:
+            raise UsageError("Name the applications to respond to, or use --all for every decision not yet sent.")
+        self.home.responses.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.home.responses, 0o700)
+        return [self.respond_one(ref, resend=resend) for ref in refs]
+
+    def respond_one(self, reference: str, *, resend: bool = False) -> ResponseResult:
+        form = get_form(self.db, reference)
+        if form is None or form.form_id != "send-application":
+            raise NotFound(f"There is no application with the reference {reference}.",
+                           hint="Run 'forms list --form application' to see the references.")
+        decision = current_decision(self.db, form.reference)
+        if decision is None:
+            raise NotAllowed(f"{form.reference} has no decision yet, so there is no response to send.",
+                             hint=f"Record the Working Party's decision first: forms decide {form.reference} --decision ...")
+        sent = self.db.query("SELECT * FROM responses WHERE decision_id = ? ORDER BY id", (decision["id"],))
+        if sent and not resend:
+            first = sent[0]
+            return ResponseResult(form.reference, decision["id"], "already-sent", first["docx_path"], first["pdf_path"],
+                                  first["mail_id"], state=form.state.value)
+
+        with self.db.atomic() as conn:
+            stem = _file_stem(conn, form.reference, decision["id"])
+        docx_path = self.home.responses / f"{stem}.docx"
+        pdf_path = self.home.responses / f"{stem}.pdf"
+        values = self.values_for(form, decision)
+        _write_private(docx_path, render_docx(self.template, values))
+        _write_private(pdf_path, render_pdf(values))
+
+        to, cc = recipients(self.config, form)
+        subject, body = compose_response(self.config, form.reference, form.round)
+        rel_docx, rel_pdf = self.home.relative(docx_path), self.home.relative(pdf_path)
+        with self.db.atomic() as conn:
+            n = conn.execute("SELECT COUNT(*) FROM responses WHERE decision_id = ?", (decision["id"],)).fetchone()[0]
+            key = f"response:{decision['id']}" if n == 0 else f"response:{decision['id']}:resend:{n}"
+            mail_id = enqueue(conn, OutgoingMail(
+                dedupe_key=key, kind="response", to=to, cc=cc, subject=subject, body=body,
+                attachments=(rel_docx, rel_pdf), reference=form.reference,
+            ))
+            conn.execute(
+                "INSERT INTO responses (reference, decision_id, dedupe_key, docx_path, pdf_path, mail_id, resend,"
+                " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (form.reference, decision["id"], key, rel_docx, rel_pdf, mail_id, int(n > 0), utcnow_iso(), self.actor),
+            )
+            state = self._move(conn, form, decision) if n == 0 else form.state
+            if n > 0:
+                add_event(conn, action="response resent", actor=self.actor, reference=form.reference,
+                          reason=f"decision {decision['id']}")
+        status = "no-address" if not to else ("resent" if n > 0 else "queued")
+        return ResponseResult(form.reference, decision["id"], status, rel_docx, rel_pdf, mail_id, to, cc, state.value)
+
+    def _move(self, conn: sqlite3.Connection, form: FormRow, decision: sqlite3.Row) -> State:
+        current = State(conn.execute("SELECT state FROM forms WHERE reference = ?", (form.reference,)).fetchone()[0])
+        why = f"response to decision {decision['id']} queued"
+        nxt = _NEXT_STATE.get(current)
+        if nxt is None:  # more information: unchanged until the school's new form arrives
+            add_event(conn, action="response", actor=self.actor, reference=form.reference, reason=why)
+            return current
+        if current == State.DEFERRED and decision["deferred_to"]:
+            conn.execute("UPDATE forms SET round = ?, updated_at = ? WHERE reference = ?",
+                         (decision["deferred_to"], utcnow_iso(), form.reference))
+            why += f"; goes to {decision['deferred_to']}"
+        transition(conn, form, nxt, actor=self.actor, reason=why, action="response")
+        return nxt
+
+    def values_for(self, form: FormRow, decision: sqlite3.Row) -> dict[str, str]:
+        host = self.config.host
+        signer = f"{host.chair} (chair of the Working Party)" if host.chair else f"{host.name} (SEND Host)"
+        state = State(decision["decision"])
+        return response_values(
+            reference=form.reference,
+            school_name=form.school or str(form.fields.get("school_name") or ""),
+            intervention_title=form.intervention or "",
+            funding_round=form.round or "",
+            decision_label=DECISION_LABELS[state],
+            amount_requested=form.amount_requested,
+            decision=dict(decision) | ({} if state in AWARDING else {"impact_due": None}),
+            signer=signer,
+            signed_on=self.today,
+            cluster_name=self.config.cluster.name,
+        )
+
+
+def respond(
+    db: Database,
+    home: Home,
+    references: list[str] | None = None,
+    *,
+    every: bool = False,
+    resend: bool = False,
+    actor: str = "host",
+    today: date | None = None,
+) -> list[ResponseResult]:
+    return Responder(home, db, actor=actor, today=today).run(references, every=every, resend=resend)

@@ -1,0 +1,1 @@
+"""Tests of the Host's work: check, pack, decide, respond, status."""
