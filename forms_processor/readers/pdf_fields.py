@@ -108,7 +108,7 @@ def _field_value(spec_type: FieldType, field: dict[str, Any]) -> str | bool | No
 
 def _has_xfa(reader: PdfReader) -> bool:
     try:
-        acroform = reader.trailer["/Root"].get("/AcroForm")
+        acroform = reader.root_object.get("/AcroForm")
         return acroform is not None and "/XFA" in acroform.get_object()
     except Exception:  # noqa: BLE001 - a broken catalogue is no XFA form; the layout reader decides
         return False

@@ -11,7 +11,7 @@ from forms_processor.spec import APPLICATION, IMPACT
 
 CHECKED_SDT = (
     '<w:sdt><w:sdtPr><w14:checkbox><w14:checked w14:val="{v}"/></w14:checkbox></w:sdtPr>'
-    '<w:sdtContent><w:r><w:t>{glyph}</w:t></w:r></w:sdtContent></w:sdt>'
+    "<w:sdtContent><w:r><w:t>{glyph}</w:t></w:r></w:sdtContent></w:sdt>"
 )
 
 
@@ -202,9 +202,21 @@ def test_legacy_form_fields():
     body = tbl(
         tr("School", tc(para(fld("<w:textInput/>", run("Oak") + run("field"))))),
         tr("SENCO name", tc(para(fld("<w:textInput/>", run("\u2002\u2002\u2002\u2002\u2002"))))),
-        tr("Delivered by", tc(para(fld('<w:ddList><w:result w:val="1"/><w:listEntry w:val="Teacher"/><w:listEntry w:val="HLTA"/></w:ddList>')))),
+        tr(
+            "Delivered by",
+            tc(
+                para(
+                    fld(
+                        '<w:ddList><w:result w:val="1"/><w:listEntry w:val="Teacher"/><w:listEntry w:val="HLTA"/></w:ddList>'
+                    )
+                )
+            ),
+        ),
         tr("Parents informed", tc(para(fld('<w:checkBox><w:sizeAuto/><w:default w:val="1"/></w:checkBox>')))),
-        tr("Data protection confirmed", tc(para(fld('<w:checkBox><w:default w:val="1"/><w:checked w:val="0"/></w:checkBox>')))),
+        tr(
+            "Data protection confirmed",
+            tc(para(fld('<w:checkBox><w:default w:val="1"/><w:checked w:val="0"/></w:checkBox>'))),
+        ),
     )
     assert read(docx_with_body([body])) == {
         "school_name": "Oakfield",
@@ -216,8 +228,19 @@ def test_legacy_form_fields():
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("☒", True), ("☑", True), ("✓", True), ("✔", True), ("X", True), ("x", True), ("Yes", True), ("☐", False),
-     ("No", False), ("Yes ☐  No ☒", False), ("Yes ☒  No ☐", True)],
+    [
+        ("☒", True),
+        ("☑", True),
+        ("✓", True),
+        ("✔", True),
+        ("X", True),
+        ("x", True),
+        ("Yes", True),
+        ("☐", False),
+        ("No", False),
+        ("Yes ☐  No ☒", False),
+        ("Yes ☒  No ☐", True),
+    ],
 )
 def test_typed_ticks(typed, expected):
     assert read(docx_with_body([tbl(tr("Parents informed", typed))])) == {"parents_informed": expected}
