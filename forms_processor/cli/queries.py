@@ -97,3 +97,28 @@ def withdraw(ctx: Context, reference: str, reason: str, actor: str, as_json: boo
         echo_json({"reference": form.reference, "state": form.state.value})
     else:
         click.echo(f"{form.reference} is now {form.state.label}.", err=True)
+
+
+@cli.command()
+@click.option("--apply", "apply_now", is_flag=True,
+              help="Really remove the pupil details. Without it, only list what is due.")
+@json_option
+@pass_ctx
+def retention(ctx: Context, apply_now: bool, as_json: bool) -> None:
+    """Remove pupil details from forms older than the retention period (cluster.retention_years).
+
+    Only forms whose life has ended are touched. Pupil references are blanked and the
+    original files deleted; amounts, decisions and outcomes stay for the totals.
+    """
+    from ..intake.submission import now_utc
+    from ..workflow.retention import apply_retention
+
+    with ctx.app() as app:
+        report = apply_retention(app.home, app.db, now_utc(), dry_run=not apply_now)
+    if as_json:
+        echo_json({"due": report.due, "applied": apply_now, "files_deleted": report.files_deleted})
+        return
+    verb = "Anonymised" if apply_now else "Due for anonymising (run again with --apply)"
+    click.echo(f"{verb}: {len(report.due)} form(s).", err=True)
+    for ref in report.due:
+        click.echo(ref)

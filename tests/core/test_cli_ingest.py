@@ -271,3 +271,29 @@ def test_withdraw_before_a_decision_only(home: Home, forms: FormFactory) -> None
     code, out, _ = run(home, "show", ref, "--json")
     last = json.loads(out)["history"][-1]
     assert last["to"] == "withdrawn" and last["reason"] == "School found other funding"
+
+
+def test_retention_blanks_pupil_refs_and_deletes_originals(home: Home, forms: FormFactory) -> None:
+    _, results = ingest_json(home, forms.write(forms.values(1, funding_round=ROUND, application_type="Individual pupil",
+                                                            number_of_pupils="1", pupil_1_ref="JB"), "docx"))
+    ref = results[0]["reference"]
+    run(home, "withdraw", ref, "--reason", "no longer needed")
+    from forms_processor.store.db import Database
+
+    db = Database(home.database)
+    with db.atomic() as conn:  # the form was received eight years ago
+        conn.execute("UPDATE submissions SET received_at = '2018-01-10T09:00:00+00:00'")
+    db.close()
+    code, out, _ = run(home, "retention", "--json")
+    assert json.loads(out)["due"] == [ref] and not json.loads(out)["applied"]
+    assert any(home.archive.rglob("*.docx"))
+    code, out, _ = run(home, "retention", "--apply", "--json")
+    assert code == 0 and json.loads(out)["files_deleted"] >= 1
+    assert not any(p.is_file() for p in home.archive.rglob("*.docx"))
+    code, out, _ = run(home, "show", ref, "--json")
+    shown = json.loads(out)
+    assert all(p["ref"] is None for p in shown["fields"]["pupils"])
+    assert shown["fields"]["amount_requested"]
+    assert shown["history"][-1]["action"] == "anonymised"
+    code, out, _ = run(home, "retention", "--json")
+    assert json.loads(out)["due"] == []
