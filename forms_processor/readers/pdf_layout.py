@@ -128,6 +128,7 @@ class _Layout:
         self.rows_ignored: dict[str, int] = {}
         self.rows_used: dict[str, int] = {}
         self.skip = [self._is_furniture(line) for line in lines]
+        self._labels: dict[int, list[Label]] = {}
 
     def _is_furniture(self, line: Line) -> bool:
         text = line.text.strip()
@@ -155,6 +156,12 @@ class _Layout:
 
     def labels_on(self, i: int) -> list[Label]:
         """Labels starting on line i, with wrapped continuations joined."""
+        cached = self._labels.get(i)
+        if cached is None:
+            cached = self._labels[i] = self._find_labels(i)
+        return cached
+
+    def _find_labels(self, i: int) -> list[Label]:
         found: list[Label] = []
         line = self.lines[i]
         for chunk in line.chunks:
