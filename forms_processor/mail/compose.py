@@ -91,3 +91,30 @@ def ack_rejected(config: Config, file_name: str, problem: str, hint: str) -> tup
         _signature(config),
     ]
     return subject, "\n".join(lines)
+
+
+def no_attachment(config: Config, subject: str | None, other_files: int) -> tuple[str, str]:
+    """The reply to a school's email that carried no form. Names no file (a file name
+    may hold a pupil's name) and quotes nothing of the message."""
+    reply_subject = f"Re: {subject}" if subject else "Your email to the SEND forms address"
+    if other_files:
+        found = (
+            f"Your email had {other_files} attached file{'s' if other_files != 1 else ''}, but none was one of"
+            " the cluster's forms."
+        )
+    else:
+        found = "Your email had no form attached."
+    lines = [
+        "Hello,",
+        "",
+        f"Thank you for your email. {found}",
+        "",
+        "This address expects a completed application or impact form, attached as a Word file (.docx)"
+        " or a PDF (.pdf) made from the cluster's templates. A .zip of forms, or a forwarded email with"
+        " the form attached, is fine too. Please reply with the form attached, or send it to the shared folder.",
+        "",
+        "If you wanted to ask the SEND Host something, please write to them directly at the address below.",
+        "",
+        _signature(config),
+    ]
+    return reply_subject, "\n".join(lines)

@@ -1,0 +1,393 @@
+"""The school mailbox: forms sent by email, fetched over IMAP, exactly once.
+
+One poll (:func:`poll_mailbox`):
+
+1. connect (TLS, STARTTLS, or plain to this machine only), create the processed and
+   quarantine folders when missing, select the folder, read its UIDVALIDITY;
+2. for each message not yet recorded in ``processed_mail``, claim its UID first
+   (``INSERT OR IGNORE ... 'processing'``: two overlapping polls never both take it);
+3. fetch it without marking it seen (one message per command: ``bulk=False``);
+4. a sender not configured for a school: move to quarantine, record, no reply;
+5. each form attachment becomes a :class:`Submission` through
+   ``app.ingest_submissions`` (the same path as ``forms ingest``, which queues the
+   acknowledgements); no usable attachment: a short reply is queued;
+6. only after the forms are committed is the outcome recorded, then the message is
+   moved to the processed folder. A failed move is tried again at the next poll; the
+   record alone already stops the message being processed twice.
+
+A poll that dies mid-message leaves its claim; after ``CLAIM_LEASE`` the message is
+processed again and its forms come back as duplicates (same bytes): nothing is
+acknowledged twice.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import imaplib
+import logging
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import getaddresses
+from typing import TYPE_CHECKING, Any
+
+from ..config import Config, Imap
+from ..errors import ConfigError, MailUnavailable
+from ..mail import compose
+from ..mail.queue import OutgoingMail, enqueue
+from ..mail.secrets import get_password
+from .email_parts import parse_email
+from .submission import Source, Submission
+
+if TYPE_CHECKING:
+    from ..api import FormsApp
+
+log = logging.getLogger(__name__)
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+# A claim older than this is taken to be left by a poll that died.
+CLAIM_LEASE = timedelta(minutes=30)
+MAX_MESSAGES_PER_POLL = 500
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+# -- connecting ------------------------------------------------------------------
+
+
+def connect_imap(cfg: Imap, password: str | None = None, ssl_context: ssl.SSLContext | None = None,
+                 timeout: float = 60.0) -> Any:
+    """Log in to the mailbox (an imap-tools mailbox, logged in, no folder selected)."""
+    from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
+
+    if cfg.security == "plain" and cfg.host not in LOCAL_HOSTS:  # also refused by config.Imap
+        raise ConfigError("[imap] security = \"plain\" is allowed only for a server on this machine (localhost).")
+    if password is None:
+        password = get_password("imap", cfg.username, cfg.password_env, cfg.use_keyring)
+    context = ssl_context or ssl.create_default_context()
+    box: Any
+    try:
+        if cfg.security == "ssl":
+            box = MailBox(cfg.host, cfg.port, timeout=timeout, ssl_context=context)
+        elif cfg.security == "starttls":
+            box = MailBoxStartTls(cfg.host, cfg.port, timeout=timeout, ssl_context=context)
+        else:
+            box = MailBoxUnencrypted(cfg.host, cfg.port, timeout=timeout)
+        box.login(cfg.username, password or "", initial_folder=None)
+        return box
+    except ssl.SSLCertVerificationError as exc:
+        raise MailUnavailable(
+            f"The mailbox server's certificate could not be verified ({exc.verify_message}).",
+            hint="Check host under [imap]: it must be the name on the server's certificate.",
+        ) from None
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise MailUnavailable(
+            f"The mailbox {cfg.username} at {cfg.host}:{cfg.port} could not be opened ({_short(exc)}).",
+            hint="Check [imap] in cluster.toml and the password; forms sent by email wait on the server.",
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - imap-tools raises its own error types for a refused login
+        raise MailUnavailable(
+            f"The mailbox {cfg.username} at {cfg.host}:{cfg.port} refused the login ({type(exc).__name__}).",
+            hint="Check username under [imap] and the password in the environment variable or keyring.",
+        ) from None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0][:120] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+# -- reporting -------------------------------------------------------------------
+
+
+@dataclass
+class MessageOutcome:
+    uid: str
+    outcome: str  # ingested | no-attachment | quarantined | gone | error
+    sender: str | None = None
+    results: list[dict[str, Any]] = field(default_factory=list)
+    replied: bool = False
+    moved: bool = False
+
+
+@dataclass
+class PollReport:
+    mailbox: str
+    uidvalidity: str = ""
+    messages: list[MessageOutcome] = field(default_factory=list)
+    skipped: int = 0  # already recorded, or claimed by another poll
+    moves_retried: int = 0
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for m in self.messages if m.outcome == outcome)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mailbox": self.mailbox,
+            "uidvalidity": self.uidvalidity,
+            "processed": len(self.messages),
+            "skipped": self.skipped,
+            "moves_retried": self.moves_retried,
+            "messages": [m.__dict__ for m in self.messages],
+        }
+
+
+# -- the poll --------------------------------------------------------------------
+
+
+def mailbox_key(cfg: Imap) -> str:
+    return f"{cfg.username}@{cfg.host}/{cfg.folder}"
+
+
+def poll_mailbox(
+    app: FormsApp,
+    imap_config: Imap | None = None,
+    connect: Callable[[Imap], Any] | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> PollReport:
+    """Process every new message in the configured folder once. Raises MailUnavailable
+    when the server cannot be used (nothing is lost: the messages wait there)."""
+    cfg = imap_config or app.config.imap
+    if cfg is None:
+        raise ConfigError("No mailbox is configured.", hint="Add an [imap] table to cluster.toml (see the README).")
+    clock = now or (lambda: datetime.now(UTC))
+    box = (connect or connect_imap)(cfg)
+    try:
+        return _poll(app, cfg, box, clock)
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise MailUnavailable(f"The mailbox connection failed during the poll ({_short(exc)}).",
+                              hint="The poll is tried again later; no message is lost.") from None
+    finally:
+        try:
+            box.logout()
+        except Exception:  # noqa: BLE001 - the connection may already be gone
+            pass
+
+
+def _poll(app: FormsApp, cfg: Imap, box: Any, clock: Callable[[], datetime]) -> PollReport:
+    from imap_tools import MailMessage
+
+    class RawMessage(MailMessage):  # type: ignore[misc]
+        """imap-tools' message, keeping the exact bytes the server sent."""
+
+        def __init__(self, fetch_data: list[Any]) -> None:
+            super().__init__(fetch_data)
+            self.raw: bytes = self._get_message_data_parts(fetch_data)[0]
+
+    box.email_message_class = RawMessage
+    for folder in (cfg.processed_folder, cfg.quarantine_folder):
+        if not box.folder.exists(folder):
+            box.folder.create(folder)
+    box.folder.set(cfg.folder)
+    uidvalidity = str(box.folder.status(cfg.folder, ["UIDVALIDITY"]).get("UIDVALIDITY", ""))
+    key = mailbox_key(cfg)
+    report = PollReport(mailbox=key, uidvalidity=uidvalidity)
+    db = app.db
+    done = {
+        r["uid"]: r
+        for r in db.query(
+            "SELECT uid, outcome, moved, processed_at FROM processed_mail WHERE mailbox = ? AND uidvalidity = ?",
+            (key, uidvalidity),
+        )
+    }
+    uids = box.uids("ALL")[:MAX_MESSAGES_PER_POLL]
+    for uid in uids:
+        row = done.get(uid)
+        if row is not None and row["outcome"] != "processing":
+            report.skipped += 1
+            if not row["moved"]:  # recorded, but the move failed last time: try it again
+                target = cfg.quarantine_folder if row["outcome"] == "quarantined" else cfg.processed_folder
+                if _move(box, uid, target):
+                    _mark_moved(app, key, uidvalidity, uid)
+                    report.moves_retried += 1
+            continue
+        if not _claim(app, key, uidvalidity, uid, clock()):
+            report.skipped += 1
+            continue
+        try:
+            outcome = _process_one(app, cfg, box, key, uidvalidity, uid, clock)
+        except (OSError, imaplib.IMAP4.error):
+            _release(app, key, uidvalidity, uid)
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad message never stops the poll
+            _release(app, key, uidvalidity, uid)
+            log.exception("mail %s/%s could not be processed (%s); it stays in %s", key, uid, type(exc).__name__, cfg.folder)
+            outcome = MessageOutcome(uid=uid, outcome="error")
+        report.messages.append(outcome)
+    return report
+
+
+def _claim(app: FormsApp, key: str, uidvalidity: str, uid: str, now: datetime) -> bool:
+    """Take the message for this poll; a claim left by a dead poll is taken over after the lease."""
+    with app.db.atomic() as conn:
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO processed_mail (mailbox, uidvalidity, uid, outcome, processed_at)"
+            " VALUES (?, ?, ?, 'processing', ?)",
+            (key, uidvalidity, uid, _iso(now)),
+        )
+        if cur.rowcount == 1:
+            return True
+        cur = conn.execute(
+            "UPDATE processed_mail SET processed_at = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ?"
+            " AND outcome = 'processing' AND processed_at <= ?",
+            (_iso(now), key, uidvalidity, uid, _iso(now - CLAIM_LEASE)),
+        )
+        return cur.rowcount == 1
+
+
+def _release(app: FormsApp, key: str, uidvalidity: str, uid: str) -> None:
+    app.db.execute(
+        "DELETE FROM processed_mail WHERE mailbox = ? AND uidvalidity = ? AND uid = ? AND outcome = 'processing'",
+        (key, uidvalidity, uid),
+    )
+
+
+def _record(app: FormsApp, key: str, uidvalidity: str, uid: str, message_id: str | None, outcome: str,
+            detail: str, now: datetime, mail: OutgoingMail | None = None) -> bool:
+    """Write the outcome (and queue a reply, in the same transaction). Returns True if a reply was queued."""
+    queued = False
+    with app.db.atomic() as conn:
+        conn.execute(
+            "UPDATE processed_mail SET outcome = ?, message_id = ?, detail = ?, processed_at = ?"
+            " WHERE mailbox = ? AND uidvalidity = ? AND uid = ?",
+            (outcome, message_id, detail[:1000], _iso(now), key, uidvalidity, uid),
+        )
+        if mail is not None:
+            queued = enqueue(conn, mail) is not None
+    return queued
+
+
+def _mark_moved(app: FormsApp, key: str, uidvalidity: str, uid: str) -> None:
+    app.db.execute(
+        "UPDATE processed_mail SET moved = 1 WHERE mailbox = ? AND uidvalidity = ? AND uid = ?", (key, uidvalidity, uid)
+    )
+
+
+def _move(box: Any, uid: str, folder: str) -> bool:
+    try:
+        box.move([uid], folder)
+        return True
+    except Exception as exc:  # noqa: BLE001 - a failed move is retried at the next poll
+        log.warning("could not move message %s to %s (%s); it is recorded and will not be processed again",
+                    uid, folder, type(exc).__name__)
+        return False
+
+
+def _fetch(box: Any, uid: str) -> Any | None:
+    for msg in box.fetch(uid_list=[uid], mark_seen=False, bulk=False):
+        if str(msg.uid) == str(uid):
+            return msg
+    return None
+
+
+def _internal_date(box: Any, uid: str) -> datetime | None:
+    """When the server received the message (INTERNALDATE): the sender cannot set it."""
+    try:
+        typ, data = box.client.uid("fetch", uid, "(INTERNALDATE)")
+        if typ != "OK":
+            return None
+        for item in data:
+            if isinstance(item, bytes):
+                tup = imaplib.Internaldate2tuple(item)
+                if tup is not None:
+                    import time
+
+                    return datetime.fromtimestamp(time.mktime(tup), UTC)
+    except Exception:  # noqa: BLE001 - the Date header is used instead
+        return None
+    return None
+
+
+def _addresses(msg: email.message.Message, header: str) -> list[str]:
+    return [a.strip().lower() for _, a in getaddresses([str(v) for v in msg.get_all(header, [])]) if a and "@" in a]
+
+
+def authorised_sender(config: Config, raw: bytes) -> str | None:
+    """The school address to answer, or None when the message is not from a school: the
+    From address (and the Reply-To, when there is one) must belong to a configured school."""
+    head = email.message_from_bytes(raw, policy=email.policy.default)
+    froms = _addresses(head, "From")
+    replies = _addresses(head, "Reply-To")
+    if len(froms) != 1 or config.school_for_address(froms[0]) is None:
+        return None
+    if replies and any(config.school_for_address(a) is None for a in replies):
+        return None
+    return replies[0] if replies else froms[0]
+
+
+def _is_automatic(raw: bytes) -> bool:
+    """An auto-reply, bounce or list mail: never answered (no mail loops)."""
+    head = email.message_from_bytes(raw, policy=email.policy.default)
+    auto = str(head.get("Auto-Submitted") or "no").strip().lower()
+    precedence = str(head.get("Precedence") or "").strip().lower()
+    ctype = head.get_content_type()
+    sender = str(head.get("From") or "").lower()
+    return (
+        auto != "no"
+        or precedence in {"bulk", "junk", "list", "auto_reply"}
+        or ctype == "multipart/report"
+        or "mailer-daemon" in sender
+        or "postmaster@" in sender
+    )
+
+
+def _process_one(app: FormsApp, cfg: Imap, box: Any, key: str, uidvalidity: str, uid: str,
+                 clock: Callable[[], datetime]) -> MessageOutcome:
+    msg = _fetch(box, uid)
+    now = clock()
+    if msg is None:  # deleted from the server meanwhile
+        _record(app, key, uidvalidity, uid, None, "gone", "", now)
+        return MessageOutcome(uid=uid, outcome="gone")
+    raw: bytes = msg.raw
+    parsed = parse_email(raw)
+    sender = authorised_sender(app.config, raw)
+    if sender is None:
+        _record(app, key, uidvalidity, uid, parsed.message_id, "quarantined", "sender not configured for a school", now)
+        moved = _move(box, uid, cfg.quarantine_folder)
+        if moved:
+            _mark_moved(app, key, uidvalidity, uid)
+        log.info("mail %s from an address not configured for a school: moved to %s", uid, cfg.quarantine_folder)
+        return MessageOutcome(uid=uid, outcome="quarantined", sender=None, moved=moved)
+
+    outcome = MessageOutcome(uid=uid, outcome="ingested", sender=sender)
+    if parsed.attachments:
+        received = _internal_date(box, uid) or parsed.date or now
+        if received > now:
+            received = now
+        origin = f"imap:{key};{uidvalidity};{uid}"
+        subs = (
+            (
+                Submission(
+                    data=att.data, file_name=att.file_name, source=Source.EMAIL, received_at=received.astimezone(UTC),
+                    sender=sender, subject=parsed.subject, message_id=parsed.message_id, origin=origin,
+                ),
+                f"email {uid} from {sender} > {att.file_name}",
+            )
+            for att in parsed.attachments
+        )
+        results = list(app.ingest_submissions(subs))
+        outcome.results = [r.to_json() for r in results]
+        detail = ", ".join(f"{r.status} {r.reference or ''}".strip() for r in results)
+        _record(app, key, uidvalidity, uid, parsed.message_id, "ingested", detail, clock())
+        for r in results:
+            log.info("mail %s: %s %s", uid, r.status, r.reference or "")
+    else:
+        outcome.outcome = "no-attachment"
+        reply = None
+        if not _is_automatic(raw):
+            subject, body = compose.no_attachment(app.config, parsed.subject, len(parsed.ignored))
+            reply = OutgoingMail(
+                dedupe_key=f"no-attachment:{parsed.message_id or f'{key};{uidvalidity};{uid}'}",
+                kind="no-attachment", to=(sender,), subject=subject, body=body,
+            )
+        outcome.replied = _record(app, key, uidvalidity, uid, parsed.message_id, "no-attachment",
+                                  "replied" if reply else "automatic message: not answered", now, reply)
+        log.info("mail %s from a school had no form attached%s", uid, ": reply queued" if outcome.replied else "")
+    outcome.moved = _move(box, uid, cfg.processed_folder)
+    if outcome.moved:
+        _mark_moved(app, key, uidvalidity, uid)
+    return outcome
