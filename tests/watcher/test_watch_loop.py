@@ -1,0 +1,174 @@
+"""The real watcher (in a thread) on a real folder, with real filled forms."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from forms_processor.api import FormsApp
+from forms_processor.cli._common import cli
+from forms_processor.errors import ConfigError, ExitCode
+from forms_processor.home import Home
+from forms_processor.intake.watcher import FolderWatcher, WatchSettings
+from forms_processor.readers import read_document
+from forms_processor.readers.base import ExtractedForm
+
+from .conftest import SETTLE, Form, ThreadWatcher, archived, db_counts, drop, inbox_files, processing, rejected, wait_for
+
+
+def slow_write(path: Path, data: bytes, pieces: int = 8, pause: float = 0.4) -> None:
+    """A slow copy: the file grows in pieces with pauses longer than the settle time."""
+    step = len(data) // pieces + 1
+    with open(path, "wb") as fh:
+        for i in range(0, len(data), step):
+            fh.write(data[i : i + step])
+            fh.flush()
+            time.sleep(pause)  # the writer's own pace, not the test waiting
+
+
+def test_a_slow_writer_is_taken_once_and_whole(home: Home, forms: list[Form], run_watcher: Callable[..., ThreadWatcher]) -> None:
+    tw = run_watcher()
+    docx = next(f for f in forms if f.name.endswith(".docx"))
+    pdf = next(f for f in forms if f.name.endswith(".pdf"))
+    writers = [threading.Thread(target=slow_write, args=(home.inbox / f.name, f.data)) for f in (docx, pdf)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join()
+    wait_for(lambda: len(archived(home)) == 2)
+    assert not rejected(home) and not inbox_files(home)
+    by_name = {p.name.split(" ", 1)[1]: p.read_bytes() for p in archived(home)}
+    assert by_name == {docx.name: docx.data, pdf.name: pdf.data}
+    assert [o.status for o in tw.outcomes].count("rejected") == 0 and len(tw.outcomes) == 2
+    counts = db_counts(home)
+    assert counts["recorded_names"] == {docx.name: 1, pdf.name: 1}
+
+
+def test_lock_files_and_partial_downloads_are_left_alone(home: Home, forms: list[Form],
+                                                           run_watcher: Callable[..., ThreadWatcher]) -> None:
+    clutter = {"~$form.docx": b"lock", "report.docx.crdownload": forms[1].data[:500], "copy.part": b"p",
+               "~WRL0001.tmp": b"t", "x.tmp": b"t", ".DS_Store": b"d", "Thumbs.db": b"t", "desktop.ini": b"i"}
+    for name, data in clutter.items():
+        (home.inbox / name).write_bytes(data)
+    run_watcher()
+    drop(home, forms[0])
+    wait_for(lambda: len(archived(home)) == 1)
+    left = {p.name: p.read_bytes() for p in inbox_files(home)}
+    assert left == clutter
+    assert not rejected(home)
+
+
+def test_two_hundred_files_at_once_each_processed_once(home: Home, forms: list[Form],
+                                                         run_watcher: Callable[..., ThreadWatcher]) -> None:
+    batch = forms[:200]
+    tw = run_watcher()
+    for i, f in enumerate(batch):
+        drop(home, f, sub="school a" if i % 5 == 0 else "")
+    wait_for(lambda: len(archived(home)) == 200, timeout=90)
+    assert not inbox_files(home) and not processing(home) and not rejected(home)
+    counts = db_counts(home)
+    assert counts["recorded_names"] == {f.name: 1 for f in batch}
+    assert counts["forms"] == 200 and "duplicate" not in counts["submissions"]
+    assert counts["acks_per_ref"] and set(counts["acks_per_ref"].values()) == {1}
+    assert len(tw.outcomes) == 200
+    assert {o.status for o in tw.outcomes} <= {"accepted", "invalid"}
+    assert sum(1 for o in tw.outcomes if o.file.startswith("school a/")) == 40
+
+
+def test_a_symlink_to_a_file_outside_is_not_followed(home: Home, forms: list[Form], tmp_path: Path,
+                                                      run_watcher: Callable[..., ThreadWatcher]) -> None:
+    outside = tmp_path / "outside.docx"
+    outside.write_bytes(forms[2].data)
+    (home.inbox / "link.docx").symlink_to(outside)
+    run_watcher()
+    drop(home, forms[3])
+    wait_for(lambda: len(archived(home)) == 1)
+    assert (home.inbox / "link.docx").is_symlink() and outside.read_bytes() == forms[2].data
+    assert "outside.docx" not in db_counts(home)["recorded_names"] and "link.docx" not in db_counts(home)["recorded_names"]
+
+
+def test_unreadable_files_go_to_rejected_with_a_reason(home: Home, forms: list[Form],
+                                                        run_watcher: Callable[..., ThreadWatcher]) -> None:
+    run_watcher(grace_seconds=1.0)
+    (home.inbox / "notes.pdf").write_bytes(b"these are not the forms you are looking for")
+    (home.inbox / "half.docx").write_bytes(forms[4].data[: len(forms[4].data) // 2])  # never finished
+    wait_for(lambda: len(rejected(home)) == 2)
+    for name in ("notes.pdf", "half.docx"):
+        note = (home.rejected / f"{name}.reason.txt").read_text()
+        assert "Why it is here:" in note and "What to do:" in note and "Nothing has been deleted" in note
+    assert (home.rejected / "half.docx").read_bytes() == forms[4].data[: len(forms[4].data) // 2]
+
+
+def test_a_half_copied_file_is_waited_for_not_refused(home: Home, forms: list[Form],
+                                                       run_watcher: Callable[..., ThreadWatcher]) -> None:
+    tw = run_watcher(grace_seconds=60.0)
+    target = home.inbox / forms[5].name
+    data = forms[5].data
+    target.write_bytes(data[: len(data) // 2])
+    # Long past the settle time the half file is still waiting in the inbox…
+    wait_for(lambda: tw.watcher.tracker.unchanged_for(target) > SETTLE * 4)
+    assert target.exists() and not rejected(home) and not archived(home)
+    with open(target, "ab") as fh:  # …and the rest arrives.
+        fh.write(data[len(data) // 2 :])
+    wait_for(lambda: len(archived(home)) == 1)
+    assert archived(home)[0].read_bytes() == data and not rejected(home)
+
+
+def test_one_bad_file_never_stops_the_watcher(home: Home, forms: list[Form]) -> None:
+    def read(data: bytes, name: str) -> ExtractedForm:
+        if "boom" in name:
+            raise RuntimeError("a bug in a reader")
+        return read_document(data, name)
+
+    app = FormsApp(home, read=read)
+    watcher = FolderWatcher(app, WatchSettings(settle_seconds=SETTLE))
+    (home.inbox / "boom.docx").write_bytes(forms[6].data)
+    drop(home, forms[7])
+    drop(home, forms[8])
+    try:
+        watcher.run(once=True)
+    finally:
+        app.close()
+    assert len(archived(home)) == 2
+    assert [p.name for p in rejected(home)] == ["boom.docx"]
+    note = (home.rejected / "boom.docx.reason.txt").read_text()
+    assert "an unexpected error; the Host has been told" in note and "bug" not in note
+    assert any(k.startswith("watch-error:") for k in db_counts(home)["mail_keys"])
+
+
+def test_once_exit_codes(home: Home, forms: list[Form]) -> None:
+    runner = CliRunner()
+    args = ["--home", str(home.root), "watch", "--once", "--settle", str(SETTLE), "--json"]
+    empty = runner.invoke(cli, args)
+    assert empty.exit_code == 0, empty.output
+    good = [f for i, f in enumerate(forms[:9]) if i % 10 != 9]
+    drop(home, good[0])
+    first = runner.invoke(cli, args)
+    assert first.exit_code in (0, 1)
+    import json
+
+    rows = json.loads(first.stdout)
+    assert len(rows) == 1 and rows[0]["moved_to"].startswith("archive/by-date/")
+    expected = 0 if rows[0]["status"] == "accepted" else 1
+    assert first.exit_code == expected
+    drop(home, forms[9])  # made with a mistake
+    (home.inbox / "again.docx").write_bytes(good[0].data)  # the same bytes again: a duplicate
+    second = runner.invoke(cli, args)
+    assert second.exit_code == 1
+    statuses = sorted(r["status"] for r in json.loads(second.stdout))
+    assert statuses == ["duplicate", "invalid"]
+    assert len(list((home.mail_outbox).glob("*.eml"))) == 2  # one acknowledgement each, none for the duplicate
+
+
+def test_refuses_to_start_with_folders_inside_the_inbox(home: Home) -> None:
+    cfg = home.root / "cluster.toml"
+    cfg.write_text(cfg.read_text().replace("[storage]", '[storage]\nprocessing = "inbox/processing"', 1))
+    result = CliRunner().invoke(cli, ["--home", str(home.root), "watch", "--once"])
+    if isinstance(result.exception, ConfigError):
+        assert "inside the inbox" in result.exception.message
+    else:
+        assert result.exit_code == ExitCode.CONFIG and "inside the inbox" in result.output
