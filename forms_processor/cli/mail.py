@@ -105,3 +105,30 @@ def send_cmd(ctx: Context, limit: int | None, as_json: bool) -> None:
 
 def ctx_exit(code: int) -> None:
     click.get_current_context().exit(code)
+
+
+@mail.command("check")
+@json_option
+@pass_ctx
+def check_cmd(ctx: Context, as_json: bool) -> None:
+    """Read the school mailbox ([imap] in cluster.toml) once: every new form is checked and
+    acknowledged, exactly as 'forms ingest' does. ('forms watch' does this every few minutes.)"""
+    from ..intake.mailbox import poll_mailbox
+
+    with ctx.app() as app:
+        report = poll_mailbox(app)
+    if as_json:
+        echo_json(report.to_json())
+        return
+    click.echo(f"Mailbox {report.mailbox}: {len(report.messages)} new message(s); "
+               f"{report.skipped} seen before.")
+    for m in report.messages:
+        refs = ", ".join(f"{r['status']} {r['reference'] or r['file']}" for r in m.results)
+        what = {
+            "ingested": f"forms: {refs}",
+            "no-attachment": "no form attached" + (" (reply queued)" if m.replied else ""),
+            "quarantined": "sender is not a school: moved to quarantine, not answered",
+            "gone": "deleted from the server before it could be read",
+            "error": "could not be processed now; it stays in the mailbox and is tried again",
+        }.get(m.outcome, m.outcome)
+        echo_err(f"  message {m.uid}: {what}")

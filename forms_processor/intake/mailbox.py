@@ -66,6 +66,9 @@ def connect_imap(cfg: Imap, password: str | None = None, ssl_context: ssl.SSLCon
 
     if cfg.security == "plain" and cfg.host not in LOCAL_HOSTS:  # also refused by config.Imap
         raise ConfigError("[imap] security = \"plain\" is allowed only for a server on this machine (localhost).")
+    if cfg.security == "starttls" and cfg.port == 993:
+        raise ConfigError("[imap] port 993 is for security = \"ssl\"; STARTTLS uses port 143.",
+                          hint="Set port = 143 for starttls, or security = \"ssl\" for port 993.")
     if password is None:
         password = get_password("imap", cfg.username, cfg.password_env, cfg.use_keyring)
     context = ssl_context or ssl.create_default_context()

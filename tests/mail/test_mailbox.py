@@ -342,3 +342,30 @@ def test_acknowledgements_reach_a_real_smtp_server_without_pupil_details(
         assert ref in text or "no form attached" in text
         for secret in private:
             assert secret not in text
+
+
+def test_forms_mail_check_command(home: Home, imap_port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from forms_processor.cli import cli
+    from forms_processor.errors import ExitCode
+
+    runner = CliRunner()
+    res = runner.invoke(cli, ["--home", str(home.root), "mail", "check"])
+    assert res.exit_code == ExitCode.CONFIG  # no [imap] yet
+    with open(home.root / "cluster.toml", "a", encoding="utf-8") as fh:
+        fh.write(f'\n[imap]\nhost = "127.0.0.1"\nport = {imap_port}\nusername = "{USER}"\n'
+                 f'password_env = "FORMS_TEST_IMAP_PW"\nsecurity = "plain"\nfolder = "{FOLDER}"\n')
+    monkeypatch.setenv("FORMS_TEST_IMAP_PW", PASSWORD)
+    append(imap_port, message(home.config.schools[1].senco_email or "", "No form here"))
+    res = runner.invoke(cli, ["--home", str(home.root), "mail", "check", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert [m["outcome"] for m in data["messages"]] == ["no-attachment"]
+    res = runner.invoke(cli, ["--home", str(home.root), "mail", "check", "--json"])
+    assert json.loads(res.stdout)["messages"] == []
+    monkeypatch.setenv("FORMS_TEST_IMAP_PW", "wrong")
+    res = runner.invoke(cli, ["--home", str(home.root), "mail", "check"])
+    assert res.exit_code == ExitCode.MAIL_UNAVAILABLE
