@@ -166,7 +166,7 @@ def test_once_exit_codes(home: Home, forms: list[Form]) -> None:
 
 def test_refuses_to_start_with_folders_inside_the_inbox(home: Home) -> None:
     cfg = home.root / "cluster.toml"
-    cfg.write_text(cfg.read_text().replace("[storage]", '[storage]\nprocessing = "inbox/processing"', 1))
+    cfg.write_text(cfg.read_text().replace('processing = "processing"', 'processing = "inbox/processing"', 1))
     result = CliRunner().invoke(cli, ["--home", str(home.root), "watch", "--once"])
     if isinstance(result.exception, ConfigError):
         assert "inside the inbox" in result.exception.message
