@@ -16,6 +16,7 @@ from ..errors import ExitCode
 from . import intake as _intake  # noqa: E402,F401,I001
 from . import mail as _mail  # noqa: E402,F401
 from . import queries as _queries  # noqa: E402,F401
+from . import reports as _reports  # noqa: E402,F401
 from . import watch as _watch  # noqa: E402,F401
 from ._common import cli
 

@@ -1,0 +1,120 @@
+"""Reminders about impact forms: ``forms remind``.
+
+For each award waiting for its impact form, the SENCO is emailed once when the form
+is due within N days ("due soon") and once when it is overdue; never again for the
+same stage, however often the command runs. Each reminder is queued on the one mail
+queue (key ``reminder:<reference>:<stage>``) and recorded in ``reminders``, in one
+transaction. The email names the award's reference and due date only: no pupil
+details, no form contents.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from ..config import Config
+from ..mail.compose import SIGN_OFF
+from ..mail.queue import OutgoingMail, enqueue
+from ..store.db import Database, utcnow_iso
+from ..store.repository import FormRow
+from .impact import WAITING_FOR_IMPACT, due_dates
+from .states import State
+
+DUE_SOON = "due_soon"
+OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    reference: str
+    school: str | None
+    stage: str
+    due: date | None
+    to: str | None
+    mail_id: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "school": self.school,
+            "stage": self.stage,
+            "due": self.due.isoformat() if self.due else None,
+            "to": self.to,
+            "queued": self.mail_id is not None,
+        }
+
+
+def stage_of(state: State, due: date | None, today: date, days: int) -> str | None:
+    """Which reminder an award waiting for its impact form needs today, if any."""
+    if state == State.IMPACT_OVERDUE or (due is not None and due < today):
+        return OVERDUE
+    if due is not None and due <= today + timedelta(days=days):
+        return DUE_SOON
+    return None
+
+
+def compose_reminder(config: Config, reference: str, stage: str, due: date | None) -> tuple[str, str]:
+    when = f"{due:%A %d %B %Y}" if due else "the date on your response form"
+    if stage == OVERDUE:
+        subject = f"Overdue: the impact form for {reference}"
+        first = (f"The impact form for the cluster award {reference} was due by {when} and has not reached us yet. "
+                 "Please send it as soon as you can.")
+    else:
+        subject = f"Reminder: the impact form for {reference} is due by {when}"
+        first = f"The impact form for the cluster award {reference} is due by {when}."
+    lines = [
+        "Hello,",
+        "",
+        first,
+        "",
+        f"Please use the cluster's impact form, quote the reference {reference}, and send it by email or put it "
+        "in the shared folder.",
+        "",
+        f"{config.host.name}\nSEND Host, {config.cluster.name}\n{config.host.email}\n\n{SIGN_OFF}",
+    ]
+    return subject, "\n".join(lines)
+
+
+def _recipient(config: Config, form: FormRow) -> str | None:
+    if form.senco_email:
+        return form.senco_email
+    school = next((s for s in config.schools if s.name == form.school), None)
+    return school.senco_email if school else None
+
+
+def _already(conn: sqlite3.Connection, reference: str, stage: str) -> bool:
+    return conn.execute(
+        "SELECT 1 FROM reminders WHERE reference = ? AND stage = ?", (reference, stage)
+    ).fetchone() is not None
+
+
+def remind(db: Database, config: Config, today: date, days: int = 14) -> list[Reminder]:
+    """Queue the reminders due ``today`` (impact due within ``days`` days, or overdue),
+    each once per award and stage. Returns the reminders of this run (one with no
+    address to write to is listed with ``to`` None and not recorded as sent)."""
+    if days < 0:
+        raise ValueError("days must be 0 or more")
+    sent: list[Reminder] = []
+    with db.atomic() as conn:
+        for form, due in due_dates(conn, WAITING_FOR_IMPACT):
+            stage = stage_of(form.state, due, today, days)
+            if stage is None or _already(conn, form.reference, stage):
+                continue
+            to = _recipient(config, form)
+            if to is None:  # nobody to write to: reported, and tried again next time
+                sent.append(Reminder(form.reference, form.school, stage, due, None, None))
+                continue
+            subject, body = compose_reminder(config, form.reference, stage, due)
+            mail_id = enqueue(conn, OutgoingMail(
+                dedupe_key=f"reminder:{form.reference}:{stage}", kind="reminder", to=(to,),
+                subject=subject, body=body, reference=form.reference,
+            ))
+            conn.execute(
+                "INSERT INTO reminders (reference, stage, due, sent_at, mail_id) VALUES (?, ?, ?, ?, ?)",
+                (form.reference, stage, due.isoformat() if due else None, utcnow_iso(), mail_id),
+            )
+            sent.append(Reminder(form.reference, form.school, stage, due, to, mail_id))
+    return sent
