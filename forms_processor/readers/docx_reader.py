@@ -37,6 +37,7 @@ from .labels import (
     choose_by_labels,
     find_identity,
     index_for,
+    is_placeholder,
     to_checkbox,
 )
 from .sniff import damaged_word, open_checked_zip, parse_xml, read_member
@@ -293,7 +294,7 @@ class _Collector:
     # -- values --------------------------------------------------------------
     def put(self, key: str, value: str) -> None:
         self.seen.add(key)
-        text = value.strip()
+        text = "" if is_placeholder(value) else value.strip()
         result: str | bool | None
         if self.idx.is_checkbox(key):
             result = to_checkbox(text)
@@ -429,7 +430,7 @@ class _Collector:
         for cell in cells:
             for start, end, key in header:
                 if start <= cell.col < end:
-                    if cell.text and key not in values:
+                    if cell.text and key not in values and not is_placeholder(cell.text):
                         values[key] = cell.text
                     break
         if not any(values.values()):

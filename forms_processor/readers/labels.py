@@ -32,6 +32,26 @@ _FALSE_WORDS = {"no", "n", "false", "off", "unticked", *UNTICKED}
 
 _NOT_LOOSE = re.compile("[^0-9a-z£%" + "".join(TICKED + UNTICKED) + "]+")
 
+# Placeholder text of empty fields (the cluster's templates and Word's defaults): no value.
+PLACEHOLDERS = frozenset(
+    {
+        "click to type",
+        "click to type (enter starts a new line)",
+        "choose an item",
+        "amount in £",
+        "dd/mm/yyyy",
+        "click or tap here to enter text",
+        "click or tap to enter a date",
+        "click here to enter text",
+        "click here to enter a date",
+    }
+)
+
+
+def is_placeholder(value: str) -> bool:
+    return normalise_label(value).rstrip(". ") in PLACEHOLDERS
+
+
 # A form must match at least this many distinct labels to be recognised by its labels alone.
 MIN_LABEL_MATCHES = 6
 

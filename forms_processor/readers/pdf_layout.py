@@ -20,7 +20,16 @@ from dataclasses import dataclass, field
 from ..errors import UnreadableDocument
 from ..spec import FORMS, RowGroup
 from .base import ExtractedForm
-from .labels import TICKED, UNTICKED, LabelIndex, choose_by_labels, find_identity, index_for, to_checkbox
+from .labels import (
+    TICKED,
+    UNTICKED,
+    LabelIndex,
+    choose_by_labels,
+    find_identity,
+    index_for,
+    is_placeholder,
+    to_checkbox,
+)
 
 # Words whose tops differ by less than this are on one line (points).
 LINE_TOLERANCE = 3.0
@@ -215,7 +224,7 @@ class _Layout:
     # -- values ------------------------------------------------------------------
     def put(self, key: str, value: str) -> None:
         self.seen.add(key)
-        text = value.strip()
+        text = "" if is_placeholder(value) else value.strip()
         result: str | bool | None
         result = to_checkbox(text) if self.idx.is_checkbox(key) else (text or None)
         if result is not None and key not in self.fields:
@@ -327,7 +336,10 @@ class _Layout:
                 rows.append(cells)
             last_top = line.top
             k += 1
-        for cells in rows:
+        for row in rows:
+            cells = {key: words for key, words in row.items() if not is_placeholder(" ".join(words))}
+            if not cells:
+                continue
             n = self.rows_used.get(group.name, 0) + 1
             self.rows_used[group.name] = n
             if n > group.max_rows:
