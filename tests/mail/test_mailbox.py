@@ -369,3 +369,33 @@ def test_forms_mail_check_command(home: Home, imap_port: int, monkeypatch: pytes
     monkeypatch.setenv("FORMS_TEST_IMAP_PW", "wrong")
     res = runner.invoke(cli, ["--home", str(home.root), "mail", "check"])
     assert res.exit_code == ExitCode.MAIL_UNAVAILABLE
+
+
+def test_imap_starttls_verifies_the_certificate(home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from forms_processor.errors import MailUnavailable
+    from forms_processor.intake.mailbox import connect_imap
+
+    from .conftest import make_cert
+
+    certs = make_cert(tmp_path / "tls")
+    port = free_port()
+    cmd = _pymap_command(port)
+    cmd.remove("--no-tls")
+    cmd[cmd.index("dict"):cmd.index("dict")] = ["--cert", str(certs.cert), "--key", str(certs.key)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: proc.poll() is not None or _accepts(port), timeout=30)
+        assert proc.poll() is None
+        monkeypatch.setenv("FORMS_TEST_IMAP_PW", PASSWORD)
+        cfg = Imap(host="localhost", port=port, username=USER, password_env="FORMS_TEST_IMAP_PW", security="starttls")
+        with pytest.raises(MailUnavailable) as err:
+            connect_imap(cfg)  # the system's trust store does not know this certificate
+        assert "certificate" in err.value.message
+        box = connect_imap(cfg, ssl_context=certs.client_context())
+        try:
+            assert box.folder.exists("INBOX")
+        finally:
+            box.logout()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
