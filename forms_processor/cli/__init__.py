@@ -14,6 +14,7 @@ from ..errors import ExitCode
 
 # Each module adds its commands to ``cli`` when imported.
 from . import intake as _intake  # noqa: E402,F401,I001
+from . import host as _host  # noqa: E402,F401
 from . import mail as _mail  # noqa: E402,F401
 from . import queries as _queries  # noqa: E402,F401
 from . import reports as _reports  # noqa: E402,F401

@@ -1,0 +1,310 @@
+"""The SEND Host's commands: ``forms check``, ``pack``, ``decide``, ``respond``, ``status``.
+
+Thin: each parses its options, calls the library (workflow/, reports/), renders.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import UsageError
+from ..validation.parsing import format_money
+from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
+
+
+def _m(value: Decimal | None) -> str:
+    return "?" if value is None else format_money(value)
+
+
+def _show_summary(s: Any) -> None:
+    echo_err("")
+    echo_err(f"{s.reference}   {s.school or '?'}   ({s.round or 'no round'})")
+    echo_err(f"  Intervention:  {s.intervention or '?'}")
+    echo_err(f"  Area of need:  {s.area_of_need or '?'}      Pupils: {s.pupils if s.pupils is not None else '?'}")
+    echo_err(f"  Requested:     {_m(s.requested)}   (school's entitlement {_m(s.entitlement)},"
+             f" awarded so far this year {_m(s.awarded_this_year)})")
+    echo_err(f"  Round money:   {_m(s.round_left)} left of {_m(s.round_budget)}")
+    for e in s.errors:
+        echo_err(f"  error:   {e}")
+    for w in s.warnings:
+        echo_err(f"  warning: {w}")
+    if not s.errors and not s.warnings:
+        echo_err("  No warnings.")
+
+
+@cli.command()
+@click.argument("reference", required=False)
+@click.option("--round", "round_name", help="Only applications of this funding round (its name or code).")
+@click.option("--forward", "do_forward", is_flag=True, help="Forward REFERENCE to the Working Party.")
+@click.option("--note", help="With --forward: a note for the history (not sent to anyone).")
+@click.option("--return", "do_return", is_flag=True, help="Return REFERENCE to the school (needs --reason).")
+@click.option("--exception", "do_exception", is_flag=True,
+              help="Record an exception to the £10,000 high-level SEND rule for REFERENCE (needs --reason).")
+@click.option("--reason", help="Why it is returned (emailed to the school), or why the exception is made.")
+@json_option
+@pass_ctx
+def check(ctx: Context, reference: str | None, round_name: str | None, do_forward: bool, note: str | None,
+          do_return: bool, do_exception: bool, reason: str | None, as_json: bool) -> None:
+    """Check the applications awaiting the Host: forward, return or skip each one.
+
+    \b
+    With no reference, walks through every application awaiting a check, one at a time.
+    With a reference and an action, does it without questions:
+      forms check WVC-2627-AU2-014 --forward
+      forms check WVC-2627-AU2-014 --return --reason "The costs do not add up."
+      forms check WVC-2627-AU2-014 --exception --reason "Allocation spent on an EHCP transfer."
+    With --json and no action: lists what is waiting, as data.
+    """
+    from ..workflow import check as chk
+
+    actions = [a for a in (do_forward, do_return, do_exception) if a]
+    if len(actions) > 1:
+        raise UsageError("Choose one of --forward, --return and --exception.")
+    if actions and not reference:
+        raise UsageError("Name the application: forms check REFERENCE --forward (or --return, --exception).")
+    with ctx.app() as app:
+        if do_forward:
+            form = chk.forward(app.db, app.config, reference or "", note)
+            _done(as_json, {"reference": form.reference, "state": form.state.value},
+                  f"{form.reference} forwarded to the Working Party.")
+            return
+        if do_return:
+            mail_id = chk.return_to_school(app.db, app.config, reference or "", reason or "")
+            _done(as_json, {"reference": reference, "state": "returned", "mail_id": mail_id},
+                  f"{reference} returned to the school; the email is queued (forms mail send).")
+            return
+        if do_exception:
+            res = chk.record_exception(app.db, app.config, reference or "", reason or "")
+            text = f"Exception recorded for {res.reference}; it is now {res.state.replace('_', ' ')}."
+            if res.remaining_errors:
+                text += " It still has other problems:\n" + "\n".join(f"  - {e}" for e in res.remaining_errors)
+            _done(as_json, res.to_json(), text)
+            return
+        if reference:
+            forms = [chk._application(app.db, reference)]
+        else:
+            forms = chk.awaiting(app.db, app.config, round_name)
+        summaries = [chk.summarise(app.db, app.home, f) for f in forms]
+        if as_json:
+            echo_json([s.to_json() for s in summaries])
+            return
+        if not summaries:
+            echo_err("Nothing is awaiting a check.")
+            return
+        _walk(app, summaries)
+
+
+def _done(as_json: bool, data: dict[str, Any], text: str) -> None:
+    if as_json:
+        echo_json(data)
+    else:
+        echo_err(text)
+
+
+def _walk(app: Any, summaries: list[Any]) -> None:
+    from ..workflow import check as chk
+
+    counts = {"forwarded": 0, "returned": 0, "skipped": 0}
+    for n, s in enumerate(summaries, 1):
+        echo_err(f"\n--- {n} of {len(summaries)} ---")
+        _show_summary(s)
+        while True:
+            choice = click.prompt(
+                "  [f]orward, [r]eturn with a reason, [s]kip, [o]pen the original, [q]uit",
+                type=click.Choice(["f", "r", "s", "o", "q"], case_sensitive=False), err=True, show_choices=False,
+            ).lower()
+            if choice == "o":
+                if s.original and Path(s.original).exists():
+                    click.launch(str(s.original))
+                else:
+                    echo_err("  The original file is not in the archive.")
+                continue
+            break
+        if choice == "q":
+            break
+        if choice == "s":
+            counts["skipped"] += 1
+        elif choice == "f":
+            chk.forward(app.db, app.config, s.reference)
+            counts["forwarded"] += 1
+            echo_err("  Forwarded.")
+        elif choice == "r":
+            while True:
+                reason = click.prompt("  Reason (sent to the school; no pupil details)", err=True).strip()
+                try:
+                    chk.return_to_school(app.db, app.config, s.reference, reason)
+                    break
+                except UsageError as exc:
+                    echo_err(f"  {exc.message} {exc.hint}")
+            counts["returned"] += 1
+            echo_err("  Returned; the email is queued.")
+    echo_err(f"\n{counts['forwarded']} forwarded, {counts['returned']} returned, {counts['skipped']} skipped.")
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the pack into (PDF, Word copy and the decisions spreadsheet).")
+@json_option
+@pass_ctx
+def pack(ctx: Context, round_name: str, out_dir: Path, as_json: bool) -> None:
+    """Write the Working Party's pack for a round: summary and every forwarded application.
+
+    \b
+    Example:  forms pack AU2 --out "Working Party"
+    Writes "<round> pack.pdf", "<round> pack.docx" and "<round> decisions.xlsx";
+    fill in the decision columns of the spreadsheet and read it back with
+    forms decide --from "<round> decisions.xlsx".
+    """
+    from ..reports.pack import build_pack
+
+    with ctx.app() as app:
+        result = build_pack(app.db, app.home, round_name, out_dir.resolve())
+    if as_json:
+        echo_json(result.to_json())
+        return
+    echo_err(f"{len(result.rows)} applications, {format_money(result.total_requested)} requested;"
+             f" {format_money(result.money.left)} left of {format_money(result.money.budget)}.")
+    for path in (result.pdf, result.docx, result.xlsx):
+        click.echo(str(path))
+
+
+def _parse_day(value: str | None, what: str) -> date | None:
+    if not value:
+        return None
+    from ..validation.parsing import ParseError, parse_date
+
+    try:
+        return parse_date(value)
+    except ParseError as exc:
+        raise UsageError(f"The {what} '{value}': {exc.text}") from None
+
+
+@cli.command()
+@click.argument("reference", required=False)
+@click.option("--decision", help="approved, approved-with-conditions, partially-funded, deferred, declined or more-information.")
+@click.option("--award", help="Amount awarded, in pounds (needed for partially-funded; approved awards the request).")
+@click.option("--conditions", help="The conditions (needed for approved-with-conditions).")
+@click.option("--feedback", help="Feedback to the school (needed for every decision but approved).")
+@click.option("--information", help="The information asked for (needed for more-information).")
+@click.option("--deferred-to", help="The round it is deferred to (needed for deferred).")
+@click.option("--resubmit-by", help="Date to resubmit by, DD/MM/YYYY (needed for more-information).")
+@click.option("--meeting", help="Date of the Working Party meeting (default: the round's meeting date).")
+@click.option("--reason", help="Why a decision already recorded is being corrected (needed for a correction).")
+@click.option("--from", "from_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record every decision in a minutes file: a .csv, or the pack's .xlsx filled in.")
+@click.option("--by", "actor", default="host", show_default=True, help="Who is recording the decisions.")
+@json_option
+@pass_ctx
+def decide(ctx: Context, reference: str | None, decision: str | None, award: str | None, conditions: str | None,
+           feedback: str | None, information: str | None, deferred_to: str | None, resubmit_by: str | None,
+           meeting: str | None, reason: str | None, from_file: Path | None, actor: str, as_json: bool) -> None:
+    """Record the Working Party's decision on an application (or a whole minutes file).
+
+    \b
+    Examples:
+      forms decide WVC-2627-AU2-014 --decision approved
+      forms decide WVC-2627-AU2-015 --decision partially-funded --award 1500 --feedback "Half the TA hours."
+      forms decide --from "Autumn 2 2026 decisions.xlsx"
+    A file is checked whole first: if any row is wrong nothing is recorded, and every
+    wrong row is listed. A decided application is locked; to correct it, decide again
+    with --reason.
+    """
+    from ..workflow import decide as dec
+
+    with ctx.app() as app:
+        if from_file is not None:
+            if reference or decision:
+                raise UsageError("Use either --from FILE or a reference with --decision, not both.")
+            rows = dec.read_decisions_file(from_file.resolve())
+            if not rows:
+                raise UsageError(f"{from_file.name} has no row with a decision filled in.")
+            records = dec.decide_many(app.db, app.config, rows, actor=actor)
+        else:
+            if not reference or not decision:
+                raise UsageError("Name the application and the decision: forms decide REFERENCE --decision approved",
+                                 hint="Or record a whole minutes file with --from FILE.")
+            values = {"decision": decision, "award": award, "conditions": conditions, "feedback": feedback,
+                      "information_requested": information, "deferred_to": deferred_to, "reason": reason}
+            inp = dec.input_from_values(reference, values)
+            inp = dec.DecisionInput(**{**inp.__dict__, "resubmit_by": _parse_day(resubmit_by, "resubmit-by date"),
+                                       "meeting": _parse_day(meeting, "meeting date")})
+            records = [dec.decide(app.db, app.config, inp, actor=actor)]
+    if as_json:
+        echo_json([r.to_json() for r in records])
+        return
+    for r in records:
+        echo_err(dec.describe(r))
+    echo_err("Next: forms respond --all (writes the response forms and queues the emails).")
+
+
+@cli.command()
+@click.argument("references", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every decision whose response has not been sent yet.")
+@click.option("--resend", is_flag=True, help="Send the named responses again, on purpose.")
+@click.option("--date", "signed_on", help="The date printed by the signature (default: today).")
+@json_option
+@pass_ctx
+def respond(ctx: Context, references: tuple[str, ...], every: bool, resend: bool, signed_on: str | None,
+            as_json: bool) -> None:
+    """Write the response forms (Word and PDF) and queue the emails to the schools.
+
+    \b
+    Examples:
+      forms respond --all
+      forms respond WVC-2627-AU2-014 --resend
+    Each response goes out once: running it again sends nothing twice. The files are
+    in outbox/responses/; the emails leave with 'forms mail send'.
+    """
+    from ..workflow.respond import respond as do_respond
+
+    if references and every:
+        raise UsageError("Name the applications, or use --all, not both.")
+    with ctx.app() as app:
+        results = do_respond(app.db, app.home, list(references) or None, every=every, resend=resend,
+                             today=_parse_day(signed_on, "date"))
+    if as_json:
+        echo_json([r.to_json() for r in results])
+        return
+    if not results:
+        echo_err("Every decision's response has already been sent.")
+        return
+    words = {"queued": "queued", "resent": "queued again", "already-sent": "already sent (use --resend to send again)",
+             "no-address": "written, but there is no email address for the school: send the files by hand"}
+    for r in results:
+        echo_err(f"{r.reference}: {words[r.status]}")
+        if r.pdf:
+            click.echo(r.pdf)
+    echo_err("Next: forms mail send")
+
+
+@cli.command()
+@click.option("--round", "round_name", help="Only this funding round (its name or code).")
+@json_option
+@pass_ctx
+def status(ctx: Context, round_name: str | None, as_json: bool) -> None:
+    """Each round at a glance: applications by state, money, responses, impact forms due and overdue."""
+    from ..workflow.status import round_status
+
+    with ctx.app() as app:
+        today = datetime.now(app.config.tz).date()
+        rounds = round_status(app.db, app.config, round_name, today=today)
+    if as_json:
+        echo_json([r.to_json() for r in rounds])
+        return
+    for r in rounds:
+        m = r.money
+        click.echo(f"{r.round}  (meeting {r.meeting})")
+        states = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in r.states.items()) or "no applications"
+        click.echo(f"  Applications: {r.applications}  ({states})")
+        click.echo(f"  Money: budget {format_money(m.budget)}, requested {format_money(m.requested)},"
+                   f" awarded {format_money(m.awarded)}, left {format_money(m.left)}")
+        click.echo(f"  Responses: {r.responses_queued} queued, {r.responses_sent} sent"
+                   + (f", {r.responses_failed} failed" if r.responses_failed else ""))
+        click.echo(f"  Impact forms: {r.impact_due} due, {r.impact_overdue} overdue"
+                   + (f" ({', '.join(r.overdue_references)})" if r.overdue_references else ""))
