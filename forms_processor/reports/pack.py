@@ -215,7 +215,7 @@ def pack_pdf(config: Config, round_name: str, rows: list[PackRow], money: RoundM
     grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEF2F7"))])
     table, totals = summary_table(rows, money)
-    widths = [30 * mm, 45 * mm, 62 * mm, 38 * mm, 14 * mm, 26 * mm, 26 * mm, 26 * mm]
+    widths = [36 * mm, 45 * mm, 56 * mm, 38 * mm, 14 * mm, 26 * mm, 26 * mm, 26 * mm]
     last = len(table) - 1
     summary = Table([[p(c, cellb if i in (0, last) else body) for c in r] for i, r in enumerate(table)],
                     colWidths=widths, repeatRows=1)

@@ -90,11 +90,15 @@ class Maker:
     _docx: bytes | None = None
     _pdf: bytes | None = None
     n: int = 0
+    titles: int = 0
 
     def values(self, school: str | None = None, mistakes: int = 0, **over: Any) -> dict[str, str | bool]:
         config = self.app.config
         sch = config.school_by_name(school) if school else self.rng.choice(config.schools)
         v, _ = sample_application(config, self.rng, school=sch, mistakes=mistakes, today=SENT_ON, round_name=ROUND)
+        # Each form its own intervention: the same school and title would supersede the earlier form.
+        self.titles += 1
+        v["intervention_title"] = f"{v['intervention_title']} (group {self.titles})"
         v.update(over)
         return v
 
