@@ -109,6 +109,12 @@ class Smtp(_Model):
     security: str = Field("starttls", pattern=r"^(starttls|ssl|plain)$")
     sender: str | None = None
 
+    @model_validator(mode="after")
+    def _plain_only_local(self) -> Smtp:
+        if self.security == "plain" and self.host not in {"localhost", "127.0.0.1", "::1"}:
+            raise ValueError("security = \"plain\" is allowed only for a server on this machine (localhost)")
+        return self
+
 
 class Imap(_Model):
     host: str
@@ -126,6 +132,8 @@ class Imap(_Model):
     def _plain_only_local(self) -> Imap:
         if self.security == "plain" and self.host not in {"localhost", "127.0.0.1", "::1"}:
             raise ValueError("security = \"plain\" is allowed only for a server on this machine (localhost)")
+        if self.security == "starttls" and self.port == 993:
+            raise ValueError("port 993 is for security = \"ssl\"; STARTTLS usually uses port 143")
         return self
 
 

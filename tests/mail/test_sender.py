@@ -252,10 +252,17 @@ def test_password_env_missing_is_a_config_error(home: Home) -> None:
 
 
 def test_plain_smtp_only_to_localhost(home: Home) -> None:
+    from pydantic import ValidationError
+
     from forms_processor.config import Smtp
 
+    # The configuration refuses it first ...
+    with pytest.raises(ValidationError, match="only for a server on this machine"):
+        Smtp(host="smtp.example.org", security="plain")
+    # ... and the transport refuses it again, should a Smtp be built without checks.
     with pytest.raises(ConfigError):
-        SmtpTransport(Smtp(host="smtp.example.org", security="plain"), home.root, sender="a@b.example.org")
+        SmtpTransport(Smtp.model_construct(host="smtp.example.org", port=25, security="plain"), home.root,
+                      sender="a@b.example.org")
 
 
 def test_file_transport_writes_readable_owner_only_eml(home: Home, db: Database) -> None:
