@@ -41,7 +41,7 @@ def money_by_school(schools: Sequence[str], series: Mapping[str, Sequence[Decima
         return _empty("No schools to show.")
     n = len(series)
     height = 0.8 / max(n, 1)
-    fig = Figure(figsize=(8, 0.55 * len(schools) * max(n, 1) * 0.55 + 1.4))
+    fig = Figure(figsize=(8, 0.18 * len(schools) * max(n, 1) + 1.2))
     ax = fig.add_subplot()
     ys = range(len(schools))
     for k, (name, values) in enumerate(series.items()):
