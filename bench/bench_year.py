@@ -72,8 +72,8 @@ def populate(db: Database, schools: list[str], rounds: list[tuple[str, str]], n_
             pupils = [{"ref": f"X{n}", "year": "Y4", "status": rng.choice(["EHCP", "SEN support", "SEN support"])}
                       for n in range(rng.randint(1, 6))]
             requested = Decimal(rng.randint(60, 300))
-            outcomes = [{"text": "Outcome", "measure": m, "baseline": b, "target": t}
-                        for m, b, t in rng.sample(MEASURES, rng.randint(1, 3))]
+            chosen = rng.sample(MEASURES, rng.randint(1, 3))
+            outcomes = [{"text": "Outcome", "measure": m, "baseline": b, "target": t} for m, b, t in chosen]
             fields = {
                 "school_name": school, "intervention_title": f"Intervention {i + 1}",
                 "area_of_need": rng.choice(AREAS_OF_NEED), "number_of_pupils": len(pupils), "pupils": pupils,
@@ -101,11 +101,11 @@ def populate(db: Database, schools: list[str], rounds: list[tuple[str, str]], n_
             if i >= n_impact:
                 continue
             rows = []
-            for o in outcomes:
-                b, t = o["baseline"], o["target"]
+            for m, b, t in chosen:
                 r = b + round((t - b) * rng.choice((0.5, 0.8, 1.0, 1.2)))
-                met = target_met(BY_NAME[o["measure"]], Decimal(b), Decimal(t), Decimal(r))
-                rows.append({**o, "result": r, "met": met, "met_computed": met})
+                met = target_met(BY_NAME[m], Decimal(b), Decimal(t), Decimal(r))
+                rows.append({"text": "Outcome", "measure": m, "baseline": b, "target": t, "result": r, "met": met,
+                             "met_computed": met})
             spend = (amount * Decimal(rng.choice((85, 95, 100))) / 100).quantize(Decimal("0.01"))
             impact = {"application_reference": ref, "school_name": school, "pupils_supported": len(pupils),
                       "outcomes": rows, "actual_spend": f"{spend:.2f}", "overdue": rng.random() < 0.1}

@@ -16,7 +16,7 @@ given here, by hand: it is never worked out by the code under test).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -109,7 +109,7 @@ class Cluster:
         return cur.lastrowid
 
     def _form(self, reference: str, form_id: str, school: str, round_name: str | None, state: str,
-              fields: dict[str, object], *, title: str | None = None, requested: str | None = None,
+              fields: Mapping[str, object], *, title: str | None = None, requested: str | None = None,
               senco_email: str | None = None, linked: str | None = None) -> None:
         sid = self._submission(reference)
         now = utcnow_iso()
