@@ -260,3 +260,21 @@ def test_missing_template_falls_back_and_custom_template_used(app, maker, home_d
     res = respond(app.db, app.home, [ref])[0]
     text = _docx_texts((app.home.root / res.docx).read_bytes())
     assert f"Letterhead: {app.config.cluster.name} — restyled" in text
+
+
+def test_status_counts_impact_due_and_overdue(app, maker) -> None:
+    from datetime import date
+
+    from forms_processor.workflow.status import round_status
+
+    refs = forwarded(app, maker, 2)
+    decide(app.db, app.config, DecisionInput(refs[0], "approved"))
+    decide(app.db, app.config, DecisionInput(refs[1], "declined", feedback="No."))
+    respond(app.db, app.home, every=True)
+    due = date.fromisoformat(current_decision(app.db, refs[0])["impact_due"])
+    before = round_status(app.db, app.config, "AU2", today=due)[0]
+    assert (before.impact_due, before.impact_overdue) == (1, 0)
+    after = round_status(app.db, app.config, "AU2", today=due + timedelta(days=1))[0]
+    assert (after.impact_due, after.impact_overdue, after.overdue_references) == (0, 1, [refs[0]])
+    assert after.states == {"impact_due": 1, "closed": 1}
+    assert after.responses_queued == 2 and after.responses_sent == 0
