@@ -194,6 +194,9 @@ class Responder:
         rel_docx, rel_pdf = self.home.relative(docx_path), self.home.relative(pdf_path)
         with self.db.atomic() as conn:
             n = conn.execute("SELECT COUNT(*) FROM responses WHERE decision_id = ?", (decision["id"],)).fetchone()[0]
+            if n and not resend:  # another run answered it meanwhile: never twice by accident
+                return ResponseResult(form.reference, decision["id"], "already-sent", rel_docx, rel_pdf,
+                                      state=form.state.value)
             key = f"response:{decision['id']}" if n == 0 else f"response:{decision['id']}:resend:{n}"
             mail_id = enqueue(conn, OutgoingMail(
                 dedupe_key=key, kind="response", to=to, cc=cc, subject=subject, body=body,

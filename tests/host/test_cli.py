@@ -206,3 +206,15 @@ def test_help_on_every_host_command(home_dir: Path) -> None:
     for cmd in ("check", "pack", "decide", "respond", "status"):
         code, out, _ = run(home_dir, cmd, "--help")
         assert code == 0 and "Usage" in out
+
+
+def test_returned_form_is_superseded_by_the_resubmission(app, maker, home_dir: Path) -> None:
+    values = maker.values()
+    ref = maker.ingest(values).reference
+    run_json(home_dir, "check", ref, "--return", "--reason", "Please add the second quote.")
+    values["senco_phone"] = "01603 999999"  # the school corrects and sends the whole form again
+    new = maker.ingest(values)
+    assert new.status == "accepted"
+    old = get_form(app.db, ref)
+    assert old.state.value == "superseded" and old.superseded_by == new.reference
+    assert [w["reference"] for w in run_json(home_dir, "check")] == [new.reference]
