@@ -122,7 +122,8 @@ def build_pack(db: Database, home: Home, round_name: str, out_dir: Path) -> Pack
     name, forms = pack_forms(db, config, round_name)
     rows = summary_rows(db, config, name, forms)
     money = round_money(db, config, name)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if not out_dir.exists():
+        out_dir.mkdir(parents=True, mode=0o700)  # the pack holds pupil rows: owner-only
     pdf = out_dir / f"{name} pack.pdf"
     docx = out_dir / f"{name} pack.docx"
     xlsx = out_dir / f"{name} decisions.xlsx"
