@@ -138,6 +138,7 @@ class FolderWatcher:
         self._hints: set[Path] = set()
         self._hint_lock = threading.Lock()
         self._rescan_wanted = False
+        self._rescan_again_at: float | None = None
         self.outcomes: list[FileOutcome] = []
 
     # -- lifecycle ------------------------------------------------------------
@@ -165,7 +166,10 @@ class FolderWatcher:
         """A file event named this path (thread-safe). Only a hint: it is checked."""
         with self._hint_lock:
             if is_dir:
+                # Files can land in a new folder before its events are watched: scan it now
+                # and once more a moment later.
                 self._rescan_wanted = True
+                self._rescan_again_at = self.clock() + max(1.0, self.settings.settle_seconds)
             else:
                 self._hints.add(Path(path))
         self.wake.set()
@@ -192,6 +196,8 @@ class FolderWatcher:
         with self._hint_lock:
             hints, self._hints = self._hints, set()
             rescan, self._rescan_wanted = self._rescan_wanted, False
+            if self._rescan_again_at is not None and self.clock() >= self._rescan_again_at:
+                rescan, self._rescan_again_at = True, None
         if rescan:
             self.rescan()
         for path in hints:
@@ -391,11 +397,12 @@ class FolderWatcher:
         ``periodic`` tasks run on their timers (first at start-up); ``after_batch``
         runs after every batch that processed files (e.g. send the mail queued)."""
         periodic = periodic or []
-        self.start()
         observer = None
         try:
+            # Events first, then the scan: a file arriving in between is seen by one or the other.
             if not once and self.settings.poll_seconds is None:
                 observer = self._start_observer()
+            self.start()
             interval = self.settings.poll_seconds or self.settings.rescan_seconds
             next_rescan = self.clock() + interval
             tick = max(0.02, min(self.settings.tick_seconds, self.settings.settle_seconds / 2 or 0.02))
@@ -418,7 +425,7 @@ class FolderWatcher:
                         task.run(now)
                 if self.stop_event.is_set():
                     break
-                if self.pending():
+                if self.pending() or self._rescan_again_at is not None:
                     wait = tick
                 else:
                     wait = max(0.0, min([next_rescan, *(t.next_at for t in periodic)]) - self.clock())

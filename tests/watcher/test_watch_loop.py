@@ -17,7 +17,18 @@ from forms_processor.intake.watcher import FolderWatcher, WatchSettings
 from forms_processor.readers import read_document
 from forms_processor.readers.base import ExtractedForm
 
-from .conftest import SETTLE, Form, ThreadWatcher, archived, db_counts, drop, inbox_files, processing, rejected, wait_for
+from .conftest import (
+    SETTLE,
+    Form,
+    ThreadWatcher,
+    archived,
+    db_counts,
+    drop,
+    inbox_files,
+    processing,
+    rejected,
+    wait_for,
+)
 
 
 def slow_write(path: Path, data: bytes, pieces: int = 8, pause: float = 0.4) -> None:
@@ -172,3 +183,10 @@ def test_refuses_to_start_with_folders_inside_the_inbox(home: Home) -> None:
         assert "inside the inbox" in result.exception.message
     else:
         assert result.exit_code == ExitCode.CONFIG and "inside the inbox" in result.output
+
+
+def test_polling_instead_of_file_events(home: Home, forms: list[Form], run_watcher: Callable[..., ThreadWatcher]) -> None:
+    tw = run_watcher(poll_seconds=0.2)
+    drop(home, forms[10], sub="deep/er")
+    wait_for(lambda: len(archived(home)) == 1)
+    assert tw.outcomes[0].file == f"deep/er/{forms[10].name}"
