@@ -1,5 +1,7 @@
 """Reads and writes of forms, submissions and events. No SQL lives outside the store."""
 
+# normalise_reference is re-exported: callers match references the one way.
+
 from __future__ import annotations
 
 import json
@@ -7,6 +9,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from ..references import normalise_reference
 from ..workflow.states import State, check_transition
 from .db import Database, utcnow_iso
 
@@ -88,11 +91,6 @@ def get_form(db: Database | sqlite3.Connection, reference: str) -> FormRow | Non
     conn = db.conn if isinstance(db, Database) else db
     row = conn.execute("SELECT * FROM forms WHERE reference = ?", (normalise_reference(reference),)).fetchone()
     return FormRow.from_row(row) if row else None
-
-
-def normalise_reference(text: str) -> str:
-    """References are matched ignoring case and spaces."""
-    return "".join(text.split()).upper()
 
 
 def transition(

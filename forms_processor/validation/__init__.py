@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..references import normalise_reference
 from ..spec import APPLICATION, IMPACT
 from .application import validate_application
 from .checker import ValidationResult
-from .context import KnownApplication, ValidationContext, normalise_reference
+from .context import KnownApplication, ValidationContext
 from .impact import validate_impact
 from .messages import Message, Severity, error
 from .models import ApplicationForm, Cost, ImpactForm, ImpactOutcome, Outcome, Pupil

@@ -8,9 +8,10 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ..references import normalise_reference
 from ..spec import APPLICATION, MEASURES_BY_NAME
 from .checker import FormChecker, ValidationResult, same_text
-from .context import ValidationContext, normalise_reference
+from .context import ValidationContext
 from .models import ApplicationForm
 from .parsing import format_date, format_money
 

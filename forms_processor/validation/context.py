@@ -6,23 +6,12 @@ rules stay pure and tests need no set-up beyond building a context.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from ..config import Config
-
-
-def normalise_reference(text: str) -> str:
-    """A reference as the store keeps it: spaces removed, upper case, dashes folded.
-
-    "wvc - 2627 - au2 - 014" -> "WVC-2627-AU2-014". Impact forms quote references
-    "ignoring case and spaces"; the look-up receives this form of the text.
-    """
-    t = text.replace("\u2013", "-").replace("\u2014", "-").replace("\u2212", "-")
-    return re.sub(r"\s+", "", t).upper()
 
 
 @dataclass(frozen=True)

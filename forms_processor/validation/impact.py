@@ -6,9 +6,10 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ..references import normalise_reference
 from ..spec import IMPACT, MEASURES_BY_NAME, target_met
 from .checker import FormChecker, ValidationResult, same_text
-from .context import KnownApplication, ValidationContext, normalise_reference
+from .context import KnownApplication, ValidationContext
 from .models import ImpactForm
 from .parsing import format_date, format_money
 

@@ -30,7 +30,7 @@ from ..reports.money import awarded_by_school, entitlements, round_money, year_o
 from ..store.db import Database, utcnow_iso
 from ..store.repository import FormRow, add_event, get_form, list_forms, messages_of, submission_of, transition
 from ..validation import ValidationContext, validate
-from .ingest import known_application
+from .lookup import known_application
 from .states import State
 
 HIGH_NEEDS_RULE = "high_needs_allocation"

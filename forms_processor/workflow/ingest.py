@@ -33,13 +33,14 @@ from ..intake.submission import Submission
 from ..mail import compose
 from ..mail.queue import OutgoingMail, enqueue
 from ..readers.base import ExtractedForm
-from ..spec import FORMS
 from ..store.db import Database, utcnow_iso
 from ..store.repository import add_event, get_form, next_reference, normalise_reference
 from ..validation import ValidationContext, ValidationResult, validate
 from ..validation.context import KnownApplication
 from ..validation.messages import Message, Severity
-from .states import AWARDED_STATES, State
+from .impact import on_impact_recorded
+from .lookup import known_application
+from .states import State
 
 ReadFn = Callable[[bytes, str], ExtractedForm]
 
@@ -136,8 +137,9 @@ class Ingestor:
             outcome = self._read(sub)
         if isinstance(outcome, UnreadableDocument):
             return self.record_rejected(sub, display, archived, outcome)
-        ctx = self.context_for(sub)
-        result = validate(outcome, ctx)
+        result = validate(outcome, self.context_for(sub))
+        if not result.ok and self._exception_carries_over(result):
+            result = validate(outcome, self.context_for(sub, high_needs_exception=True))
         return self.record(sub, display, archived, outcome, result)
 
     # -- steps ----------------------------------------------------------------
@@ -173,6 +175,21 @@ class Ingestor:
             lookup_application=self.lookup_application,
             high_needs_exception=high_needs_exception,
         )
+
+    def _exception_carries_over(self, result: ValidationResult) -> bool:
+        """A Host's exception to the £10,000 rule, recorded on an earlier form of the same
+        school and intervention, holds for its corrected resubmission too."""
+        if result.form_id != "send-application" or not result.school:
+            return False
+        if not any(m.field == "high_needs_used" for m in result.errors):
+            return False
+        title = fold_plain(str(result.fields_json().get("intervention_title") or ""))
+        rows = self.db.query(
+            "SELECT f.intervention FROM forms f JOIN host_exceptions e ON e.reference = f.reference"
+            " WHERE f.form_id = 'send-application' AND f.school = ? AND e.rule = 'high_needs_allocation'",
+            (result.school,),
+        )
+        return bool(title) and any(fold_plain(r["intervention"] or "") == title for r in rows)
 
     def lookup_application(self, reference: str) -> KnownApplication | None:
         return known_application(self.db, reference)
@@ -332,6 +349,8 @@ class Ingestor:
                 [(reference, m.field, m.label, m.severity.value, m.message) for m in result.messages],
             )
             self._supersede_earlier(conn, reference, form_id, result.school, title, linked, result.ok)
+            if form_id == "send-impact":
+                on_impact_recorded(conn, reference, normalise_reference(linked) if linked else None, result.ok)
             self._queue_ack(conn, sub, reference, form_id, result, fields_json)
         return IngestResult(
             file=display,
@@ -412,49 +431,3 @@ def _text(value: Any) -> str | None:
     if value is None or value == "":
         return None
     return str(value)
-
-
-def known_application(db: Database, reference: str) -> KnownApplication | None:
-    """What the checker may know of an earlier application (for continuations and impact forms)."""
-    form = get_form(db, reference)
-    if form is None or form.form_id != "send-application":
-        return None
-    from decimal import Decimal
-
-    from ..store.repository import current_decision
-
-    f = form.fields
-    decision = current_decision(db, form.reference)
-    impact_accepted = (
-        db.one(
-            "SELECT 1 FROM forms WHERE form_id = 'send-impact' AND linked_ref = ? AND state = 'accepted'",
-            (form.reference,),
-        )
-        is not None
-    )
-    return KnownApplication(
-        reference=form.reference,
-        school=form.school or "",
-        state=form.state.value,
-        intervention_title=f.get("intervention_title") or "",
-        application_type=f.get("application_type") or "",
-        start_date=_date(f.get("start_date")),
-        end_date=_date(f.get("end_date")),
-        amount_requested=Decimal(f["amount_requested"]) if f.get("amount_requested") else None,
-        amount_awarded=Decimal(decision["amount_awarded"]) if decision is not None else None,
-        outcome_measures=[o.get("measure") or "" for o in f.get("outcomes") or []],
-        impact_accepted=impact_accepted,
-        awarded=form.state in AWARDED_STATES,
-        impact_due=_date(decision["impact_due"]) if decision is not None and decision["impact_due"] else None,
-    )
-
-
-def _date(value: Any) -> Any:
-    from datetime import date
-
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None

@@ -297,3 +297,48 @@ def test_retention_blanks_pupil_refs_and_deletes_originals(home: Home, forms: Fo
     assert shown["history"][-1]["action"] == "anonymised"
     code, out, _ = run(home, "retention", "--json")
     assert json.loads(out)["due"] == []
+
+
+def test_host_exception_carries_over_to_the_corrected_form(home: Home, forms: FormFactory) -> None:
+    values = forms.values(2, funding_round=ROUND, high_needs_used="£6,000.00")
+    _, r1 = ingest_json(home, forms.write(values, "docx"))
+    assert r1[0]["status"] == "invalid"
+    assert [m["field"] for m in r1[0]["messages"] if m["severity"] == "error"] == ["high_needs_used"]
+    code, _, err = run(home, "check", r1[0]["reference"], "--exception", "--reason", "Agreed at the October meeting")
+    assert code == 0, err
+    # The school corrects something else and sends the form again: the exception still holds.
+    values["senco_phone"] = "01603 000111"
+    _, r2 = ingest_json(home, forms.write(values, "pdf"))
+    assert r2[0]["status"] == "accepted", r2[0]["messages"]
+
+
+def test_accepted_impact_form_moves_its_award_to_impact_received(home: Home, forms: FormFactory, tmp_path: Path) -> None:
+    import random
+    from datetime import date
+
+    from forms_processor.documents.fill import fill_docx
+    from forms_processor.documents.samples import sample_impact
+    from forms_processor.documents.templates import template_docx
+    from forms_processor.spec import IMPACT
+
+    values = forms.values(1, funding_round=ROUND)
+    _, r = ingest_json(home, forms.write(values, "docx"))
+    ref = r[0]["reference"]
+    assert run(home, "check", ref, "--forward")[0] == 0
+    code, _, err = run(home, "decide", ref, "--decision", "approved", "--meeting", "2027-02-10")
+    assert code == 0, err
+    assert run(home, "respond", ref)[0] == 0
+    assert json.loads(run(home, "show", ref, "--json")[1])["state"] == "impact_due"
+    school = home.config.schools[1]
+    impact_values = sample_impact(home.config, random.Random(3), ref, school, values, date(2026, 11, 25))
+    impact_values["actual_spend"] = "£10.00"
+    impact_values["headteacher_signed_date"] = "28/11/2026"  # the CLI receives it today
+    path = tmp_path / "impact.docx"
+    path.write_bytes(fill_docx(template_docx(IMPACT, home.config), impact_values))
+    code, results = ingest_json(home, path)
+    assert results[0]["form"] == "send-impact"
+    if results[0]["status"] == "accepted":
+        assert json.loads(run(home, "show", ref, "--json")[1])["state"] == "impact_received"
+    else:  # an invalid impact form leaves the award waiting for its impact form
+        assert json.loads(run(home, "show", ref, "--json")[1])["state"] == "impact_due"
+        raise AssertionError(results[0]["messages"])

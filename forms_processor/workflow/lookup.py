@@ -1,0 +1,56 @@
+"""What the checker may know of an earlier application, read from the store.
+
+Validation asks for it (continuations, impact forms) through
+``ValidationContext.lookup_application``; this is the store side of that question.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ..store.db import Database
+from ..store.repository import current_decision, get_form
+from ..validation.context import KnownApplication
+from .states import AWARDED_STATES
+
+
+def known_application(db: Database, reference: str) -> KnownApplication | None:
+    """What the checker may know of an earlier application (for continuations and impact forms)."""
+    form = get_form(db, reference)
+    if form is None or form.form_id != "send-application":
+        return None
+    f = form.fields
+    decision = current_decision(db, form.reference)
+    impact_accepted = (
+        db.one(
+            "SELECT 1 FROM forms WHERE form_id = 'send-impact' AND linked_ref = ? AND state = 'accepted'",
+            (form.reference,),
+        )
+        is not None
+    )
+    return KnownApplication(
+        reference=form.reference,
+        school=form.school or "",
+        state=form.state.value,
+        intervention_title=f.get("intervention_title") or "",
+        application_type=f.get("application_type") or "",
+        start_date=_date(f.get("start_date")),
+        end_date=_date(f.get("end_date")),
+        amount_requested=Decimal(f["amount_requested"]) if f.get("amount_requested") else None,
+        amount_awarded=Decimal(decision["amount_awarded"]) if decision is not None else None,
+        outcome_measures=[o.get("measure") or "" for o in f.get("outcomes") or []],
+        impact_accepted=impact_accepted,
+        awarded=form.state in AWARDED_STATES,
+        impact_due=_date(decision["impact_due"]) if decision is not None and decision["impact_due"] else None,
+    )
+
+
+def _date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
