@@ -31,13 +31,20 @@ def init(ctx: Context) -> None:
               help="Folder to write the four blank forms into.")
 @pass_ctx
 def templates(ctx: Context, out_dir: Path) -> None:
-    """Write the blank forms SENCOs fill in: application and impact, Word and PDF."""
+    """Write the blank forms SENCOs fill in (application and impact, Word and PDF), and
+    response.docx, the Word template of the response form that the cluster may restyle."""
+    from ..documents.response import write_default_template
     from ..documents.templates import write_templates
     from ..home import open_home
 
     home = open_home(ctx.home_option)
     for path in write_templates(home.config, out_dir):
         click.echo(str(path))
+    restyled = out_dir / "response.docx"
+    if restyled.exists():
+        echo_err(f"Kept {restyled} as it is (it may have been restyled); delete it to get the plain one.")
+    else:
+        click.echo(str(write_default_template(out_dir)))
 
 
 _STATUS_MARK = {"accepted": "OK ", "invalid": "FIX", "rejected": "BAD", "duplicate": "DUP"}

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from ..errors import UnreadableDocument
 from ..spec import FORMS, FieldSpec, FieldType, FormSpec, RowGroup, normalise_label
+from ..spec.response import RESPONSE_FORM_ID, RESPONSE_IDENTITY
 
 # Glyphs and words that mean a checkbox is ticked / not ticked.
 TICKED = ("\u2612", "\u2611", "\u2713", "\u2714", "\u2717", "\u2718", "\u25a0", "\u25c9")
@@ -171,11 +172,18 @@ def to_checkbox(value: str) -> bool | str | None:
 
 def find_identity(texts: Iterable[str]) -> FormSpec | None:
     """The form named by identity text ("Form SEND-APP v1") or form id in these texts."""
+    texts = list(texts)
     for text in texts:
         folded = " ".join(text.split()).lower()
         for spec in FORMS.values():
             if spec.identity_text.lower() in folded:
                 return spec
+        if RESPONSE_IDENTITY.lower() in folded or folded.strip() == RESPONSE_FORM_ID:
+            raise UnreadableDocument(
+                "This is a response form: the cluster's answer to an application, not a form to fill in.",
+                "Please send the application or impact form instead. To query a decision, email the SEND Host.",
+                "response-form",
+            )
     for text in texts:
         folded = text.strip().lower()
         for spec in FORMS.values():

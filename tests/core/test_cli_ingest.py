@@ -79,8 +79,8 @@ def test_templates_command_writes_four_forms(home: Home, tmp_path: Path) -> None
     code, stdout, _ = run(home, "templates", "--out", str(out))
     assert code == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["application.docx", "application.pdf", "impact.docx", "impact.pdf"]
-    assert len(stdout.splitlines()) == 4
+    assert names == ["application.docx", "application.pdf", "impact.docx", "impact.pdf", "response.docx"]
+    assert len(stdout.splitlines()) == 5
 
 
 def test_ingest_valid_word_and_pdf(home: Home, forms: FormFactory) -> None:
@@ -342,3 +342,32 @@ def test_accepted_impact_form_moves_its_award_to_impact_received(home: Home, for
     else:  # an invalid impact form leaves the award waiting for its impact form
         assert json.loads(run(home, "show", ref, "--json")[1])["state"] == "impact_due"
         raise AssertionError(results[0]["messages"])
+
+
+@pytest.mark.parametrize("kind", ["docx", "pdf"])
+def test_a_response_form_sent_back_is_refused_with_its_own_message(home: Home, tmp_path: Path, kind: str) -> None:
+    from datetime import date
+
+    from forms_processor.documents.response import default_template, render_docx, render_pdf, response_values
+
+    values = response_values(
+        reference="WVC-2627-SP1-001", school_name="Marsham Primary School", intervention_title="Nurture group",
+        funding_round=ROUND, decision_label="Approved", amount_requested="1200.00",
+        decision={"amount_awarded": "1200.00", "meeting_date": "2027-02-10", "impact_due": "2027-08-01"},
+        signer="Sam Patel", signed_on=date(2027, 2, 11), cluster_name=home.config.cluster.name,
+    )
+    data = render_docx(default_template(), values) if kind == "docx" else render_pdf(values)
+    path = tmp_path / f"response.{kind}"
+    path.write_bytes(data)
+    code, results = ingest_json(home, path)
+    assert results[0]["status"] == "rejected"
+    assert "response form" in results[0]["messages"][0]["message"]
+
+
+def test_templates_never_overwrite_a_restyled_response_template(home: Home, tmp_path: Path) -> None:
+    out = tmp_path / "t"
+    out.mkdir()
+    (out / "response.docx").write_bytes(b"our letterhead")
+    code, stdout, err = run(home, "templates", "--out", str(out))
+    assert code == 0 and "Kept" in err
+    assert (out / "response.docx").read_bytes() == b"our letterhead"
