@@ -13,12 +13,7 @@ import click
 from ..errors import ExitCode
 
 # Each module adds its commands to ``cli`` when imported.
-from . import intake as _intake  # noqa: E402,F401,I001
-from . import host as _host  # noqa: E402,F401
-from . import mail as _mail  # noqa: E402,F401
-from . import queries as _queries  # noqa: E402,F401
-from . import reports as _reports  # noqa: E402,F401
-from . import watch as _watch  # noqa: E402,F401
+from . import host, intake, mail, queries, reports, watch  # noqa: F401
 from ._common import cli
 
 __all__ = ["cli", "main"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -121,6 +122,9 @@ def _limit_memory(memory_mb: int) -> None:
 
 def _worker_main(conn: Connection, read_function: ReadFunction, memory_mb: int) -> None:
     """The loop of one worker process: read documents until told to stop."""
+    # Ctrl-C in a terminal reaches the whole process group: the parent decides when
+    # to stop, so a worker never abandons (and wrongly refuses) the file in hand.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_memory(memory_mb)
     while True:
         try:

@@ -145,10 +145,15 @@ class Ingestor:
     # -- steps ----------------------------------------------------------------
 
     def find_duplicate(self, sub: Submission) -> sqlite3.Row | None:
-        return self.db.one(
+        return self._duplicate_in(self.db.conn, sub)
+
+    def _duplicate_in(self, conn: sqlite3.Connection, sub: Submission) -> sqlite3.Row | None:
+        """The first recording of the same bytes. Checked again inside the write
+        transaction (BEGIN IMMEDIATE), so two watchers never both record one file."""
+        return conn.execute(
             "SELECT id, form_ref, status FROM submissions WHERE sha256 = ? AND status != 'duplicate' ORDER BY id LIMIT 1",
             (sub.sha256,),
-        )
+        ).fetchone()
 
     def archive(self, sub: Submission) -> Path:
         """Keep the original bytes, named by SHA-256 (the same bytes are kept once)."""
@@ -257,6 +262,9 @@ class Ingestor:
 
     def record_rejected(self, sub: Submission, display: str, archived: Path, err: UnreadableDocument) -> IngestResult:
         with self.db.atomic() as conn:
+            dup = self._duplicate_in(conn, sub)
+            if dup is not None:  # the same bytes were recorded meanwhile by another watcher
+                return self.record_duplicate(sub, display, dup)
             sid = self._insert_submission(conn, sub, "rejected", archived, reason=err.reason, reason_text=err.message)
             add_event(conn, action="rejected", actor=self.actor, submission_id=sid, reason=err.reason)
             if sub.sender:
@@ -310,6 +318,9 @@ class Ingestor:
         linked = _text(fields_json.get("application_reference") or fields_json.get("continuation_of"))
         now = utcnow_iso()
         with self.db.atomic() as conn:
+            dup = self._duplicate_in(conn, sub)
+            if dup is not None:  # the same bytes were recorded meanwhile by another watcher
+                return self.record_duplicate(sub, display, dup)
             reference = next_reference(conn, self.reference_prefix(form_id, result, sub.received_at))
             sid = self._insert_submission(conn, sub, status, archived, form_ref=reference)
             conn.execute(
