@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from .api import FormsApp
 from .config import Config
 from .documents.fill import fill_docx, fill_pdf
 from .documents.samples import sample_application
 from .documents.templates import template_docx, template_pdf
+from .intake.submission import now_utc
+from .intake.watcher import FileOutcome, FolderWatcher, WatchSettings, mail_tasks
 from .spec import APPLICATION
 
 
@@ -74,10 +77,11 @@ def write_batch(
         batch.files.append(path)
         batch.mistakes[name] = mistakes
     if broken:
+        noise = bytes(rng.randrange(256) for _ in range(2000))
         extras = {
-            f"truncated application {stamp}.docx": docx_t[: len(docx_t) // 3],
-            f"scan of form {stamp}.pdf": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(rng.randrange(256) for _ in range(2000)),
-            f"empty {stamp}.pdf": b"",
+            f"truncated application {stamp}.docx": docx_t[: len(docx_t) // 3] + noise[:64],
+            f"scan of form {stamp}.pdf": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + noise,
+            f"covering letter {stamp}.docx": _letter(f"Dear SEND Host, please find our application attached. ({stamp}-{rng.randrange(10**9)})"),
         }
         for name, data in extras.items():
             path = folder / name
@@ -85,3 +89,43 @@ def write_batch(
             batch.files.append(path)
             batch.mistakes[name] = ["unreadable"]
     return batch
+
+
+def _letter(text: str) -> bytes:
+    """A Word document that is not one of the forms (a covering letter)."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(text)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+@dataclass
+class DemoReport:
+    home: Path
+    batch: Batch
+    outcomes: list[FileOutcome]
+    emails: list[Path]
+
+
+def run_demo(app: FormsApp, *, count: int = 24, seed: int | None = None) -> DemoReport:
+    """Drop a deadline-day batch into the inbox and take it in as ``forms watch --once`` does:
+    read, check, record, file away, and send (or, with no SMTP server, write) the emails."""
+    home = app.home
+    today = now_utc().astimezone(app.config.tz).date()
+    batch = write_batch(app.config, home.inbox, count=count, mistake_share=0.2, seed=seed, today=today)
+    # The files are written whole before the watcher starts: no need to wait for them to settle.
+    settings = WatchSettings(settle_seconds=0.0, rescan_seconds=app.config.watch.rescan_seconds, grace_seconds=0.0)
+    watcher = FolderWatcher(app, settings)
+    tasks = mail_tasks(app)
+    try:
+        outcomes = watcher.run(once=True, periodic=tasks.periodic, after_batch=tasks.send)
+        tasks.send()
+    finally:
+        tasks.close()
+    emails = sorted(home.mail_outbox.glob("*.eml")) if home.mail_outbox.exists() else []
+    return DemoReport(home=home.root, batch=batch, outcomes=outcomes, emails=emails)
