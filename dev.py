@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
     # The whole suite: lint, types, then the tests.
     for cmd in (
         (BIN / "ruff", "check", "forms_processor", "tests", "bench", "dev.py"),
-        (BIN / "mypy"),
+        (BIN / "mypy",),
     ):
         if run(*cmd, check=False) != 0:
             return 1
