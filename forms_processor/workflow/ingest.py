@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -75,7 +76,8 @@ class IngestResult:
 
 class Ingestor:
     """Runs submissions through the steps above. ``read`` is the reader (a ReaderPool's
-    ``read`` in real use); ``clock`` gives aware datetimes (injected for tests)."""
+    ``read`` in real use; a plain function in unit tests). Times come from each
+    Submission's ``received_at``, set by the intake that made it."""
 
     def __init__(self, home: Home, db: Database, read: ReadFn, actor: str = "intake", workers: int = 2) -> None:
         self.home = home
@@ -144,16 +146,18 @@ class Ingestor:
 
     # -- steps ----------------------------------------------------------------
 
+    _FIRST_OF_SHA = (
+        "SELECT id, form_ref, status FROM submissions WHERE sha256 = ? AND status != 'duplicate' ORDER BY id LIMIT 1"
+    )
+
     def find_duplicate(self, sub: Submission) -> sqlite3.Row | None:
-        return self._duplicate_in(self.db.conn, sub)
+        """The first recording of the same bytes, if any."""
+        return self.db.one(self._FIRST_OF_SHA, (sub.sha256,))
 
     def _duplicate_in(self, conn: sqlite3.Connection, sub: Submission) -> sqlite3.Row | None:
-        """The first recording of the same bytes. Checked again inside the write
-        transaction (BEGIN IMMEDIATE), so two watchers never both record one file."""
-        return conn.execute(
-            "SELECT id, form_ref, status FROM submissions WHERE sha256 = ? AND status != 'duplicate' ORDER BY id LIMIT 1",
-            (sub.sha256,),
-        ).fetchone()
+        """The same, asked again inside the write transaction (BEGIN IMMEDIATE), so two
+        watchers handling the same bytes at once never both record them."""
+        return conn.execute(self._FIRST_OF_SHA, (sub.sha256,)).fetchone()
 
     def archive(self, sub: Submission) -> Path:
         """Keep the original bytes, named by SHA-256 (the same bytes are kept once)."""
@@ -164,7 +168,7 @@ class Ingestor:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = folder / f"{sub.sha256}{ext}"
         if not path.exists():
-            tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+            tmp = path.with_name(path.name + f".{os.getpid()}-{threading.get_ident()}.tmp")
             fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(sub.data)
