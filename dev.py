@@ -50,7 +50,8 @@ def main(argv: list[str]) -> int:
     if job == "setup":
         return 0
     if job == "demo":
-        return run(BIN / "forms", "--home", ROOT / "demo-home", "demo", *argv[1:], check=False)
+        # The embedded defaults: this folder is the home (cluster.toml, inbox/, outbox/, data/forms.db).
+        return run(BIN / "forms", "--home", ROOT, "demo", *argv[1:], check=False)
     # The whole suite: lint, types, then the tests.
     for cmd in (
         (BIN / "ruff", "check", "forms_processor", "tests", "bench", "dev.py"),
