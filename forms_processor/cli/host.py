@@ -5,8 +5,10 @@ Thin: each parses its options, calls the library (workflow/, reports/), renders.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +26,16 @@ def _m(value: Decimal | None) -> str:
 def _show_summary(s: Any) -> None:
     echo_err("")
     echo_err(f"{s.reference}   {s.school or '?'}   ({s.round or 'no round'})")
+    if s.state != "awaiting_check":
+        from ..workflow.states import State
+
+        echo_err(f"  State:         {State(s.state).label}")
     echo_err(f"  Intervention:  {s.intervention or '?'}")
     echo_err(f"  Area of need:  {s.area_of_need or '?'}      Pupils: {s.pupils if s.pupils is not None else '?'}")
     echo_err(f"  Requested:     {_m(s.requested)}   (school's entitlement {_m(s.entitlement)},"
              f" awarded so far this year {_m(s.awarded_this_year)})")
-    echo_err(f"  Round money:   {_m(s.round_left)} left of {_m(s.round_budget)}")
+    forwarded = f"; {_m(s.round_forwarded)} asked for by those already forwarded" if s.round_forwarded else ""
+    echo_err(f"  Round money:   {_m(s.round_left)} left of {_m(s.round_budget)}{forwarded}")
     for e in s.errors:
         echo_err(f"  error:   {e}")
     for w in s.warnings:
@@ -53,7 +60,9 @@ def check(ctx: Context, reference: str | None, round_name: str | None, do_forwar
     """Check the applications awaiting the Host: forward, return or skip each one.
 
     \b
-    With no reference, walks through every application awaiting a check, one at a time.
+    With no reference, walks through every application awaiting a check, one at a time:
+    f forwards it, r returns it with a reason (emailed to the school), s skips it,
+    o opens the original document, q stops (what is done so far is kept).
     With a reference and an action, does it without questions:
       forms check WVC-2627-AU2-014 --forward
       forms check WVC-2627-AU2-014 --return --reason "The costs do not add up."
@@ -67,6 +76,10 @@ def check(ctx: Context, reference: str | None, round_name: str | None, do_forwar
         raise UsageError("Choose one of --forward, --return and --exception.")
     if actions and not reference:
         raise UsageError("Name the application: forms check REFERENCE --forward (or --return, --exception).")
+    if note is not None and not do_forward:
+        raise UsageError("--note goes with --forward (a returned application's reason is --reason).")
+    if reason is not None and not (do_return or do_exception):
+        raise UsageError("--reason goes with --return or --exception.")
     with ctx.app() as app:
         if do_forward:
             form = chk.forward(app.db, app.config, reference or "", note)
@@ -75,8 +88,9 @@ def check(ctx: Context, reference: str | None, round_name: str | None, do_forwar
             return
         if do_return:
             mail_id = chk.return_to_school(app.db, app.config, reference or "", reason or "")
-            _done(as_json, {"reference": reference, "state": "returned", "mail_id": mail_id},
-                  f"{reference} returned to the school; the email is queued (forms mail send).")
+            ref = chk._application(app.db, reference or "").reference
+            _done(as_json, {"reference": ref, "state": "returned", "mail_id": mail_id},
+                  f"{ref} returned to the school; " + (_QUEUED if mail_id else _NO_ADDRESS))
             return
         if do_exception:
             res = chk.record_exception(app.db, app.config, reference or "", reason or "")
@@ -89,14 +103,21 @@ def check(ctx: Context, reference: str | None, round_name: str | None, do_forwar
             forms = [chk._application(app.db, reference)]
         else:
             forms = chk.awaiting(app.db, app.config, round_name)
-        summaries = [chk.summarise(app.db, app.home, f) for f in forms]
         if as_json:
-            echo_json([s.to_json() for s in summaries])
+            echo_json([chk.summarise(app.db, app.home, f).to_json() for f in forms])
             return
-        if not summaries:
+        if not forms:
             echo_err("Nothing is awaiting a check.")
             return
-        _walk(app, summaries)
+        if reference and forms[0].state.value != "awaiting_check":
+            _show_summary(chk.summarise(app.db, app.home, forms[0]))
+            echo_err("\nIt is not awaiting a check, so there is nothing to forward or return.")
+            return
+        _walk(app, [f.reference for f in forms], round_name)
+
+
+_QUEUED = "the email is queued (forms mail send sends it)."
+_NO_ADDRESS = "there is no email address for the school, so please tell them yourself."
 
 
 def _done(as_json: bool, data: dict[str, Any], text: str) -> None:
@@ -106,44 +127,101 @@ def _done(as_json: bool, data: dict[str, Any], text: str) -> None:
         echo_err(text)
 
 
-def _walk(app: Any, summaries: list[Any]) -> None:
+def _open_original(path: Path | None) -> None:
+    if path is None or not path.exists():
+        echo_err("  The original file is not in the archive.")
+        return
+    echo_err(f"  Opening {path}")
+    try:
+        failed = click.launch(str(path)) != 0
+    except OSError:
+        failed = True
+    if failed:
+        echo_err("  It could not be opened from here: open that file yourself (it is a copy; nothing changes it).")
+
+
+def _reason_problem(form: Any, reason: str) -> str | None:
+    """What is wrong with a reason meant for the school's email (a pupil reference), or None."""
+    from ..workflow import check as chk
+
+    try:
+        chk.check_no_pupil_details(form, reason)
+    except UsageError as exc:
+        return f"{exc.message} {exc.hint}".strip()
+    return None
+
+
+def _walk(app: Any, references: list[str], round_name: str | None = None) -> None:
+    """Ask about each application in turn. Each answer is saved at once; q, Ctrl-C or the end
+    of the input stops the walk with what is done kept."""
+    from ..errors import FormsError
     from ..workflow import check as chk
 
     counts = {"forwarded": 0, "returned": 0, "skipped": 0}
-    for n, s in enumerate(summaries, 1):
-        echo_err(f"\n--- {n} of {len(summaries)} ---")
-        _show_summary(s)
-        while True:
-            choice = click.prompt(
-                "  [f]orward, [r]eturn with a reason, [s]kip, [o]pen the original, [q]uit",
-                type=click.Choice(["f", "r", "s", "o", "q"], case_sensitive=False), err=True, show_choices=False,
-            ).lower()
-            if choice == "o":
-                if s.original and Path(s.original).exists():
-                    click.launch(str(s.original))
-                else:
-                    echo_err("  The original file is not in the archive.")
+    emails = 0
+    interrupted = False
+    try:
+        for n, ref in enumerate(references, 1):
+            form = chk._application(app.db, ref)
+            echo_err(f"\n--- {n} of {len(references)} ---")
+            if form.state.value != "awaiting_check":  # changed meanwhile (e.g. a corrected form arrived)
+                echo_err(f"{form.reference} is now {form.state.label}: skipped.")
                 continue
-            break
-        if choice == "q":
-            break
-        if choice == "s":
-            counts["skipped"] += 1
-        elif choice == "f":
-            chk.forward(app.db, app.config, s.reference)
-            counts["forwarded"] += 1
-            echo_err("  Forwarded.")
-        elif choice == "r":
-            while True:
-                reason = click.prompt("  Reason (sent to the school; no pupil details)", err=True).strip()
-                try:
-                    chk.return_to_school(app.db, app.config, s.reference, reason)
-                    break
-                except UsageError as exc:
-                    echo_err(f"  {exc.message} {exc.hint}")
-            counts["returned"] += 1
-            echo_err("  Returned; the email is queued.")
-    echo_err(f"\n{counts['forwarded']} forwarded, {counts['returned']} returned, {counts['skipped']} skipped.")
+            summary = chk.summarise(app.db, app.home, form)
+            _show_summary(summary)
+            choice = _ask(summary, partial(_reason_problem, form))
+            if choice == "q":
+                break
+            if choice == "s":
+                counts["skipped"] += 1
+                continue
+            try:
+                if choice == "f":
+                    chk.forward(app.db, app.config, ref)
+                    counts["forwarded"] += 1
+                    echo_err("  Forwarded.")
+                else:
+                    reason = choice[2:]
+                    mail_id = chk.return_to_school(app.db, app.config, ref, reason)
+                    counts["returned"] += 1
+                    emails += 1 if mail_id else 0
+                    echo_err("  Returned; " + (_QUEUED if mail_id else _NO_ADDRESS))
+            except FormsError as exc:  # e.g. another Host got there first: say so and go on
+                echo_err(f"  Not done: {exc.message}")
+    except click.Abort:  # Ctrl-C, or the end of the input
+        interrupted = True
+        echo_err("")
+    done = f"{counts['forwarded']} forwarded, {counts['returned']} returned, {counts['skipped']} skipped."
+    echo_err(("\nStopped. " if interrupted else "\n") + done)
+    left = len(chk.awaiting(app.db, app.config, round_name))
+    if left:
+        echo_err(f"{left} still awaiting a check: run forms check again to carry on.")
+    if emails:
+        echo_err(f"Next: forms mail send (sends the {emails} email{'s' if emails != 1 else ''} to the schools).")
+
+
+def _ask(summary: Any, reason_problem: Callable[[str], str | None]) -> str:
+    """The Host's choice: 'f', 's', 'q', or 'r:' followed by the reason ('o' is dealt with here).
+    An empty reason goes back to the choices."""
+    while True:
+        choice = click.prompt(
+            "  [f]orward, [r]eturn with a reason, [s]kip, [o]pen the original, [q]uit",
+            type=click.Choice(["f", "r", "s", "o", "q"], case_sensitive=False), err=True, show_choices=False,
+        ).lower()
+        if choice == "o":
+            _open_original(summary.original)
+            continue
+        if choice != "r":
+            return str(choice)
+        while True:
+            reason = click.prompt("  Reason (emailed to the school; no pupil details; empty to go back)", default="",
+                                  show_default=False, err=True).strip()
+            if not reason:
+                break
+            problem = reason_problem(reason)
+            if problem is None:
+                return "r:" + reason
+            echo_err(f"  {problem}")
 
 
 @cli.command()
@@ -272,15 +350,17 @@ def respond(ctx: Context, references: tuple[str, ...], every: bool, resend: bool
         echo_json([r.to_json() for r in results])
         return
     if not results:
-        echo_err("Every decision's response has already been sent.")
+        echo_err("Every decision already has its response written and its email queued or sent.")
         return
-    words = {"queued": "queued", "resent": "queued again", "already-sent": "already sent (use --resend to send again)",
+    words = {"queued": "queued", "resent": "queued again",
+             "already-sent": "already done: its email is queued or sent (--resend sends it again)",
              "no-address": "written, but there is no email address for the school: send the files by hand"}
     for r in results:
         echo_err(f"{r.reference}: {words[r.status]}")
         if r.pdf:
-            click.echo(r.pdf)
-    echo_err("Next: forms mail send")
+            click.echo(str(app.home.root / r.pdf))
+    if any(r.status in ("queued", "resent") for r in results):
+        echo_err("Next: forms mail send")
 
 
 @cli.command()
@@ -297,14 +377,23 @@ def status(ctx: Context, round_name: str | None, as_json: bool) -> None:
     if as_json:
         echo_json([r.to_json() for r in rounds])
         return
+    from ..validation.parsing import format_date
+
     for r in rounds:
         m = r.money
-        click.echo(f"{r.round}  (meeting {r.meeting})")
-        states = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in r.states.items()) or "no applications"
-        click.echo(f"  Applications: {r.applications}  ({states})")
+        deadline = datetime.fromisoformat(r.deadline)
+        click.echo(f"{r.round}  (deadline {format_date(deadline.date())} {deadline:%H:%M},"
+                   f" meeting {format_date(date.fromisoformat(r.meeting))})")
+        states = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in r.states.items() if k != "superseded")
+        replaced = r.states.get("superseded", 0)
+        if replaced:
+            states += f"; {replaced} earlier form{'s' if replaced != 1 else ''} replaced by a corrected one"
+        click.echo(f"  Applications: {r.applications}  ({states.strip('; ') or 'none yet'})")
         click.echo(f"  Money: budget {format_money(m.budget)}, requested {format_money(m.requested)},"
                    f" awarded {format_money(m.awarded)}, left {format_money(m.left)}")
-        click.echo(f"  Responses: {r.responses_queued} queued, {r.responses_sent} sent"
-                   + (f", {r.responses_failed} failed" if r.responses_failed else ""))
+        click.echo(f"  Responses: {r.responses_to_write} to write, {r.responses_queued} queued, {r.responses_sent} sent"
+                   + (f", {r.responses_failed} failed" if r.responses_failed else "")
+                   + (f", {r.responses_no_address} with no email address (send by hand)"
+                      if r.responses_no_address else ""))
         click.echo(f"  Impact forms: {r.impact_due} due, {r.impact_overdue} overdue"
                    + (f" ({', '.join(r.overdue_references)})" if r.overdue_references else ""))

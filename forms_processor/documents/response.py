@@ -221,7 +221,8 @@ def render_pdf(values: dict[str, str]) -> bytes:
         for key, lbl in RESPONSE_FIELDS
         if key != "signed_by"
     ]
-    table = Table(rows, colWidths=[55 * mm, 115 * mm])
+    # splitInRow: a long text (feedback, conditions) may run on over the page instead of failing.
+    table = Table(rows, colWidths=[55 * mm, 115 * mm], splitInRow=1)
     table.setStyle(
         TableStyle(
             [

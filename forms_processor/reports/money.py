@@ -124,6 +124,16 @@ def requested_in_round(db: Database | sqlite3.Connection, round_name: str) -> De
     return pence(sum((Decimal(r[0]) for r in rows if r[0]), Decimal(0)))
 
 
+def forwarded_in_round(db: Database | sqlite3.Connection, round_name: str) -> Decimal:
+    """Money requested by the round's applications with the Working Party, awaiting its decision."""
+    rows = _conn(db).execute(
+        "SELECT amount_requested FROM forms WHERE form_id = 'send-application' AND round = ?"
+        " AND state = 'with_working_party'",
+        (round_name,),
+    )
+    return pence(sum((Decimal(r[0]) for r in rows if r[0]), Decimal(0)))
+
+
 def round_money(db: Database | sqlite3.Connection, config: Config, round_name: str) -> RoundMoney:
     rnd = config.round_by_name(round_name)
     return RoundMoney(

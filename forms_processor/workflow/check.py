@@ -26,7 +26,7 @@ from ..errors import NotAllowed, NotFound, UsageError
 from ..home import Home
 from ..mail.compose import SIGN_OFF
 from ..mail.queue import OutgoingMail, enqueue
-from ..reports.money import awarded_by_school, entitlements, round_money, year_of_round
+from ..reports.money import awarded_by_school, entitlements, forwarded_in_round, round_money, year_of_round
 from ..store.db import Database, utcnow_iso
 from ..store.repository import FormRow, add_event, get_form, list_forms, messages_of, submission_of, transition
 from ..validation import ValidationContext, validate
@@ -50,6 +50,8 @@ class CheckSummary:
     awarded_this_year: Decimal | None
     round_budget: Decimal | None
     round_left: Decimal | None
+    # Requested by the round's applications already with the Working Party (awaiting its decision).
+    round_forwarded: Decimal | None = None
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     original: Path | None = None
@@ -71,6 +73,7 @@ class CheckSummary:
             "awarded_this_year": money(self.awarded_this_year),
             "round_budget": money(self.round_budget),
             "round_left": money(self.round_left),
+            "round_forwarded": money(self.round_forwarded),
             "warnings": self.warnings,
             "errors": self.errors,
             "original": str(self.original) if self.original else None,
@@ -121,15 +124,26 @@ def summarise(db: Database, home: Home, form: FormRow) -> CheckSummary:
         awarded_this_year=so_far.get(form.school) if form.school else None,
         round_budget=rm.budget if rm else None,
         round_left=rm.left if rm else None,
+        round_forwarded=forwarded_in_round(db, form.round) if form.round else None,
         warnings=[m["message"] for m in msgs if m["severity"] == "warning"],
         errors=[m["message"] for m in msgs if m["severity"] == "error"],
         original=original,
     )
 
 
+def _awaiting_check(form: FormRow, action: str) -> None:
+    """Refuse, in plain words, to forward or return an application that is not awaiting the Host's check."""
+    if form.state != State.AWAITING_CHECK:
+        raise NotAllowed(
+            f"{form.reference} is {form.state.label}, not awaiting the Host's check, so it cannot be {action}.",
+            hint=f"Run 'forms show {form.reference}' to see its history.",
+        )
+
+
 def forward(db: Database, config: Config, reference: str, note: str | None = None, *, actor: str = "host") -> FormRow:
     """Awaiting check -> with the Working Party (with the Host's note, if any, in the history)."""
     form = _application(db, reference)
+    _awaiting_check(form, "forwarded")
     with db.atomic() as conn:
         transition(conn, form, State.WITH_WORKING_PARTY, actor=actor, reason=(note or "").strip() or None,
                    action="forwarded")
@@ -140,10 +154,24 @@ def pupil_refs(form: FormRow) -> list[str]:
     return [str(p.get("ref")) for p in form.fields.get("pupils") or [] if p.get("ref")]
 
 
+def quotes_pupil_ref(ref: str, text: str) -> bool:
+    """Whether ``text`` quotes the pupil reference ``ref`` as a word of its own.
+
+    Initials written in capitals (``AT``, ``NE``) are matched as written, so ordinary
+    words ("at", "ne") are not mistaken for them; any other reference (``P1234``,
+    ``Jb``) is matched whatever the case.
+    """
+    ref = ref.strip()
+    if not ref:
+        return False
+    flags = 0 if ref.isalpha() and ref.isupper() else re.IGNORECASE
+    return re.search(rf"(?<![\w]){re.escape(ref)}(?![\w])", text, flags=flags) is not None
+
+
 def check_no_pupil_details(form: FormRow, text: str) -> None:
     """Refuse text meant for an email that quotes one of the form's pupil references."""
     for ref in pupil_refs(form):
-        if re.search(rf"(?<![\w]){re.escape(ref)}(?![\w])", text, flags=re.IGNORECASE):
+        if quotes_pupil_ref(ref, text):
             raise UsageError(
                 "The reason quotes a pupil reference from the form; emails to schools carry no pupil details.",
                 hint="Describe the problem without naming the pupil (e.g. 'pupil row 2').",
@@ -174,6 +202,7 @@ def return_to_school(db: Database, config: Config, reference: str, reason: str, 
     if not reason:
         raise UsageError("A returned application needs the reason (--reason): the school is told it.")
     form = _application(db, reference)
+    _awaiting_check(form, "returned")
     check_no_pupil_details(form, reason)
     school = config.school_by_name(form.school) if form.school and _known_school(config, form.school) else None
     to = (school.senco_email if school and school.senco_email else None) or form.senco_email

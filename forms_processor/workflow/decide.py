@@ -18,6 +18,9 @@ Rules, each refused with a plain message:
 * only an application with the Working Party can be decided; a decided one is
   locked: changing it is a correction, a new decision row that ``replaces`` the
   one in force and needs a reason; once its response has gone it cannot change.
+
+The same decision given again (e.g. a minutes file run a second time) is not an
+error: it is reported as already recorded, and nothing is written.
 """
 
 from __future__ import annotations
@@ -68,6 +71,10 @@ _ALIASES = {
 }
 
 
+# Decided: the decision in force stands (a correction until its response goes, then locked).
+_DECIDED = DECISION_STATES | {State.IMPACT_DUE, State.IMPACT_OVERDUE, State.IMPACT_RECEIVED, State.CLOSED}
+
+
 def parse_decision(text: str) -> str:
     """"Approved with conditions", "approved-with-conditions", "PARTIALLY FUNDED" -> the word."""
     t = " ".join(text.replace("-", " ").replace("_", " ").lower().split())
@@ -77,8 +84,8 @@ def parse_decision(text: str) -> str:
     if t in _ALIASES:
         return _ALIASES[t]
     raise UsageError(
-        f"'{text}' is not a decision.",
-        hint="Use one of: " + ", ".join(DECISION_WORDS) + ".",
+        f"'{text}' is not a decision: use one of " + ", ".join(DECISION_WORDS) + ".",
+        hint="The wording of the response form (e.g. 'Approved with conditions') is understood too.",
     )
 
 
@@ -113,6 +120,8 @@ class PlannedDecision:
     replaces: int | None
     reason: str | None
     round_left_after: Decimal
+    # The same as the decision in force (its id): nothing to write.
+    unchanged_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,8 @@ class DecisionRecord:
     impact_due: str | None
     replaces: int | None
     round_left: str
+    # True when the decision was already recorded exactly so (nothing was written).
+    unchanged: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -190,19 +201,31 @@ def plan_decision(
 
     replaces: int | None = None
     reason = _text(inp.reason)
-    if form.state in DECISION_STATES:
-        prev = current_decision(conn, ref)
+    prev = current_decision(conn, ref)
+    if prev is not None and form.state in _DECIDED:
+        answered = form.state not in DECISION_STATES or conn.execute(
+            "SELECT 1 FROM responses WHERE decision_id = ?", (prev["id"],)).fetchone() is not None
+        if _same_decision(config, prev, inp, state):
+            return _unchanged(conn, config, form, prev)
+        if answered:
+            raise NotAllowed(
+                f"{ref} was decided ({DECISION_LABELS[State(prev['decision'])]}) and the response has gone to the"
+                " school, so the decision can no longer change.",
+                hint=("The school's corrected form will come in as a new application, to check and decide."
+                      if prev["decision"] == State.MORE_INFORMATION.value
+                      else "If the Working Party has changed its mind, tell the school yourself."),
+            )
         if reason is None:
             raise NotAllowed(
                 f"{ref} has already been decided ({form.state.label}); a decided application is locked.",
                 hint="To correct the decision, give the reason with --reason (it is recorded with the correction).",
             )
-        replaces = prev["id"] if prev is not None else None
+        replaces = prev["id"]
     elif form.state != State.WITH_WORKING_PARTY:
         raise NotAllowed(
             f"{ref} is {form.state.label}; only an application with the Working Party can be decided.",
             hint=("Forward it first with 'forms check " + ref + " --forward'."
-                  if form.state == State.AWAITING_CHECK else "Its decision is locked: the response has been sent."),
+                  if form.state == State.AWAITING_CHECK else f"Run 'forms show {ref}' to see its history."),
         )
 
     rnd = config.round_by_name(form.round) if form.round else None
@@ -222,7 +245,7 @@ def plan_decision(
         award = requested
     elif state == State.PARTIALLY_FUNDED:
         if award is None:
-            raise UsageError("Partially funded needs the amount awarded (--award).",
+            raise UsageError("Partially funded needs the amount awarded (--award, or the Award column).",
                              hint=f"Give an amount above £0 and below the request of {format_money(requested)}.")
         if not ZERO < award < requested:
             raise UsageError(
@@ -241,22 +264,24 @@ def plan_decision(
     information = _text(inp.information_requested)
     deferred_to: str | None = None
     if state == State.APPROVED_WITH_CONDITIONS and not conditions:
-        raise UsageError("Approved with conditions needs the conditions (--conditions).")
+        raise UsageError("Approved with conditions needs the conditions (--conditions, or the Conditions column).")
     if conditions and state not in AWARDING:
         raise UsageError(f"{label} awards nothing, so it cannot have conditions.",
                          hint="Put what the school should know in the feedback instead.")
     if state != State.APPROVED and not feedback:
-        raise UsageError(f"{label} needs feedback to the school (--feedback).")
+        raise UsageError(f"{label} needs feedback to the school (--feedback, or the Feedback column).")
     if state == State.MORE_INFORMATION:
         if not information:
-            raise UsageError("More information requested needs the information asked for (--information).")
+            raise UsageError("More information requested needs the information asked for"
+                             " (--information, or the Information requested column).")
         if inp.resubmit_by is None:
-            raise UsageError("More information requested needs the date to resubmit by (--resubmit-by).")
+            raise UsageError("More information requested needs the date to resubmit by"
+                             " (--resubmit-by, or the Resubmit by column).")
     elif information:
         raise UsageError("Information requested goes only with the decision more-information.")
     if state == State.DEFERRED:
         if not _text(inp.deferred_to):
-            raise UsageError("Deferred needs the round it is deferred to (--deferred-to).")
+            raise UsageError("Deferred needs the round it is deferred to (--deferred-to, or the Deferred to column).")
         target = config.find_round(inp.deferred_to or "")
         if target is None:
             raise NotFound(f"There is no funding round called '{inp.deferred_to}'.",
@@ -302,10 +327,47 @@ def plan_decision(
     )
 
 
+def _same_decision(config: Config, prev: sqlite3.Row, inp: DecisionInput, state: State) -> bool:
+    """Whether ``inp`` says exactly what the decision in force ``prev`` says (blank award and
+    meeting meaning "as recorded")."""
+    if prev["decision"] != state.value:
+        return False
+    if inp.award is not None and pence(inp.award) != Decimal(prev["amount_awarded"]):
+        return False
+    if inp.meeting is not None and inp.meeting.isoformat() != prev["meeting_date"]:
+        return False
+    for key, value in (("conditions", inp.conditions), ("feedback", inp.feedback),
+                       ("information_requested", inp.information_requested)):
+        if _text(value) != prev[key]:
+            return False
+    resubmit = inp.resubmit_by.isoformat() if inp.resubmit_by else None
+    if state == State.MORE_INFORMATION and resubmit != prev["resubmit_by"]:
+        return False
+    target = config.find_round(inp.deferred_to or "") if _text(inp.deferred_to) else None
+    return (target.name if target else _text(inp.deferred_to)) == prev["deferred_to"]
+
+
+def _unchanged(conn: sqlite3.Connection, config: Config, form: FormRow, prev: sqlite3.Row) -> PlannedDecision:
+    """The plan for a decision already recorded exactly so: nothing to write."""
+    rnd = config.round_by_name(form.round) if form.round else None
+    left = pence(rnd.budget) - awarded_in_round(conn, rnd.name) if rnd is not None else ZERO
+    day = date.fromisoformat
+    return PlannedDecision(
+        form=form, state=State(prev["decision"]), amount_awarded=Decimal(prev["amount_awarded"]),
+        conditions=prev["conditions"], feedback=prev["feedback"], information_requested=prev["information_requested"],
+        resubmit_by=day(prev["resubmit_by"]) if prev["resubmit_by"] else None, deferred_to=prev["deferred_to"],
+        meeting_date=day(prev["meeting_date"]), impact_due=day(prev["impact_due"]) if prev["impact_due"] else None,
+        replaces=prev["replaces"], reason=prev["reason"], round_left_after=left, unchanged_id=prev["id"],
+    )
+
+
 def write_decision(conn: sqlite3.Connection, plan: PlannedDecision, *, actor: str, now: str | None = None) -> DecisionRecord:
-    """Insert the decision row and move the application (inside the caller's transaction)."""
+    """Insert the decision row and move the application (inside the caller's transaction).
+    A plan that repeats the decision in force writes nothing."""
     at = now or utcnow_iso()
     form = plan.form
+    if plan.unchanged_id is not None:
+        return _record(plan, plan.unchanged_id, unchanged=True)
     cur = conn.execute(
         "INSERT INTO decisions (reference, decision, amount_awarded, conditions, feedback, information_requested,"
         " resubmit_by, deferred_to, meeting_date, impact_due, decided_at, decided_by, replaces, reason)"
@@ -338,8 +400,13 @@ def write_decision(conn: sqlite3.Connection, plan: PlannedDecision, *, actor: st
     else:
         transition(conn, form, plan.state, actor=actor, reason=why,
                    action="decision corrected" if plan.replaces is not None else "decided")
+    return _record(plan, cur.lastrowid)
+
+
+def _record(plan: PlannedDecision, decision_id: int, *, unchanged: bool = False) -> DecisionRecord:
+    form = plan.form
     return DecisionRecord(
-        id=cur.lastrowid,
+        id=decision_id,
         reference=form.reference,
         school=form.school,
         round=form.round,
@@ -350,6 +417,7 @@ def write_decision(conn: sqlite3.Connection, plan: PlannedDecision, *, actor: st
         impact_due=plan.impact_due.isoformat() if plan.impact_due else None,
         replaces=plan.replaces,
         round_left=f"{plan.round_left_after:.2f}",
+        unchanged=unchanged,
     )
 
 
@@ -388,8 +456,9 @@ def decide_many(db: Database, config: Config, rows: Iterable[FileRow], *, actor:
                 problems.append(RowProblem(r.row, r.reference, exc.message, exc.exit_code))
                 continue
             plans.append(plan)
-            key = plan.form.round or ""
-            planned_by_round[key] = planned_by_round.get(key, ZERO) + plan.amount_awarded
+            if plan.unchanged_id is None:
+                key = plan.form.round or ""
+                planned_by_round[key] = planned_by_round.get(key, ZERO) + plan.amount_awarded
         if problems:
             raise DecisionsRejected(problems)
         now = utcnow_iso()
@@ -454,8 +523,7 @@ def read_decisions_file(path: Path) -> list[FileRow]:
     if suffix == ".xlsx":
         table = _xlsx_table(path)
     elif suffix in (".csv", ".txt"):
-        text = path.read_bytes().decode("utf-8-sig", errors="replace")
-        table = [list(r) for r in csv.reader(io.StringIO(text))]
+        table = [list(r) for r in csv.reader(io.StringIO(_csv_text(path.read_bytes())))]
     else:
         raise UsageError(f"{path.name} is not a .csv or .xlsx file.",
                          hint="Save the minutes as CSV, or fill in the decision columns of the pack's spreadsheet.")
@@ -478,6 +546,15 @@ def read_decisions_file(path: Path) -> list[FileRow]:
             continue
         out.append(FileRow(offset, ref, values))
     return out
+
+
+def _csv_text(data: bytes) -> str:
+    """A CSV file's text: UTF-8 (with or without Excel's byte-order mark), else Windows-1252,
+    the encoding of Excel's plain "CSV (Comma delimited)" on Windows (so £ and accents survive)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
 
 
 def _xlsx_table(path: Path) -> list[list[Any]]:
@@ -539,6 +616,8 @@ def input_from_values(reference: str, values: dict[str, Any]) -> DecisionInput:
 
 def describe(record: DecisionRecord) -> str:
     """One line for the Host (stderr)."""
+    if record.unchanged:
+        return f"{record.reference}: {record.label}, already recorded (unchanged)"
     due = f", impact form due {format_date(date.fromisoformat(record.impact_due))}" if record.impact_due else ""
     return (f"{record.reference}: {record.label}, {format_money(Decimal(record.amount_awarded))} awarded{due};"
             f" {format_money(Decimal(record.round_left))} left in {record.round}")

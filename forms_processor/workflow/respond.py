@@ -162,11 +162,14 @@ class Responder:
             refs = _pending_references(self.db)
         else:
             raise UsageError("Name the applications to respond to, or use --all for every decision not yet sent.")
+        if references:  # every named one checked before anything is written
+            for ref in refs:
+                self._decision_of(ref)
         self.home.responses.mkdir(parents=True, exist_ok=True)
         os.chmod(self.home.responses, 0o700)
         return [self.respond_one(ref, resend=resend) for ref in refs]
 
-    def respond_one(self, reference: str, *, resend: bool = False) -> ResponseResult:
+    def _decision_of(self, reference: str) -> tuple[FormRow, sqlite3.Row]:
         form = get_form(self.db, reference)
         if form is None or form.form_id != "send-application":
             raise NotFound(f"There is no application with the reference {reference}.",
@@ -175,6 +178,10 @@ class Responder:
         if decision is None:
             raise NotAllowed(f"{form.reference} has no decision yet, so there is no response to send.",
                              hint=f"Record the Working Party's decision first: forms decide {form.reference} --decision ...")
+        return form, decision
+
+    def respond_one(self, reference: str, *, resend: bool = False) -> ResponseResult:
+        form, decision = self._decision_of(reference)
         sent = self.db.query("SELECT * FROM responses WHERE decision_id = ? ORDER BY id", (decision["id"],))
         if sent and not resend:
             first = sent[0]
@@ -198,14 +205,19 @@ class Responder:
                 return ResponseResult(form.reference, decision["id"], "already-sent", rel_docx, rel_pdf,
                                       state=form.state.value)
             key = f"response:{decision['id']}" if n == 0 else f"response:{decision['id']}:resend:{n}"
+            # The round that decided: a deferred application has moved on since its first response.
+            first = conn.execute("SELECT round FROM responses WHERE decision_id = ? ORDER BY id LIMIT 1",
+                                 (decision["id"],)).fetchone()
+            decided_in = first[0] if first is not None and first[0] else form.round
             mail_id = enqueue(conn, OutgoingMail(
                 dedupe_key=key, kind="response", to=to, cc=cc, subject=subject, body=body,
                 attachments=(rel_docx, rel_pdf), reference=form.reference,
             ))
             conn.execute(
                 "INSERT INTO responses (reference, decision_id, dedupe_key, docx_path, pdf_path, mail_id, resend,"
-                " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (form.reference, decision["id"], key, rel_docx, rel_pdf, mail_id, int(n > 0), utcnow_iso(), self.actor),
+                " created_at, created_by, round) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (form.reference, decision["id"], key, rel_docx, rel_pdf, mail_id, int(n > 0), utcnow_iso(), self.actor,
+                 decided_in),
             )
             state = self._move(conn, form, decision) if n == 0 else form.state
             if n > 0:

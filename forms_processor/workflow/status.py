@@ -1,7 +1,12 @@
 """The Host's overview: ``round_status(db, config, round_name=None, today=...)``.
 
 For each round: applications by state, money (budget, requested, awarded, left),
-responses queued and sent, impact forms due and overdue.
+responses still to write, queued, sent (and failed, or with no address to send to),
+impact forms due and overdue.
+
+A response counts in the round that decided it (a deferred application moves on to
+the round it was deferred to afterwards). ``applications`` leaves out forms replaced
+by a corrected one (``superseded``), which ``states`` still shows.
 """
 
 from __future__ import annotations
@@ -29,10 +34,14 @@ class RoundStatus:
     impact_due: int
     impact_overdue: int
     overdue_references: list[str] = field(default_factory=list)
+    # Decisions whose response has not been written yet (forms respond --all).
+    responses_to_write: int = 0
+    # Responses written for a school with no email address: to be sent by hand.
+    responses_no_address: int = 0
 
     @property
     def applications(self) -> int:
-        return sum(self.states.values())
+        return sum(n for state, n in self.states.items() if state != "superseded")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -42,7 +51,9 @@ class RoundStatus:
             "applications": self.applications,
             "states": self.states,
             "money": self.money.to_json(),
-            "responses": {"queued": self.responses_queued, "sent": self.responses_sent, "failed": self.responses_failed},
+            "responses": {"to_write": self.responses_to_write, "queued": self.responses_queued,
+                          "sent": self.responses_sent, "failed": self.responses_failed,
+                          "no_address": self.responses_no_address},
             "impact": {"due": self.impact_due, "overdue": self.impact_overdue,
                        "overdue_references": self.overdue_references},
         }
@@ -63,9 +74,15 @@ def round_status(db: Database, config: Config, round_name: str | None = None, *,
             "SELECT state, COUNT(*) FROM forms WHERE form_id = 'send-application' AND round = ?"
             " GROUP BY state ORDER BY state", (rnd.name,))}
         mail = {r[0]: r[1] for r in db.query(
-            "SELECT CASE WHEN m.status = 'sent' THEN 'sent' WHEN m.status = 'failed' THEN 'failed' ELSE 'queued' END,"
-            " COUNT(*) FROM responses r JOIN outgoing_mail m ON m.id = r.mail_id"
-            " JOIN forms f ON f.reference = r.reference WHERE f.round = ? GROUP BY 1", (rnd.name,))}
+            "SELECT CASE WHEN m.id IS NULL THEN 'no_address' WHEN m.status = 'sent' THEN 'sent'"
+            " WHEN m.status = 'failed' THEN 'failed' ELSE 'queued' END, COUNT(*)"
+            " FROM responses r LEFT JOIN outgoing_mail m ON m.id = r.mail_id"
+            " JOIN forms f ON f.reference = r.reference WHERE COALESCE(r.round, f.round) = ? GROUP BY 1", (rnd.name,))}
+        to_write = db.one(
+            "SELECT COUNT(*) FROM forms f JOIN decisions d"
+            " ON d.id = (SELECT MAX(id) FROM decisions WHERE reference = f.reference)"
+            " WHERE f.form_id = 'send-application' AND f.round = ?"
+            " AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.decision_id = d.id)", (rnd.name,))
         impact = db.query(
             "SELECT f.reference, f.state, d.impact_due FROM forms f"
             " JOIN decisions d ON d.id = (SELECT MAX(id) FROM decisions WHERE reference = f.reference)"
@@ -81,6 +98,8 @@ def round_status(db: Database, config: Config, round_name: str | None = None, *,
             responses_queued=mail.get("queued", 0),
             responses_sent=mail.get("sent", 0),
             responses_failed=mail.get("failed", 0),
+            responses_to_write=int(to_write[0]) if to_write is not None else 0,
+            responses_no_address=mail.get("no_address", 0),
             impact_due=len(impact) - len(overdue),
             impact_overdue=len(overdue),
             overdue_references=overdue,

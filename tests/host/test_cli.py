@@ -151,7 +151,7 @@ def test_pack_xlsx_totals_and_decide_from_it(app, maker, home_dir: Path, tmp_pat
     responses = run_json(home_dir, "respond", "--all")
     assert len(responses) == 3 and all(r["status"] == "queued" for r in responses)
     status = run_json(home_dir, "status", "--round", "AU2")
-    assert status[0]["responses"] == {"queued": 3, "sent": 0, "failed": 0}
+    assert status[0]["responses"] == {"to_write": 0, "queued": 3, "sent": 0, "failed": 0, "no_address": 0}
     assert status[0]["impact"]["due"] == 2 and status[0]["impact"]["overdue"] == 0
     assert run_json(home_dir, "respond", "--all") == []
 
