@@ -19,7 +19,8 @@ from ..reports.export import export_workbook
 from ..reports.governors import pounds, write_governors_report
 from ..reports.impact_report import write_impact_report
 from ..workflow.impact import accept_impact, mark_overdue, return_impact
-from ..workflow.remind import remind
+from ..workflow.remind import STAGE_LABELS, remind
+from ..workflow.states import State
 from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
 
 _BY = click.option("--by", "actor", default="host", show_default=True, help="Who is recording this (for the history).")
@@ -58,7 +59,13 @@ def impact_accept(ctx: Context, reference: str, actor: str, as_json: bool) -> No
     """Accept an impact form: the form is accepted and its award closed.
 
     REFERENCE is the impact form's reference (or the application's: its impact form
-    waiting for a check is taken)."""
+    waiting for a check is taken).
+
+    \b
+    Example:
+      forms impact accept WVC-2627-IMP-004
+    A form about an award already closed, or one not awarded money, is refused:
+    return it to the school instead (forms impact return)."""
     with ctx.app() as app:
         out = accept_impact(app.db, app.config, reference, actor=actor)
     if as_json:
@@ -75,13 +82,23 @@ def impact_accept(ctx: Context, reference: str, actor: str, as_json: bool) -> No
 @pass_ctx
 def impact_return(ctx: Context, reference: str, reason: str, actor: str, as_json: bool) -> None:
     """Return an impact form to the school with a reason (an email is queued); the award
-    waits for a corrected impact form."""
+    waits for a corrected impact form.
+
+    \b
+    Example:
+      forms impact return WVC-2627-IMP-004 --reason "Please add the results for outcome 2."
+    """
     with ctx.app() as app:
         out = return_impact(app.db, app.config, reference, reason, actor=actor)
     if as_json:
         echo_json(out.to_json())
         return
-    click.echo(f"{out.impact_reference} returned to the school; {out.application_reference} waits for its impact form.")
+    if out.application_state in (State.IMPACT_DUE.value, State.IMPACT_OVERDUE.value):
+        click.echo(f"{out.impact_reference} returned to the school; {out.application_reference} waits for a "
+                   "corrected impact form.")
+    else:
+        click.echo(f"{out.impact_reference} returned to the school ({out.application_reference} is "
+                   f"{State(out.application_state).label}).")
     if out.mail_id is None:
         echo_err("No email was queued (no SENCO email address is known for this school).")
 
@@ -122,7 +139,7 @@ def remind_cmd(ctx: Context, days: int, as_json: bool) -> None:
     for r in sent:
         due = f"due {r.due:%d/%m/%Y}" if r.due else "no due date"
         if r.to:
-            click.echo(f"{r.reference:<18} {r.stage:<9} {due:<15} {r.to}")
+            click.echo(f"{r.reference:<18} {STAGE_LABELS[r.stage]:<9} {due:<15} {r.to}")
         else:
             echo_err(f"{r.reference}: no SENCO email address known; add senco_email for {r.school} in cluster.toml.")
     echo_err(f"{sum(1 for r in sent if r.to)} reminder(s) queued.")
@@ -137,7 +154,12 @@ def remind_cmd(ctx: Context, days: int, as_json: bool) -> None:
 @pass_ctx
 def entitlement_cmd(ctx: Context, year: str | None, as_json: bool) -> None:
     """Each school's share of the cluster's money, beside what it has requested, been
-    awarded and spent, and what is left."""
+    awarded and spent, and what is left.
+
+    \b
+    Example:
+      forms entitlement --year 2026-27
+    """
     with ctx.app() as app:
         code = _year(year) or academic_year(_today(app.config))
         table = entitlement_table(app.config, load_year(app.db, app.config, year=code))
@@ -179,7 +201,13 @@ _OUT = click.option("--out", "out_dir", required=True, type=click.Path(file_okay
 @pass_ctx
 def report_impact(ctx: Context, round_name: str | None, year: str | None, out_dir: Path, as_json: bool) -> None:
     """For headteachers: every funded intervention's outcomes (baseline, target, result,
-    met) by school and area of need, with charts."""
+    met) by school and area of need, with charts.
+
+    \b
+    Examples:
+      forms report impact --year 2026-27 --out reports
+      forms report impact --round AU2 --out reports
+    """
     if round_name and year:
         raise UsageError("Give either --round or --year, not both.")
     with ctx.app() as app:
@@ -203,7 +231,12 @@ def report_impact(ctx: Context, round_name: str | None, year: str | None, out_di
 def report_governors(ctx: Context, year: str | None, out_dir: Path, as_json: bool) -> None:
     """For governors: value for money (budget, awarded, spent, pupils supported, cost per
     pupil, outcomes met, gains per measure), with charts. Numbers of fewer than 5
-    pupils are hidden."""
+    pupils are hidden.
+
+    \b
+    Example:
+      forms report governors --year 2026-27 --out reports
+    """
     with ctx.app() as app:
         figures, paths = write_governors_report(app.db, app.config, out_dir.resolve(), year=_year(year),
                                                 today=_today(app.config))
@@ -224,7 +257,12 @@ def report_governors(ctx: Context, year: str | None, out_dir: Path, as_json: boo
 @pass_ctx
 def export_cmd(ctx: Context, out_file: Path, year: str | None, as_json: bool) -> None:
     """A spreadsheet for the finance manager: applications, decisions, awards, impact
-    forms and schools, one sheet each, with totals."""
+    forms and schools, one sheet each, with totals.
+
+    \b
+    Example:
+      forms export --year 2026-27 --out finance.xlsx
+    """
     if out_file.suffix.lower() != ".xlsx":
         raise UsageError(f"{out_file.name} does not end in .xlsx.", hint="Give a file name like finance.xlsx.")
     with ctx.app() as app:

@@ -22,7 +22,7 @@ from ..errors import NotAllowed, NotFound, UsageError
 from ..mail.compose import SIGN_OFF
 from ..mail.queue import OutgoingMail, enqueue
 from ..store.db import Database
-from ..store.repository import FormRow, get_form, transition
+from ..store.repository import FormRow, current_decision, get_form, transition
 from .check import check_no_pupil_details
 from .states import State
 
@@ -102,12 +102,50 @@ def _application_of(conn: sqlite3.Connection, impact: FormRow) -> FormRow:
     return app
 
 
+AWARD_DECISIONS = ("approved", "approved_with_conditions", "partially_funded")
+_RETURN_HINT = "Return it to the school with the reason: forms impact return {ref} --reason \"...\""
+
+
+def _check_can_close(conn: sqlite3.Connection, impact: FormRow, app: FormRow) -> None:
+    """Refuse, in plain words, an impact form whose application cannot be closed by it:
+    one not awarded money, one already closed by another impact form, or one whose
+    response has not been sent yet."""
+    if app.state in WAITING_FOR_IMPACT or app.state == State.IMPACT_RECEIVED:
+        return
+    hint = _RETURN_HINT.format(ref=impact.reference)
+    decision = current_decision(conn, app.reference)
+    if decision is None or decision["decision"] not in AWARD_DECISIONS:
+        what = State(decision["decision"]).label if decision is not None else app.state.label
+        raise NotAllowed(
+            f"{impact.reference} reports on {app.reference}, which has not been awarded money (it is {what}), "
+            "so it needs no impact form.",
+            hint=hint,
+        )
+    if app.state == State.CLOSED:
+        other = conn.execute(
+            "SELECT reference FROM forms WHERE form_id = 'send-impact' AND linked_ref = ? AND state = 'accepted'"
+            " ORDER BY updated_at DESC LIMIT 1",
+            (app.reference,),
+        ).fetchone()
+        already = f"; its impact form {other['reference']} was accepted" if other is not None else ""
+        raise NotAllowed(f"{app.reference} is already closed{already}. A second impact form is not needed.",
+                         hint=hint)
+    raise NotAllowed(
+        f"{app.reference} is {app.state.label}: its response has not been sent yet, so no impact form is due.",
+        hint=f"Send the response first (forms respond {app.reference}), then accept the impact form.",
+    )
+
+
 def accept_impact(db: Database, config: Config, reference: str, *, actor: str = "host") -> ImpactOutcome:
-    """The Host accepts an impact form: the form becomes accepted and its application closed."""
+    """The Host accepts an impact form: the form becomes accepted and its application closed.
+
+    Refused (NotAllowed) when the application was not awarded money, is already closed,
+    or has not had its response yet: such a form is returned to the school instead."""
     del config  # same signature as the other Host actions
     with db.atomic() as conn:
         impact = _impact_form(conn, reference)
         app = _application_of(conn, impact)
+        _check_can_close(conn, impact, app)
         if app.state in WAITING_FOR_IMPACT:
             transition(conn, app, State.IMPACT_RECEIVED, actor=actor, reason=f"impact form {impact.reference}",
                        action="impact_received")

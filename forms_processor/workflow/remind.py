@@ -25,6 +25,8 @@ from .states import State
 
 DUE_SOON = "due_soon"
 OVERDUE = "overdue"
+# The stages as a person reads them.
+STAGE_LABELS = {DUE_SOON: "due soon", OVERDUE: "overdue"}
 
 
 @dataclass(frozen=True)
