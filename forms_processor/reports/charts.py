@@ -59,27 +59,31 @@ def money_by_school(schools: Sequence[str], series: Mapping[str, Sequence[Decima
     return _png(fig)
 
 
-def outcomes_by_area(counts: Mapping[str, Mapping[str, int]]) -> bytes:
+def outcomes_by_area(counts: Mapping[str, Mapping[str, int]], hidden: int = 0) -> bytes:
     """Stacked horizontal bars: per area of need, the share of outcomes Exceeded / Met /
-    Partially met / Not met (percent of that area's outcomes)."""
+    Partially met / Not met (percent of that area's outcomes). Each area is labelled with
+    its number of outcomes; ``hidden`` areas left out (too few pupils) are said under the chart."""
     areas = [a for a, c in counts.items() if sum(c.values()) > 0]
+    left_out = f"{hidden} area(s) of need with fewer than 5 pupils are not shown." if hidden else ""
     if not areas:
-        return _empty("No outcomes to show (or too few pupils to show them).")
+        return _empty("No outcomes to show" + (f": {left_out}" if left_out else "."))
     fig = Figure(figsize=(8, 0.6 * len(areas) + 1.5))
     ax = fig.add_subplot()
     left = [0.0] * len(areas)
+    labels = [f"{a}\n({sum(counts[a].values())} outcome{'s' if sum(counts[a].values()) != 1 else ''})"
+              for a in areas]
     for label, colour in _MET_COLOURS.items():
         values = []
         for a in areas:
             total = sum(counts[a].values())
             values.append(100.0 * counts[a].get(label, 0) / total)
-        ax.barh(areas, values, left=left, color=colour, label=label)
+        ax.barh(labels, values, left=left, color=colour, label=label)
         left = [x + v for x, v in zip(left, values, strict=True)]
     ax.set_xlim(0, 100)
-    ax.set_xlabel("% of outcomes")
+    ax.set_xlabel("% of outcomes" + (f"\n{left_out}" if left_out else ""))
     ax.invert_yaxis()
     ax.tick_params(axis="y", labelsize=8)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=4, fontsize=8, frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=8, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return _png(fig)
@@ -105,6 +109,7 @@ def gains_by_measure(gains: Mapping[str, Decimal]) -> bytes:
         ax.set_title(measure, fontsize=8.5)
         ax.text(0, value, f"{value:+.1f}", ha="center", va="bottom" if value >= 0 else "top", fontsize=9)
         ax.tick_params(axis="y", labelsize=7)
+        ax.set_ylabel("points", fontsize=7)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     fig.suptitle("Mean gain, in each measure's own points (better direction = up)", fontsize=9)

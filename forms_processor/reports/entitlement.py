@@ -81,17 +81,18 @@ def compute_shares(config: Config) -> Shares:
 def parse_year(text: str) -> str:
     """An academic year as four digits ("2627") from "2026-27", "2026/2027", "2627" or "2026"."""
     t = text.strip()
-    m = re.fullmatch(r"(\d{4})\s*[-/]\s*(\d{2}|\d{4})", t)
+    # Years of this century only: the four-digit code ("2627") is read back as 20xx.
+    m = re.fullmatch(r"(20\d{2})\s*[-/]\s*(\d{2}|20\d{2})", t)
     if m:
         start = int(m.group(1))
         end = int(m.group(2)) % 100
-        if end == (start + 1) % 100:
+        if start < 2099 and end == (start + 1) % 100:
             return f"{start % 100:02d}{end:02d}"
     elif re.fullmatch(r"\d{4}", t):
-        if t.startswith(("19", "20")) and int(t) >= 1990:
+        if t.startswith("20") and t != "2099":
             start = int(t)
             return f"{start % 100:02d}{(start + 1) % 100:02d}"
-        if (int(t[:2]) + 1) % 100 == int(t[2:]):
+        if t[:2] != "99" and int(t[:2]) + 1 == int(t[2:]):
             return t
     raise UsageError(
         f"'{text}' is not an academic year.",

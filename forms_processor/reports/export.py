@@ -4,13 +4,15 @@ One sheet each for applications, decisions (in force), awards (awarded, spent,
 underspend) and accepted impact forms, plus one row per school; a total row under
 every money column. Money cells are numbers formatted as pounds; totals are
 written as values (worked out here to the penny), so they read the same in any
-program. No pupil details.
+program. Dates are real dates (shown dd/mm/yyyy). Text from the forms is always
+written as text: a title starting with "=" never becomes a formula. No pupil details.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from .entitlement import YearData, entitlement_table, load_year, year_label
 from .render import write_private
 
 POUNDS = '"£"#,##0.00'
+DATE = "dd/mm/yyyy"
 _HEAD = Font(bold=True)
 _FILL = PatternFill("solid", fgColor="E8EEF5")
 
@@ -62,6 +65,11 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]], m
         c.fill = _FILL
     for row in rows:
         ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        for c in ws[ws.max_row]:
+            if c.data_type == "f":  # text a school wrote that starts with "=": kept as text, never a formula
+                c.data_type = "s"
+            elif isinstance(c.value, date):  # a real date, so the finance manager can sort and filter by it
+                c.number_format = DATE
     if money_cols:
         total: list[Any] = [None] * len(header)
         total[total_label_col] = "Total"
@@ -81,10 +89,6 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]], m
     return ws
 
 
-def _date(value: Any) -> str:
-    return value.isoformat() if value is not None else ""
-
-
 def build_workbook(config: Config, data: YearData) -> tuple[bytes, dict[str, Any]]:
     wb = Workbook()
     assert wb.active is not None
@@ -100,14 +104,14 @@ def build_workbook(config: Config, data: YearData) -> tuple[bytes, dict[str, Any
     _sheet(wb, "Decisions",
            ["Reference", "School", "Round", "Decision", "Impact due", "Requested", "Awarded"],
            [[a.reference, a.school, a.round or "", State(a.decision).label if a.decision else "",
-             _date(a.impact_due), a.requested, a.awarded] for a in decided],
+             a.impact_due, a.requested, a.awarded] for a in decided],
            {5, 6})
     awards = data.awards()
     award_rows: list[list[Any]] = []
     for a in awards:
         imp = data.impacts.get(a.reference)
         spent = imp.spend if imp else Decimal("0.00")
-        award_rows.append([a.reference, a.school, a.round or "", State(a.state).label, _date(a.impact_due),
+        award_rows.append([a.reference, a.school, a.round or "", State(a.state).label, a.impact_due,
                            imp.reference if imp else "", a.awarded, spent,
                            a.awarded - spent if imp else Decimal("0.00")])
     _sheet(wb, "Awards",

@@ -17,12 +17,17 @@ the figures out as a report. What is counted:
   Mean gain and £ per point are computed within one measure, never across measures:
   each intervention's spend is shared equally between its outcome rows, and
   £ per point = that spend / the points gained, for the measure's rows together.
-* a cell about fewer than 5 pupils (1 to 4) is suppressed; no pupil rows are shown.
+  "Other" is each school's own measure, different in every intervention: its rows
+  count in outcomes met, but have no mean gain or £ per point.
+* a cell about fewer than 5 pupils (1 to 4) is suppressed; in a table of pupil counts
+  whose total is shown, one suppressed cell takes the next smallest with it, so that
+  it cannot be worked out by subtraction. No pupil rows are shown.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -34,13 +39,18 @@ from ..spec import MEASURES_BY_NAME
 from ..store.db import Database
 from ..workflow.states import State
 from . import charts
-from .entitlement import Impact, OutcomeResult, YearData, compute_shares, load_year, money, year_label
+from .entitlement import Application, Impact, OutcomeResult, YearData, compute_shares, load_year, money, year_label
 from .render import ChartBlock, Document, Section, TableBlock, write_report
 
 MIN_CELL = 5
 SUPPRESSED = "fewer than 5"
+# A count hidden only so that a count under 5 beside it cannot be worked out from the total.
+HIDDEN = "hidden"
 MET_LABELS = ("Exceeded", "Met", "Partially met", "Not met")
 NOT_LISTED = "Not listed by pupil (e.g. whole school)"
+NO_ROUND = "No funding round"
+# Each school's own measure: different in every intervention, so its points are never pooled.
+OWN_MEASURE = "Other"
 
 
 def suppressed(pupils: int) -> bool:
@@ -50,6 +60,29 @@ def suppressed(pupils: int) -> bool:
 def cell(pupils: int) -> str:
     """A count of pupils as shown: "fewer than 5" for 1 to 4."""
     return SUPPRESSED if suppressed(pupils) else str(pupils)
+
+
+def hidden_cells(counts: Mapping[str, int]) -> set[str]:
+    """The cells of one table of pupil counts (whose total is shown) to hide: every count
+    from 1 to 4, and, when that hides a single cell, the smallest other count above 0 as
+    well, so that the hidden count cannot be worked out by taking the others from the total."""
+    hidden = {k for k, v in counts.items() if suppressed(v)}
+    if len(hidden) == 1:
+        others = [(v, n, k) for n, (k, v) in enumerate(counts.items()) if k not in hidden and v > 0]
+        if others:
+            hidden.add(min(others)[2])
+    return hidden
+
+
+def shown_counts(counts: Mapping[str, int]) -> dict[str, str]:
+    """A table of pupil counts as shown: "fewer than 5" for 1 to 4, "hidden" for a count
+    hidden beside one (see :func:`hidden_cells`), else the number."""
+    hidden = hidden_cells(counts)
+    return {k: (SUPPRESSED if suppressed(v) else HIDDEN) if k in hidden else str(v) for k, v in counts.items()}
+
+
+def sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def pounds(value: Decimal | None) -> str:
@@ -133,6 +166,10 @@ class GovernorsFigures:
     overdue_now: int
     received_late: int
     money_by_school: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    # Per round: budget, awarded, spent (accepted impact forms), underspend (completed).
+    money_by_round: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    # Outcome rows measured in a school's own way ("Other"): met or not, but no pooled gain.
+    own_measure_outcomes: int = 0
 
     @property
     def unallocated(self) -> Decimal:
@@ -142,7 +179,15 @@ class GovernorsFigures:
         def count(n: int) -> int | str:
             return SUPPRESSED if suppressed(n) else n
 
+        def counts(table: Mapping[str, int]) -> dict[str, int | str]:
+            hidden = hidden_cells(table)
+            return {k: (SUPPRESSED if suppressed(v) else HIDDEN) if k in hidden else v for k, v in table.items()}
+
+        def opt(value: Decimal | None) -> str | None:
+            return None if value is None else str(value)
+
         hide_all = suppressed(self.pupils_completed)
+        hidden_areas = hidden_cells({a.area: a.pupils for a in self.by_area})
         return {
             "report": self.label,
             "budget": str(self.budget),
@@ -155,16 +200,17 @@ class GovernorsFigures:
             "completed": self.completed,
             "applications_by_decision": self.decisions,
             "pupils_supported": count(self.pupils),
-            "pupils_by_school": {k: count(v) for k, v in self.pupils_by_school.items()},
-            "pupils_by_area": {k: count(v) for k, v in self.pupils_by_area.items()},
-            "pupils_by_status": {k: count(v) for k, v in self.pupils_by_status.items()},
-            "cost_per_pupil": SUPPRESSED if hide_all else (str(self.cost_per_pupil) if self.cost_per_pupil else None),
+            "pupils_by_school": counts(self.pupils_by_school),
+            "pupils_by_area": counts(self.pupils_by_area),
+            "pupils_by_status": counts(self.pupils_by_status),
+            "cost_per_pupil": SUPPRESSED if hide_all else opt(self.cost_per_pupil),
             "outcomes": self.outcomes,
             "outcomes_met_or_exceeded": SUPPRESSED if hide_all else self.outcomes_met,
-            "percent_met_or_exceeded": SUPPRESSED if hide_all else (str(self.share_met) if self.share_met else None),
+            "percent_met_or_exceeded": SUPPRESSED if hide_all else opt(self.share_met),
+            "outcomes_in_own_measures": self.own_measure_outcomes,
             "by_area": [
-                {"area": a.area, "pupils": SUPPRESSED}
-                if a.hidden
+                {"area": a.area, "pupils": SUPPRESSED if a.hidden else HIDDEN}
+                if a.area in hidden_areas
                 else {"area": a.area, "pupils": a.pupils, "outcomes": a.outcomes, **a.met}
                 for a in self.by_area
             ],
@@ -184,6 +230,7 @@ class GovernorsFigures:
             "impact_overdue": self.overdue_now,
             "impact_received_late": self.received_late,
             "money_by_school": {s: {k: str(v) for k, v in d.items()} for s, d in self.money_by_school.items()},
+            "money_by_round": {r: {k: str(v) for k, v in d.items()} for r, d in self.money_by_round.items()},
         }
 
 
@@ -244,8 +291,8 @@ def governors_figures(config: Config, data: YearData, today: date) -> GovernorsF
     ]
 
     measures: list[MeasureFigures] = []
-    names = sorted({o.measure for _, _, o in rows}, key=lambda m: (list(MEASURES_BY_NAME).index(m)
-                                                                  if m in MEASURES_BY_NAME else 99, m))
+    names = sorted({o.measure for _, _, o in rows if o.measure != OWN_MEASURE},
+                   key=lambda m: (list(MEASURES_BY_NAME).index(m) if m in MEASURES_BY_NAME else 99, m))
     for name in names:
         mrows = [(i, o) for _, i, o in rows if o.measure == name]
         points = sum((gain(o) for _, o in mrows), Decimal("0"))
@@ -269,6 +316,24 @@ def governors_figures(config: Config, data: YearData, today: date) -> GovernorsF
         if a.state == State.IMPACT_OVERDUE.value
         or (a.state == State.IMPACT_DUE.value and a.impact_due is not None and a.impact_due < today)
     )
+    round_names = [r.name for r in config.rounds if r.name == data.round or (
+        data.round is None and (data.year is None or academic_year(r.deadline.date()) == data.year))]
+
+    def round_of(a: Application) -> str:
+        return a.round if a.round in round_names else NO_ROUND
+
+    if any(round_of(a) == NO_ROUND for a in data.applications):
+        round_names.append(NO_ROUND)
+    money_by_round: dict[str, dict[str, Decimal]] = {}
+    for name in round_names:
+        r_awards = [a for a in awards if round_of(a) == name]
+        r_done = [(a, data.impacts[a.reference]) for a in r_awards if a.reference in data.impacts]
+        money_by_round[name] = {
+            "budget": money(sum((r.budget for r in config.rounds if r.name == name), Decimal("0"))),
+            "awarded": money(sum((a.awarded for a in r_awards), Decimal("0"))),
+            "spent": money(sum((i.spend for _, i in r_done), Decimal("0"))),
+            "underspend": money(sum((a.awarded - i.spend for a, i in r_done), Decimal("0"))),
+        }
     shares = compute_shares(config)
     money_by_school: dict[str, dict[str, Decimal]] = {}
     for s in shares.shares:
@@ -301,6 +366,8 @@ def governors_figures(config: Config, data: YearData, today: date) -> GovernorsF
         overdue_now=overdue_now,
         received_late=sum(1 for _, i in completed if i.overdue),
         money_by_school=money_by_school,
+        money_by_round=money_by_round,
+        own_measure_outcomes=sum(1 for _, _, o in rows if o.measure == OWN_MEASURE),
     )
 
 
@@ -324,6 +391,8 @@ def governors_document(config: Config, f: GovernorsFigures, today: date) -> Docu
     ]
     tot = {k: sum((d[k] for d in f.money_by_school.values()), Decimal("0")) for k in ("entitlement", "awarded", "spent")}
     school_rows.append(["Total", pounds(tot["entitlement"]), pounds(tot["awarded"]), pounds(tot["spent"])])
+    round_rows = [[r, pounds(d["budget"]), pounds(d["awarded"]), pounds(d["spent"]), pounds(d["underspend"])]
+                  for r, d in f.money_by_round.items()]
     names = list(f.money_by_school)
     money_chart = charts.money_by_school(
         names, {k.capitalize(): [f.money_by_school[s][k] for s in names] for k in ("entitlement", "awarded", "spent")}
@@ -337,6 +406,9 @@ def governors_document(config: Config, f: GovernorsFigures, today: date) -> Docu
             ],
             [
                 TableBlock(["", "£"], money_rows, numeric=(1,)),
+                TableBlock(["Funding round", "Budget", "Awarded", "Spent", "Underspend"], round_rows,
+                           title="Money by funding round", numeric=(1, 2, 3, 4),
+                           note="Spent and underspend count the interventions with an accepted impact form."),
                 TableBlock(["School", "Entitlement", "Awarded", "Spent"], school_rows, title="Money by school",
                            total=True, numeric=(1, 2, 3)),
                 ChartBlock("Money by school: entitlement, awarded and spent", money_chart,
@@ -346,21 +418,22 @@ def governors_document(config: Config, f: GovernorsFigures, today: date) -> Docu
         Section(
             "Applications by decision",
             [],
-            [TableBlock(["Decision or state", "Applications"], [[k, str(v)] for k, v in f.decisions.items()]
+            [TableBlock(["Decision or state", "Applications"], [[sentence_case(k), str(v)] for k, v in f.decisions.items()]
                         + [["Total", str(sum(f.decisions.values()))]], total=True, numeric=(1,))],
         ),
         Section(
             "Pupils supported",
             [
                 f"Pupils supported by funded interventions: {cell(f.pupils)}. "
-                f"Numbers from 1 to 4 are shown as \"{SUPPRESSED}\" so that no pupil can be recognised.",
+                f"Numbers from 1 to 4 are shown as \"{SUPPRESSED}\" so that no pupil can be recognised; a number "
+                f"marked \"{HIDDEN}\" is hidden so that one of those cannot be worked out from the total.",
             ],
             [
-                TableBlock(["School", "Pupils"], [[k, cell(v)] for k, v in f.pupils_by_school.items()],
+                TableBlock(["School", "Pupils"], [[k, v] for k, v in shown_counts(f.pupils_by_school).items()],
                            title="By school", numeric=(1,)),
-                TableBlock(["Area of need", "Pupils"], [[k, cell(v)] for k, v in f.pupils_by_area.items()],
+                TableBlock(["Area of need", "Pupils"], [[k, v] for k, v in shown_counts(f.pupils_by_area).items()],
                            title="By area of need", numeric=(1,)),
-                TableBlock(["SEN status", "Pupils"], [[k, cell(v)] for k, v in f.pupils_by_status.items()],
+                TableBlock(["SEN status", "Pupils"], [[k, v] for k, v in shown_counts(f.pupils_by_status).items()],
                            title="EHCP or SEN support", numeric=(1,)),
             ],
         ),
@@ -373,14 +446,16 @@ def governors_document(config: Config, f: GovernorsFigures, today: date) -> Docu
             f"Outcomes met or exceeded: {f.outcomes_met} of {f.outcomes}"
             + (f" ({f.share_met}%)." if f.share_met is not None else "."),
         ]
+    hidden_areas = hidden_cells({a.area: a.pupils for a in f.by_area})
     area_rows = [
-        [a.area, SUPPRESSED, "*", "*", "*", "*", "*"]
-        if a.hidden
+        [a.area, SUPPRESSED if a.hidden else HIDDEN, "*", "*", "*", "*", "*"]
+        if a.area in hidden_areas
         else [a.area, str(a.pupils), *(str(a.met[k]) for k in MET_LABELS),
               f"{one_dp(Decimal(100) * a.met_or_exceeded / a.outcomes)}%" if a.outcomes else "-"]
         for a in f.by_area
     ]
-    area_chart = charts.outcomes_by_area({a.area: a.met for a in f.by_area if not a.hidden})
+    area_chart = charts.outcomes_by_area({a.area: a.met for a in f.by_area if a.area not in hidden_areas},
+                                         hidden=len(hidden_areas))
     sections.append(
         Section(
             "Outcomes",
@@ -388,7 +463,7 @@ def governors_document(config: Config, f: GovernorsFigures, today: date) -> Docu
             [
                 TableBlock(["Area of need", "Pupils", *MET_LABELS, "Met or exceeded"], area_rows,
                            title="Outcomes by area of need", numeric=(1, 2, 3, 4, 5, 6),
-                           note="* hidden: fewer than 5 pupils."),
+                           note="* hidden: fewer than 5 pupils in that area of need (or hidden beside one)."),
                 ChartBlock("Outcomes met, by area of need", area_chart,
                            "Stacked bar chart of the share of outcomes exceeded, met, partially met and not met "
                            "in each area of need."),
@@ -411,7 +486,12 @@ def governors_document(config: Config, f: GovernorsFigures, today: date) -> Docu
             [
                 "Gains are in each measure's own points and are never added across measures. A positive gain is "
                 "an improvement (for measures where lower is better, such as SDQ or incidents, a fall counts as a "
-                "gain). Each intervention's spend is shared equally between its outcomes.",
+                "gain).",
+                "£ per point is the money spent for each point of gain in that measure: the lower it is, the more "
+                "progress the money bought. Each intervention's spend is shared equally between its outcomes.",
+                *([f"{f.own_measure_outcomes} outcome(s) were measured in a school's own way (\"Other\"): they "
+                   "count in the outcomes met above, but their points are not comparable between interventions, "
+                   "so they have no mean gain or £ per point."] if f.own_measure_outcomes else []),
             ],
             [
                 TableBlock(["Measure", "Pupils", "Outcomes", "Mean gain", "Spend", "£ per point"], measure_rows,

@@ -66,7 +66,8 @@ def impact_document(config: Config, data: YearData, today: date) -> Document:
         "shown as \"fewer than 5\".",
     ]
     chart = charts.outcomes_by_area(
-        {a: met_by_area[a] for a in sorted(met_by_area) if not suppressed(pupils_by_area[a])}
+        {a: met_by_area[a] for a in sorted(met_by_area) if not suppressed(pupils_by_area[a])},
+        hidden=sum(1 for a in met_by_area if suppressed(pupils_by_area[a])),
     )
     sections = [
         Section(

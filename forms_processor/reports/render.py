@@ -24,6 +24,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
+from ..errors import UsageError
+
 
 @dataclass
 class TableBlock:
@@ -62,13 +64,24 @@ class Document:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` readable by its owner only (replacing any earlier file)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Write ``data`` readable by its owner only (replacing any earlier file, never leaving
+    half a file). A folder or file that cannot be written is a :class:`UsageError` saying so."""
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise UsageError(
+            f"{path} could not be written ({exc.strerror or exc}).",
+            hint="Choose a folder you can write to (for example a folder in your home), with --out.",
+        ) from exc
 
 
 def write_report(doc: Document, out_dir: Path, stem: str) -> list[Path]:
@@ -165,8 +178,8 @@ def _styles() -> dict[str, ParagraphStyle]:
     return {
         "title": ParagraphStyle("T", parent=base["Title"], textColor=_BLUE, alignment=0, fontSize=20, leading=24),
         "subtitle": ParagraphStyle("S", parent=base["Normal"], textColor=colors.HexColor("#555555"), spaceAfter=8),
-        "h2": ParagraphStyle("H2", parent=base["Heading2"], textColor=_BLUE, spaceBefore=12),
-        "h3": ParagraphStyle("H3", parent=base["Heading4"], spaceBefore=6),
+        "h2": ParagraphStyle("H2", parent=base["Heading2"], textColor=_BLUE, spaceBefore=12, keepWithNext=1),
+        "h3": ParagraphStyle("H3", parent=base["Heading4"], spaceBefore=6, keepWithNext=1),
         "body": ParagraphStyle("B", parent=base["Normal"], fontSize=9.5, leading=13, spaceAfter=4),
         "cell": ParagraphStyle("C", parent=base["Normal"], fontSize=8, leading=10),
         "cellnum": ParagraphStyle("CN", parent=base["Normal"], fontSize=8, leading=10, alignment=2),
@@ -211,8 +224,10 @@ def _widths(t: TableBlock, width: float) -> list[float]:
     cols = len(t.header)
     lengths = []
     for i in range(cols):
+        # A heading is bold: a little wider than its letters; it may wrap between words only.
+        word = max((len(w) for w in t.header[i].split()), default=0) + 2
         longest = max([len(t.header[i])] + [len(r[i]) for r in t.rows if i < len(r)])
-        lengths.append(min(max(longest, 6), 40))
+        lengths.append(max(min(max(longest, 6), 40), word))
     total = sum(lengths)
     return [width * n / total for n in lengths]
 
