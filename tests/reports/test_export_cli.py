@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -78,3 +79,33 @@ def test_report_commands(cluster: Cluster, tmp_path: Path) -> None:
     r = runner.invoke(cli, ["--home", str(cluster.home.root), "report", "impact", "--round", "Summer 9",
                             "--out", str(out)])
     assert r.exit_code == 2
+
+
+def test_export_keeps_text_as_text_and_dates_as_dates(cluster: Cluster, tmp_path: Path) -> None:
+    # A title a school typed that would be a formula in a spreadsheet.
+    cluster.application("TVC-2627-AU1-001", "Aldby Primary", requested="100.00", state="impact_due",
+                        statuses=["EHCP"], title='=HYPERLINK("http://example.org","click")')
+    cluster.decision("TVC-2627-AU1-001", "approved", "100.00", impact_due="2027-03-01")
+    out = tmp_path / "finance.xlsx"
+    r = CliRunner().invoke(cli, ["--home", str(cluster.home.root), "export", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    wb = load_workbook(out)
+    title = wb["Applications"]["E2"]
+    assert title.data_type == "s" and title.value == '=HYPERLINK("http://example.org","click")'
+    due = wb["Awards"]["E2"]
+    assert due.value == datetime(2027, 3, 1) and due.number_format == "dd/mm/yyyy"
+
+
+def test_reports_into_a_folder_that_cannot_be_made(cluster: Cluster, tmp_path: Path) -> None:
+    hand_cluster(cluster)
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    home = str(cluster.home.root)
+    runner = CliRunner()
+    for argv in (["report", "governors", "--year", "2026-27", "--out", str(blocker / "reports")],
+                 ["report", "impact", "--year", "2026-27", "--out", str(blocker / "reports")],
+                 ["export", "--out", str(blocker / "finance.xlsx")]):
+        r = runner.invoke(cli, ["--home", home, *argv])
+        assert r.exit_code == 2, r.output
+        assert "could not be written" in r.stderr and "Traceback" not in r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a file", "home"]

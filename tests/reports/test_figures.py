@@ -32,9 +32,12 @@ from __future__ import annotations
 import tomllib
 from decimal import Decimal
 
+import pytest
+
 from forms_processor.config import Config
+from forms_processor.errors import UsageError
 from forms_processor.reports.entitlement import compute_shares, entitlement_table, load_year, parse_year
-from forms_processor.reports.governors import SUPPRESSED, governors_figures
+from forms_processor.reports.governors import HIDDEN, SUPPRESSED, governors_figures, hidden_cells
 from forms_processor.spec.measures import BY_NAME, target_met
 
 from .conftest import CLUSTER_TOML, TODAY, Cluster, hand_cluster
@@ -117,9 +120,14 @@ def test_small_cells_are_suppressed(cluster: Cluster) -> None:
     hand_cluster(cluster)
     f = governors_figures(cluster.config, load_year(cluster.db, cluster.config, year="2627"), TODAY)
     j = f.to_json()
+    # Two small cells (4 and 1): neither can be worked out from the total of 14.
     assert j["pupils_by_school"] == {"Aldby Primary": 9, "Brook Primary": SUPPRESSED, "Cley High School": SUPPRESSED}
-    assert j["pupils_by_status"]["EHCP"] == SUPPRESSED
-    assert j["pupils_by_status"]["SEN support"] == 10
+    # EHCP 4 is the only small cell: shown beside SEN support 10 and the total 14, it could be worked out
+    # (14 - 10 - 0 = 4), so SEN support is hidden too; the 0 stays.
+    assert j["pupils_by_status"] == {"EHCP": SUPPRESSED, "SEN support": HIDDEN,
+                                     "Not listed by pupil (e.g. whole school)": 0}
+    # Areas: 7 and 7, nothing small.
+    assert j["pupils_by_area"] == {"Cognition and learning": 7, "Social emotional and mental health": 7}
     measures = {x["measure"]: x for x in j["measures"]}
     # 4 pupils behind the incidents figure: nothing but the suppression mark is shown.
     assert measures["Incidents per week"] == {"measure": "Incidents per week", "pupils": SUPPRESSED}
@@ -163,3 +171,55 @@ def test_years_are_read_in_the_usual_spellings() -> None:
     assert parse_year("2026/2027") == "2627"
     assert parse_year("2627") == "2627"
     assert parse_year("2026") == "2627"
+
+
+def test_hidden_cells_beside_one_small_cell() -> None:
+    # Written out by hand: every count 1 to 4 is hidden; a lone small cell takes the smallest other
+    # count above 0 with it (ties: the first), so that it cannot be found from the total.
+    assert hidden_cells({"a": 3, "b": 20, "c": 7}) == {"a", "c"}
+    assert hidden_cells({"a": 3, "b": 2, "c": 9}) == {"a", "b"}
+    assert hidden_cells({"a": 0, "b": 12, "c": 3}) == {"b", "c"}
+    assert hidden_cells({"a": 2, "b": 6, "c": 6}) == {"a", "b"}
+    assert hidden_cells({"a": 4}) == {"a"}
+    assert hidden_cells({"a": 0, "b": 5, "c": 30}) == set()
+
+
+def test_own_measures_are_not_pooled_and_nothing_met_is_zero_not_blank(cluster: Cluster) -> None:
+    """One intervention, 6 pupils, £600.00 spent, two outcomes:
+    Other 2 -> 5, result 4 (Partially met); Attendance % 85 -> 90, result 84 (Not met, gain -1).
+    By hand: cost per pupil 600 / 6 = 100.00; met 0 of 2 = 0.0%; Attendance: 1 outcome, mean gain -1.0,
+    spend 600 / 2 = 300.00, no £ per point (no gain); "Other" is not a measure to pool: no row."""
+    cluster.application("TVC-2627-AU1-001", "Aldby Primary", requested="600.00", state="closed",
+                        statuses=["SEN support"] * 6)
+    cluster.decision("TVC-2627-AU1-001", "approved", "600.00")
+    cluster.impact("TVC-2627-IMP-001", "TVC-2627-AU1-001", pupils=6, spend="600.00", outcomes=[
+        ("Other", 2, 5, 4, "Partially met"),
+        ("Attendance %", 85, 90, 84, "Not met"),
+    ])
+    f = governors_figures(cluster.config, load_year(cluster.db, cluster.config, year="2627"), TODAY)
+    assert (f.cost_per_pupil, f.outcomes, f.outcomes_met, f.share_met) == (D("100.00"), 2, 0, D("0.0"))
+    assert [(m.measure, m.outcomes, m.mean_gain, m.spend, m.per_point) for m in f.measures] == [
+        ("Attendance %", 1, D("-1.0"), D("300.00"), None)]
+    assert f.own_measure_outcomes == 1
+    j = f.to_json()
+    assert j["percent_met_or_exceeded"] == "0.0" and j["outcomes_met_or_exceeded"] == 0
+    assert j["cost_per_pupil"] == "100.00" and j["outcomes_in_own_measures"] == 1
+
+
+def test_money_by_round_of_the_hand_cluster(cluster: Cluster) -> None:
+    # Autumn 1: budget 5000.00; awarded 1200 + 600 + 800 + 400 = 3000.00; spent 1100 + 600 + 700 = 2400.00;
+    # underspend 100 + 0 + 100 = 200.00. Spring 1: budget 3000.00, nothing decided yet.
+    hand_cluster(cluster)
+    f = governors_figures(cluster.config, load_year(cluster.db, cluster.config, year="2627"), TODAY)
+    assert f.money_by_round == {
+        "Autumn 1 2026": {"budget": D("5000.00"), "awarded": D("3000.00"), "spent": D("2400.00"),
+                          "underspend": D("200.00")},
+        "Spring 1 2027": {"budget": D("3000.00"), "awarded": D("0.00"), "spent": D("0.00"),
+                          "underspend": D("0.00")},
+    }
+
+
+def test_years_outside_this_century_are_refused() -> None:
+    for text in ("1999", "2099", "2026-28", "next year"):
+        with pytest.raises(UsageError):
+            parse_year(text)

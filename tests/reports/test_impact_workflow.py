@@ -197,3 +197,45 @@ def test_impact_commands(cluster: Cluster) -> None:
     assert r.exit_code == 0 and "overdue" in json.loads(r.stdout)
     r = runner.invoke(cli, ["--home", home, "remind", "--days", "7", "--json"])
     assert r.exit_code == 0 and isinstance(json.loads(r.stdout), list)
+
+
+def test_accept_refuses_an_impact_form_that_cannot_close_its_award(cluster: Cluster) -> None:
+    # A second impact form for an award already closed by an accepted one.
+    _award(cluster, "TVC-2627-AU1-001", state="closed")
+    _impact(cluster, "TVC-2627-IMP-001", "TVC-2627-AU1-001", state="accepted")
+    _impact(cluster, "TVC-2627-IMP-002", "TVC-2627-AU1-001")
+    with pytest.raises(NotAllowed) as err:
+        accept_impact(cluster.db, cluster.config, "TVC-2627-IMP-002")
+    assert "already closed" in err.value.message and "TVC-2627-IMP-001" in err.value.message
+    assert "forms impact return TVC-2627-IMP-002" in err.value.hint
+    # An impact form about a declined application (closed once its response went).
+    cluster.application("TVC-2627-AU1-002", "Aldby Primary", requested="500.00", state="closed", statuses=["EHCP"])
+    cluster.decision("TVC-2627-AU1-002", "declined", "0.00")
+    _impact(cluster, "TVC-2627-IMP-003", "TVC-2627-AU1-002")
+    with pytest.raises(NotAllowed) as err:
+        accept_impact(cluster.db, cluster.config, "TVC-2627-IMP-003")
+    assert "has not been awarded money (it is declined)" in err.value.message
+    # An award whose response has not gone yet.
+    _award(cluster, "TVC-2627-AU1-003", state="approved")
+    _impact(cluster, "TVC-2627-IMP-004", "TVC-2627-AU1-003")
+    with pytest.raises(NotAllowed) as err:
+        accept_impact(cluster.db, cluster.config, "TVC-2627-IMP-004")
+    assert "forms respond TVC-2627-AU1-003" in err.value.hint
+    # Nothing changed; each can still be returned to the school.
+    assert [_state(cluster, r) for r in ("TVC-2627-IMP-002", "TVC-2627-AU1-001", "TVC-2627-AU1-002")] == [
+        "awaiting_check", "closed", "closed"]
+    r = CliRunner().invoke(cli, ["--home", str(cluster.home.root), "impact", "return", "TVC-2627-IMP-002",
+                                 "--reason", "An impact form for this award was accepted already."])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip() == "TVC-2627-IMP-002 returned to the school (TVC-2627-AU1-001 is closed)."
+    assert _state(cluster, "TVC-2627-AU1-001") == "closed"
+
+
+def test_remind_speaks_plain_english(cluster: Cluster) -> None:
+    _award(cluster, "TVC-2627-AU1-001", due="2020-01-31")  # long past: overdue whatever today is
+    r = CliRunner().invoke(cli, ["--home", str(cluster.home.root), "remind"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.split() == ["TVC-2627-AU1-001", "overdue", "due", "31/01/2020", "senco@aldby.example.org"]
+    assert "1 reminder(s) queued." in r.stderr
+    r = CliRunner().invoke(cli, ["--home", str(cluster.home.root), "remind"])
+    assert r.stdout == "" and "0 reminder(s) queued." in r.stderr

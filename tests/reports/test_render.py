@@ -67,6 +67,10 @@ def test_governors_report_pdf_and_html(cluster: Cluster, tmp_path: Path) -> None
     assert "Cost per pupil (spent / pupils in completed interventions): £184.62." in text
     assert "Outcomes met or exceeded: 3 of 5 (60.0%)." in text
     assert "fewer than 5" in text
+    # Per round, and the SEN support count hidden beside the small EHCP count (see test_figures).
+    assert "Money by funding round" in text and "Autumn 1 2026 £5,000.00 £3,000.00 £2,400.00 £200.00" in text
+    assert "EHCP fewer than 5 SEN support hidden" in text
+    assert "Approved with conditions 1" in text
     # No pupil references from the applications' pupil rows.
     assert "P1" not in text.split()
 
