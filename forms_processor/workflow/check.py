@@ -28,12 +28,23 @@ from ..mail.compose import SIGN_OFF
 from ..mail.queue import OutgoingMail, enqueue
 from ..reports.money import awarded_by_school, entitlements, forwarded_in_round, round_money, year_of_round
 from ..store.db import Database, utcnow_iso
-from ..store.repository import FormRow, add_event, get_form, list_forms, messages_of, submission_of, transition
+from ..store.repository import (
+    FormRow,
+    add_event,
+    get_form,
+    has_exception,
+    list_forms,
+    messages_of,
+    submission_of,
+    transition,
+)
 from ..validation import ValidationContext, validate
 from .lookup import known_application
 from .states import State
 
 HIGH_NEEDS_RULE = "high_needs_allocation"
+# The field the checker flags when a school has not used its high-level SEND allocation.
+HIGH_NEEDS_FIELD = "high_needs_used"
 
 
 @dataclass(frozen=True)
@@ -242,21 +253,33 @@ def record_exception(db: Database, config: Config, reference: str, reason: str, 
         raise UsageError("An exception needs the reason (--reason): it is recorded with it.")
     form = _application(db, reference)
     if form.state not in (State.INVALID, State.AWAITING_CHECK):
-        raise NotAllowed(f"{form.reference} is {form.state.label}; an exception can be recorded only before it is forwarded.")
+        raise NotAllowed(f"{form.reference} is {form.state.label}: an exception can be recorded only for an application"
+                         " that is invalid or awaiting the Host's check.")
     sub = submission_of(db, form.submission_id)
     received = datetime.fromisoformat(sub["received_at"]) if sub is not None else datetime.now(config.tz)
-    ctx = ValidationContext(config=config, received_at=received,
-                            lookup_application=lambda ref: known_application(db, ref), high_needs_exception=True)
-    result = validate(ExtractedForm(form.form_id, dict(form.raw), form.reader or "stored"), ctx)
+
+    def check(exception: bool) -> Any:
+        ctx = ValidationContext(config=config, received_at=received, high_needs_exception=exception,
+                                lookup_application=lambda ref: known_application(db, ref))
+        return validate(ExtractedForm(form.form_id, dict(form.raw), form.reader or "stored"), ctx)
+
+    already = has_exception(db, form.reference, HIGH_NEEDS_RULE)
+    if not already and not any(m.field == HIGH_NEEDS_FIELD for m in check(False).errors):
+        raise NotAllowed(
+            f"{form.reference} does not break the £10,000 high-level SEND rule, so it needs no exception.",
+            hint=f"Its problems are listed by 'forms show {form.reference}'; the school corrects those.",
+        )
+    result = check(True)
     now = utcnow_iso()
     moved = False
     with db.atomic() as conn:
-        conn.execute(
-            "INSERT INTO host_exceptions (reference, rule, reason, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?)",
-            (form.reference, HIGH_NEEDS_RULE, reason, actor, now),
-        )
-        add_event(conn, action="exception", actor=actor, reference=form.reference,
-                  reason=f"{HIGH_NEEDS_RULE}: {reason}", at=now)
+        if not already:  # recorded once, however often it is asked for
+            conn.execute(
+                "INSERT INTO host_exceptions (reference, rule, reason, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?)",
+                (form.reference, HIGH_NEEDS_RULE, reason, actor, now),
+            )
+            add_event(conn, action="exception", actor=actor, reference=form.reference,
+                      reason=f"{HIGH_NEEDS_RULE}: {reason}", at=now)
         if result.ok:
             fields_json = result.fields_json()
             conn.execute(

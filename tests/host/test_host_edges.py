@@ -245,3 +245,17 @@ def test_status_counts_a_deferred_response_in_the_round_that_decided_it(app, mak
     assert "1 to write" in out
     assert json.loads(run(home_dir, "status", "--round", ROUND, "--json")[1])[0]["applications"] == au2.applications
     assert get_form(app.db, c).state.value == "with_working_party"
+
+
+def test_exception_only_for_the_high_needs_rule_and_recorded_once(app, maker, home_dir: Path) -> None:
+    ref = maker.ingest(maker.values(high_needs_used="£6,000.00")).reference
+    for _ in range(2):
+        out = run_json(home_dir, "check", ref, "--exception", "--reason", "Allocation went on an EHCP transfer.")
+        assert out["state"] == "awaiting_check"
+    assert app.db.one("SELECT COUNT(*) FROM host_exceptions WHERE reference = ?", (ref,))[0] == 1
+    # A form with other problems but not that one needs no exception.
+    other = maker.ingest(maker.values(parents_informed=False))
+    assert other.status == "invalid"
+    code, _, err = run(home_dir, "check", other.reference, "--exception", "--reason", "Please.")
+    assert code == ExitCode.NOT_ALLOWED and "needs no exception" in err
+    assert app.db.one("SELECT COUNT(*) FROM host_exceptions WHERE reference = ?", (other.reference,))[0] == 0
