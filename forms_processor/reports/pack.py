@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 
 from ..config import Config
 from ..documents.response import pdf_fonts
-from ..errors import NotFound
+from ..errors import NotAllowed, NotFound, UsageError
 from ..home import Home
 from ..spec import APPLICATION, FieldType
 from ..store.db import Database
@@ -123,16 +123,24 @@ def summary_rows(db: Database, config: Config, round_name: str, forms: list[Form
 def build_pack(db: Database, home: Home, round_name: str, out_dir: Path) -> Pack:
     config = home.config
     name, forms = pack_forms(db, config, round_name)
+    if not forms:
+        raise NotAllowed(f"No application of {name} is with the Working Party, so there is no pack to write.",
+                         hint="Forward the applications first: forms check --round " + round_name)
     rows = summary_rows(db, config, name, forms)
     money = round_money(db, config, name)
-    if not out_dir.exists():
-        out_dir.mkdir(parents=True, mode=0o700)  # the pack holds pupil rows: owner-only
     pdf = out_dir / f"{name} pack.pdf"
     docx = out_dir / f"{name} pack.docx"
     xlsx = out_dir / f"{name} decisions.xlsx"
-    _write_private(pdf, pack_pdf(config, name, rows, money, forms))
-    _write_private(docx, pack_docx(config, name, rows, money, forms))
-    _write_private(xlsx, pack_xlsx(name, rows, money))
+    files = ((pdf, pack_pdf(config, name, rows, money, forms)), (docx, pack_docx(config, name, rows, money, forms)),
+             (xlsx, pack_xlsx(name, rows, money)))
+    try:
+        if not out_dir.exists():
+            out_dir.mkdir(parents=True, mode=0o700)  # the pack holds pupil rows: owner-only
+        for path, data in files:
+            _write_private(path, data)
+    except OSError as exc:
+        raise UsageError(f"The pack could not be written into {out_dir}: {exc.strerror or exc}.",
+                         hint="Give a folder you can write to with --out (a new one is made for you).") from None
     return Pack(name, rows, money, pdf, docx, xlsx)
 
 

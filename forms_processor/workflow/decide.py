@@ -523,7 +523,11 @@ def read_decisions_file(path: Path) -> list[FileRow]:
     if suffix == ".xlsx":
         table = _xlsx_table(path)
     elif suffix in (".csv", ".txt"):
-        table = [list(r) for r in csv.reader(io.StringIO(_csv_text(path.read_bytes())))]
+        try:
+            table = [list(r) for r in csv.reader(io.StringIO(_csv_text(path.read_bytes())))]
+        except csv.Error:
+            raise UsageError(f"{path.name} could not be read as a CSV file.",
+                             hint="Save the minutes from Excel as 'CSV UTF-8', or fill in the pack's .xlsx.") from None
     else:
         raise UsageError(f"{path.name} is not a .csv or .xlsx file.",
                          hint="Save the minutes as CSV, or fill in the decision columns of the pack's spreadsheet.")

@@ -259,3 +259,21 @@ def test_exception_only_for_the_high_needs_rule_and_recorded_once(app, maker, ho
     code, _, err = run(home_dir, "check", other.reference, "--exception", "--reason", "Please.")
     assert code == ExitCode.NOT_ALLOWED and "needs no exception" in err
     assert app.db.one("SELECT COUNT(*) FROM host_exceptions WHERE reference = ?", (other.reference,))[0] == 0
+
+
+def test_bad_inputs_get_a_plain_message_not_a_traceback(app, maker, home_dir: Path, tmp_path: Path) -> None:
+    code, _, err = run(home_dir, "pack", "SP2", "--out", str(tmp_path / "empty"))
+    assert code == ExitCode.NOT_ALLOWED and "no pack to write" in err and not (tmp_path / "empty").exists()
+    _forwarded(app, maker)
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    code, _, err = run(home_dir, "pack", ROUND, "--out", str(blocker / "pack"))
+    assert code == ExitCode.USAGE and "could not be written" in err and "unexpected" not in err
+    garbage = tmp_path / "minutes.csv"
+    garbage.write_bytes(b'Reference,Decision\n"unterminated\x00\r\n' + bytes(range(256)) * 4)
+    code, _, err = run(home_dir, "decide", "--from", str(garbage))
+    assert code == ExitCode.USAGE and "unexpected" not in err
+    not_xlsx = tmp_path / "minutes.xlsx"
+    not_xlsx.write_text("Reference,Decision\n")
+    code, _, err = run(home_dir, "decide", "--from", str(not_xlsx))
+    assert code == ExitCode.USAGE and "could not be opened as a spreadsheet" in err
