@@ -146,8 +146,12 @@ class Ingestor:
 
     # -- steps ----------------------------------------------------------------
 
+    # Refusals that may pass on another try (the machine was busy): the same bytes again
+    # are read again rather than called a duplicate.
+    TRANSIENT_REFUSALS = ("timeout", "memory")
     _FIRST_OF_SHA = (
-        "SELECT id, form_ref, status FROM submissions WHERE sha256 = ? AND status != 'duplicate' ORDER BY id LIMIT 1"
+        "SELECT id, form_ref, status FROM submissions WHERE sha256 = ? AND status != 'duplicate'"
+        f" AND NOT (status = 'rejected' AND reason IN {TRANSIENT_REFUSALS!r}) ORDER BY id LIMIT 1"
     )
 
     def find_duplicate(self, sub: Submission) -> sqlite3.Row | None:
@@ -276,7 +280,8 @@ class Ingestor:
                 enqueue(
                     conn,
                     OutgoingMail(
-                        dedupe_key=f"ack-rejected:{sid}",
+                        # The same bytes refused for the same reason are answered once.
+                        dedupe_key=f"ack-rejected:{sub.sha256}:{err.reason}",
                         kind="ack-rejected",
                         to=(sub.sender,),
                         subject=subject,

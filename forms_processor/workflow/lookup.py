@@ -13,7 +13,7 @@ from typing import Any
 from ..store.db import Database
 from ..store.repository import current_decision, get_form
 from ..validation.context import KnownApplication
-from .states import AWARDED_STATES
+from .states import AWARD_STATES, AWARDED_STATES, State
 
 
 def known_application(db: Database, reference: str) -> KnownApplication | None:
@@ -42,9 +42,17 @@ def known_application(db: Database, reference: str) -> KnownApplication | None:
         amount_awarded=Decimal(decision["amount_awarded"]) if decision is not None else None,
         outcome_measures=[o.get("measure") or "" for o in f.get("outcomes") or []],
         impact_accepted=impact_accepted,
-        awarded=form.state in AWARDED_STATES,
+        awarded=_awards_money(form.state, decision),
         impact_due=_date(decision["impact_due"]) if decision is not None and decision["impact_due"] else None,
     )
+
+
+def _awards_money(state: State, decision: Any) -> bool:
+    """Money was awarded: the decision in force awards some, and the application has
+    not left that path (a declined application also ends 'closed')."""
+    if decision is None or state not in AWARDED_STATES:
+        return False
+    return decision["decision"] in {s.value for s in AWARD_STATES} and Decimal(decision["amount_awarded"]) > 0
 
 
 def _date(value: Any) -> date | None:

@@ -371,3 +371,50 @@ def test_templates_never_overwrite_a_restyled_response_template(home: Home, tmp_
     code, stdout, err = run(home, "templates", "--out", str(out))
     assert code == 0 and "Kept" in err
     assert (out / "response.docx").read_bytes() == b"our letterhead"
+
+
+def test_a_file_refused_for_a_passing_reason_is_read_again(home: Home, forms: FormFactory) -> None:
+    from datetime import datetime
+
+    from forms_processor.api import FormsApp
+    from forms_processor.errors import UnreadableDocument
+    from forms_processor.intake.submission import Source, Submission
+    from forms_processor.readers import read_document
+
+    path = forms.write(forms.values(1, funding_round=ROUND), "docx")
+    sub = Submission(path.read_bytes(), path.name, Source.CLI, datetime.now(UTC))
+
+    def busy(data: bytes, name: str) -> object:
+        raise UnreadableDocument("This file took too long to read.", reason="timeout")
+
+    with FormsApp(home, read=busy) as app:  # type: ignore[arg-type]
+        assert app.ingest(sub).status == "rejected"
+    with FormsApp(home, read=read_document) as app:
+        again = app.ingest(sub)
+        assert again.status == "accepted"
+        assert app.ingest(sub).status == "duplicate"  # once read, the same bytes are a duplicate
+
+
+def test_an_impact_form_for_a_declined_application_is_invalid(home: Home, forms: FormFactory, tmp_path: Path) -> None:
+    import random
+    from datetime import date
+
+    from forms_processor.documents.fill import fill_docx
+    from forms_processor.documents.samples import sample_impact
+    from forms_processor.documents.templates import template_docx
+    from forms_processor.spec import IMPACT
+
+    values = forms.values(1, funding_round=ROUND)
+    ref = ingest_json(home, forms.write(values, "docx"))[1][0]["reference"]
+    run(home, "check", ref, "--forward")
+    code, _, err = run(home, "decide", ref, "--decision", "declined", "--feedback", "Not this round, sorry.")
+    assert code == 0, err
+    run(home, "respond", ref)
+    assert json.loads(run(home, "show", ref, "--json")[1])["state"] == "closed"
+    impact = sample_impact(home.config, random.Random(4), ref, home.config.schools[1], values, date(2026, 11, 25))
+    impact.update(actual_spend="£0.00", headteacher_signed_date="28/11/2026")
+    path = tmp_path / "impact.docx"
+    path.write_bytes(fill_docx(template_docx(IMPACT, home.config), impact))
+    result = ingest_json(home, path)[1][0]
+    assert result["status"] == "invalid"
+    assert "application_reference" in [m["field"] for m in result["messages"] if m["severity"] == "error"]
