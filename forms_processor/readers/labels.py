@@ -24,7 +24,8 @@ from ..spec import FORMS, FieldSpec, FieldType, FormSpec, RowGroup, normalise_la
 from ..spec.response import RESPONSE_FORM_ID, RESPONSE_IDENTITY
 
 # Glyphs and words that mean a checkbox is ticked / not ticked.
-TICKED = ("\u2612", "\u2611", "\u2713", "\u2714", "\u2717", "\u2718", "\u25a0", "\u25c9")
+# ✕ ✖: the cross a PDF viewer draws in a ticked box (ZapfDingbats), seen when a filled PDF is printed to PDF.
+TICKED = ("\u2612", "\u2611", "\u2713", "\u2714", "\u2717", "\u2718", "\u2715", "\u2716", "\u25a0", "\u25c9")
 UNTICKED = ("\u2610", "\u25a1", "\u25cb")
 CHECKED_GLYPH = "\u2612"  # ☒: what the readers write for a ticked box
 UNCHECKED_GLYPH = "\u2610"  # ☐

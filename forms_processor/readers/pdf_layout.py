@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..errors import UnreadableDocument
-from ..spec import FORMS, RowGroup
+from ..spec import FORMS, RowGroup, normalise_label
 from .base import ExtractedForm
 from .labels import (
     TICKED,
@@ -37,8 +38,29 @@ LINE_TOLERANCE = 3.0
 CHUNK_GAP = 7.0
 # How far (points) x positions may differ and still count as aligned.
 ALIGN = 4.0
+# A label may wrap onto at most this many lines (a narrow column of a four-column table).
+MAX_LABEL_LINES = 6
 PAGE_OFFSET = 10_000.0
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d+(\s*(of|/)\s*\d+)?$", re.IGNORECASE)
+_NUMBERED = re.compile(r"^\d+\.\s")
+# A line ending in one of these continues on the next without a space ("high-" "level", "a/" "b").
+_JOINERS = ("-", "/")
+
+
+def join_wrapped(parts: Iterable[str]) -> str:
+    """Lines of one wrapped value joined: with a space, except after a word broken at a hyphen or slash,
+    or inside an email address broken after a dot ("jo@school." "example.org")."""
+    out = ""
+    for part in parts:
+        if not out:
+            out = part
+            continue
+        last = out.rsplit(" ", 1)[-1]
+        glued = (last.endswith(_JOINERS) and len(last) > 1 and last[-2].isalnum()) or (
+            "@" in last and last.endswith(".") and part[:1].isalnum()
+        )
+        out = out + part if glued else f"{out} {part}"
+    return out
 
 
 @dataclass
@@ -91,6 +113,14 @@ class Label:
     value: str = ""  # a value on the label's own chunk ("Label: value")
 
 
+def _close(above: Line, below: Line) -> bool:
+    """True when ``below`` is the next line of the same wrapped text block as ``above`` (or on the next page)."""
+    if int(above.top // PAGE_OFFSET) != int(below.top // PAGE_OFFSET):
+        return True
+    height = max(w.bottom - w.top for w in above.words)
+    return below.top - above.top <= 1.8 * height
+
+
 def _lines(words: list[Word]) -> list[Line]:
     lines: list[Line] = []
     for word in sorted(words, key=lambda w: (w.top, w.x0)):
@@ -138,6 +168,14 @@ class _Layout:
         self.rows_used: dict[str, int] = {}
         self.skip = [self._is_furniture(line) for line in lines]
         self._labels: dict[int, list[Label]] = {}
+        # (line, x0) of chunks that continue a label wrapped from a line above: never labels themselves.
+        self._label_parts: set[tuple[int, float]] = set()
+        # (line, x0) of label-like chunks read as part of a value above them ("School" in "Oakfield Primary School").
+        self._value_parts: set[tuple[int, float]] = set()
+        # x positions where labels start on this page (filled by read()).
+        self._label_columns: list[float] = []
+        # (line, x0) of a label -> the x position of its value.
+        self._value_xs: dict[tuple[int, float], float] = {}
 
     def _is_furniture(self, line: Line) -> bool:
         text = line.text.strip()
@@ -174,20 +212,30 @@ class _Layout:
         found: list[Label] = []
         line = self.lines[i]
         for chunk in line.chunks:
+            if (i, chunk.x0) in self._label_parts:
+                continue
             hit = None
-            # A label wrapped over the next one or two lines, aligned on its left edge.
+            hit_parts: list[tuple[int, float]] = []
+            # A label wrapped over the next lines (a narrow column), aligned on its left edge;
+            # a page footer between its lines (a table row split over two pages) is passed over.
             parts = [chunk]
+            where: list[tuple[int, float]] = []
             j = i
-            for _ in range(2):
-                nxt = self._aligned_chunk(j + 1, chunk.x0)
+            for _ in range(MAX_LABEL_LINES - 1):
+                j = self._next_content_line(j)
+                nxt = self._aligned_chunk(j, chunk.x0)
+                if nxt is None and self._beside(j, chunk.x1):
+                    # A value box centred between the label's lines sits on a line of its own.
+                    j = self._next_content_line(j)
+                    nxt = self._aligned_chunk(j, chunk.x0)
                 if nxt is None:
                     break
                 parts.append(nxt)
-                j += 1
-                joined = " ".join(p.text for p in parts)
-                m = self.idx.single(joined)
+                where.append((j, nxt.x0))
+                m = self.idx.single(" ".join(p.text for p in parts))
                 if m:
                     hit = Label(m, i, j, chunk.x0, max(p.x1 for p in parts))
+                    hit_parts = list(where)
             if hit is None:
                 m2 = self._chunk_label(chunk.text)
                 if m2:
@@ -203,7 +251,19 @@ class _Layout:
                         break
             if hit:
                 found.append(hit)
+                self._label_parts.update(hit_parts)
         return found
+
+    def _beside(self, j: int, x1: float) -> bool:
+        """Line j holds only text to the right of x1 (a value beside a wrapped label)."""
+        return j < len(self.lines) and all(c.x0 > x1 + 1 for c in self.lines[j].chunks)
+
+    def _next_content_line(self, j: int) -> int:
+        """The index of the next line after j that is not page furniture (footer, page number)."""
+        j += 1
+        while j < len(self.lines) and self.skip[j]:
+            j += 1
+        return j
 
     def _aligned_chunk(self, j: int, x0: float) -> Chunk | None:
         if j >= len(self.lines):
@@ -217,8 +277,30 @@ class _Layout:
         line = self.lines[i]
         return (
             bool(self.labels_on(i))
-            or self.idx.is_heading(line.text)
+            or self.is_heading(line)
             or self.idx.header([c.text for c in line.chunks]) is not None
+        )
+
+    def is_heading(self, line: Line) -> bool:
+        """A section title, or the first line of one wrapped onto two lines ("3. Outcomes (up to 3 rows, ...")."""
+        if self.idx.is_heading(line.text):
+            return True
+        text = normalise_label(line.text)
+        return bool(_NUMBERED.match(text)) and any(
+            t.startswith(text) and len(text) >= 12 for t in self.idx.section_titles
+        )
+
+    def _in_label_column(self, x0: float) -> bool:
+        return any(abs(x0 - x) <= ALIGN for x in self._label_columns)
+
+    def _continues_value(self, k: int, value_x: float) -> bool:
+        """Line k's only labels are words in the value's column, where no label ever starts: value text."""
+        labels = self.labels_on(k)
+        if not labels or not self._label_columns:
+            return False
+        return all(
+            abs(lb.x0 - value_x) <= ALIGN and lb.line == lb.last_line and not self._in_label_column(lb.x0)
+            for lb in labels
         )
 
     # -- values ------------------------------------------------------------------
@@ -239,6 +321,8 @@ class _Layout:
         texts: list[str] = [label.value] if label.value else []
         value_x: float | None = None
         for k in range(label.line, label.last_line + 1):
+            if self.skip[k]:
+                continue
             for c in self._right_of(self.lines[k], label.x1 + 1, limit):
                 if any(abs(c.x0 - lb.x0) < 1 for lb in labels_by_line.get(k, [])):
                     continue
@@ -247,25 +331,37 @@ class _Layout:
         below_x = value_x if value_x is not None else label.x0
         if value_x is None and label.value:
             below_x = label.x0
+        if value_x is not None:
+            self._value_xs[(label.line, label.x0)] = value_x
+        # The columns of the cells to the left on the same row (label | value | label | value):
+        # their wrapped lines may sit beside this value's own.
+        siblings = [lb.x0 for lb in same_line if lb.x0 < label.x0]
+        siblings += [x for lb in same_line if lb.x0 < label.x0 and (x := self._value_xs.get((lb.line, lb.x0)))]
         # Continuation lines below, in the value's column, until the next label.
         k = label.last_line + 1
+        previous = self.lines[label.last_line]
         while k < len(self.lines):
             if self.skip[k]:
                 k += 1
                 continue
             if self.is_stop(k):
-                break
+                if value_x is None or not self._continues_value(k, value_x):
+                    break
+                self._value_parts.update((k, lb.x0) for lb in self.labels_on(k))
             line = self.lines[k]
             left = [c for c in line.chunks if c.x0 < below_x - ALIGN]
-            if left:
+            if left and not (
+                all(any(abs(c.x0 - x) <= ALIGN for x in siblings) for c in left) and _close(previous, line)
+            ):
                 break
-            parts = [c.text for c in line.chunks if c.x0 < limit - 1]
+            parts = [c.text for c in line.chunks if below_x - ALIGN <= c.x0 < limit - 1]
             if not parts:
                 break
             texts.extend(parts)
+            previous = line
             k += 1
         # Wrapped lines are joined with a space: a PDF can't tell wrapping from a typed newline.
-        value = " ".join(t for t in texts if t)
+        value = join_wrapped(t for t in texts if t)
         if not value and self.idx.is_checkbox(label.key):
             # A tick drawn to the left of the label.
             left = [c for c in self.lines[label.line].chunks if c.x1 <= label.x0]
@@ -314,7 +410,7 @@ class _Layout:
                 k += 1
                 continue
             line = self.lines[k]
-            if self.labels_on(k) or self.idx.is_heading(line.text) or self.header_at(k) is not None:
+            if self.labels_on(k) or self.is_heading(line) or self.header_at(k) is not None:
                 break
             cells: dict[str, list[str]] = {}
             for word in line.words:
@@ -346,12 +442,15 @@ class _Layout:
                 self.rows_ignored[group.name] = self.rows_ignored.get(group.name, 0) + 1
                 continue
             for key, words in cells.items():
-                self.put(group.flat_key(n, key), " ".join(words))
+                self.put(group.flat_key(n, key), join_wrapped(words))
         return k
 
     # -- the page ------------------------------------------------------------------
     def read(self) -> None:
         labels_by_line: dict[int, list[Label]] = {}
+        # Where labels start: a column of the form's labels holds at least two of them.
+        starts = [lb.x0 for n in range(len(self.lines)) if not self.skip[n] for lb in self.labels_on(n)]
+        self._label_columns = [x for x in starts if sum(abs(x - y) <= ALIGN for y in starts) >= 2]
         i = 0
         consumed: set[int] = set()
         while i < len(self.lines):
@@ -363,7 +462,7 @@ class _Layout:
                 group, columns, last = header
                 i = self.table(group, columns, last + 1)
                 continue
-            labels = self.labels_on(i)
+            labels = [lb for lb in self.labels_on(i) if (i, lb.x0) not in self._value_parts]
             if labels:
                 labels_by_line[i] = labels
                 for label in labels:
