@@ -11,6 +11,7 @@ handed to :mod:`.pdf_layout`.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from pypdf import PasswordType, PdfReader
@@ -24,6 +25,7 @@ from .labels import choose_by_labels, find_identity
 # A PDF whose field names match fewer spec keys than this is read by its layout instead.
 MIN_KEY_MATCHES = 3
 _RADIO_FLAG = 1 << 15
+_INDEX = re.compile(r"\[\d+\]$")
 _PUSHBUTTON_FLAG = 1 << 16
 
 
@@ -84,9 +86,33 @@ def _text_value(value: Any) -> str:
     return str(value)
 
 
+def _option_text(field: dict[str, Any], raw: Any) -> Any:
+    """The text a SENCO saw for a chosen option, when the form stores something else.
+
+    A radio group's value may be the option's index ("/1") into ``/Opt``; a dropdown's
+    ``/Opt`` may hold [export value, shown text] pairs, and its value is the export value.
+    """
+    try:
+        options = list(field.get("/Opt") or [])
+    except TypeError:
+        return raw
+    if not options or raw is None:
+        return raw
+    if isinstance(raw, NameObject):
+        index = str(raw)[1:]
+        if index.isdigit() and int(index) < len(options):
+            chosen = options[int(index)]
+            return chosen[-1] if isinstance(chosen, list | tuple) and chosen else chosen
+        return raw
+    for option in options:
+        if isinstance(option, list | tuple) and len(option) == 2 and str(option[0]) == str(raw):
+            return option[1]
+    return raw
+
+
 def _field_value(spec_type: FieldType, field: dict[str, Any]) -> str | bool | None:
     ft = field.get("/FT")
-    raw = field.get("/V")
+    raw = _option_text(field, field.get("/V"))
     try:
         flags = int(field.get("/Ff", 0) or 0)
     except (TypeError, ValueError):
@@ -126,7 +152,8 @@ def read_fields(reader: PdfReader) -> ExtractedForm | None:
         return None
     by_leaf: dict[str, dict[str, Any]] = {}
     for name, field in fields.items():
-        leaf = str(name).rsplit(".", 1)[-1].strip()
+        # "form1[0].page1[0].school_name[0]" (Adobe LiveCycle) is the field school_name.
+        leaf = _INDEX.sub("", str(name).rsplit(".", 1)[-1]).strip()
         # The fully qualified name wins over a duplicate leaf deeper in the tree.
         if leaf not in by_leaf or "." not in str(name):
             by_leaf[leaf] = field
@@ -137,6 +164,8 @@ def read_fields(reader: PdfReader) -> ExtractedForm | None:
     scores = {fid: sum(1 for k in form.flat_keys() if k in by_leaf) for fid, form in FORMS.items()}
     if spec is None:
         if max(scores.values()) < MIN_KEY_MATCHES:
+            if _has_xfa(reader):
+                raise xfa_form()
             return None
         spec = choose_by_labels(scores, "PDF", MIN_KEY_MATCHES)
     values: dict[str, str | bool] = {}

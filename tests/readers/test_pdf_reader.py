@@ -119,3 +119,85 @@ def test_truncated_pdf_is_refused_or_read(cut):
         assert err.reason in ("damaged", "scan", "not-a-form")
     else:
         assert form.form_id == "send-impact"
+
+
+def _rewrite(data: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
+    """Apply ``change(field_dict)`` to every field dictionary (widgets' parents included) and save."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    seen: set[int] = set()
+    for page in writer.pages:
+        for ref in page.get("/Annots", []):
+            annot = ref.get_object()
+            for node in (annot, annot.get("/Parent")):
+                if node is not None and id(node.get_object()) not in seen and "/T" in node.get_object():
+                    seen.add(id(node.get_object()))
+                    change(node.get_object(), annot)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_radio_group_storing_the_option_index():
+    """Acrobat may store a radio group's choice as an index ("/1") into its /Opt list."""
+    options = ["Individual pupil", "Group of pupils", "Whole school"]
+    data = fillable_pdf(APPLICATION, APP_VALUES, radio_for="application_type")
+
+    def to_index(field, widget):  # type: ignore[no-untyped-def]
+        if field.get("/T") != "application_type":
+            return
+        normal = widget["/AP"]["/N"]
+        on = next(k for k in normal if k != "/Off")
+        index = NameObject(f"/{options.index(on[1:].replace('_', ' '))}")
+        normal[index] = normal.pop(on)
+        if widget.get("/AS") != "/Off":
+            widget[NameObject("/AS")] = index
+        field[NameObject("/Opt")] = ArrayObject([TextStringObject(o) for o in options])
+        field[NameObject("/V")] = NameObject("/1")
+
+    assert read_document(_rewrite(data, to_index), "form.pdf").fields["application_type"] == "Group of pupils"
+
+
+def test_dropdown_with_export_values_gives_the_text_shown():
+    data = fillable_pdf(APPLICATION, APP_VALUES, choice_for={"area_of_need": ("Cognition and learning", "SEMH")})
+
+    def export_values(field, widget):  # type: ignore[no-untyped-def]
+        if field.get("/T") == "area_of_need":
+            field[NameObject("/Opt")] = ArrayObject(
+                [
+                    ArrayObject([TextStringObject("CL"), TextStringObject("Cognition and learning")]),
+                    ArrayObject([TextStringObject("SEMH"), TextStringObject("Social emotional and mental health")]),
+                ]
+            )
+            field[NameObject("/V")] = TextStringObject("CL")
+
+    fields = read_document(_rewrite(data, export_values), "form.pdf").fields
+    assert fields["area_of_need"] == "Cognition and learning"
+
+
+def test_livecycle_style_field_names():
+    """Fields named as Adobe LiveCycle names them: form1[0].page1[0].school_name[0]."""
+    data = fillable_pdf(IMPACT, IMPACT_VALUES, form_id_field=False)
+
+    def index_names(field, widget):  # type: ignore[no-untyped-def]
+        field[NameObject("/T")] = TextStringObject(f"{field['/T']}[0]")
+
+    form = read_document(_rewrite(data, index_names), "form.pdf")
+    assert (form.form_id, form.fields) == ("send-impact", IMPACT_VALUES)
+
+
+def test_xfa_form_with_other_fields_is_refused_as_xfa():
+    """A LiveCycle (XFA) form of some other design: say what it is, not just "not a form"."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(fillable_pdf(IMPACT, {}, form_id_field=False))))
+    for page in writer.pages:
+        for n, ref in enumerate(page.get("/Annots", [])):
+            ref.get_object()[NameObject("/T")] = TextStringObject(f"TextField{n}[0]")
+    xfa = DecodedStreamObject()
+    xfa.set_data(b'<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"><template/></xdp:xdp>')
+    writer._root_object["/AcroForm"][NameObject("/XFA")] = ArrayObject(
+        [TextStringObject("template"), writer._add_object(xfa)]
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    with pytest.raises(UnreadableDocument) as err:
+        read_document(out.getvalue(), "form.pdf")
+    assert err.value.reason == "xfa"
