@@ -13,6 +13,7 @@ read as usual.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import queue
 import signal
@@ -40,9 +41,16 @@ class ReadLimits:
 ReadFunction = Callable[[bytes, str, ReadLimits], ExtractedForm]
 
 
+def _size(n: float) -> str:
+    """A file size for a message: 25 MB, 1.5 MB, 300 KB."""
+    if n >= MB:
+        return f"{n / MB:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(n / 1024))} KB"
+
+
 def too_big(size: int, limits: ReadLimits) -> UnreadableDocument:
     return UnreadableDocument(
-        f"This file is {size / MB:.1f} MB; the largest accepted is {limits.max_bytes / MB:.0f} MB.",
+        f"This file is {_size(size)}; the largest accepted is {_size(limits.max_bytes)}.",
         "Please remove large pictures or scans from the form, save it again and resend it.",
         "too-large",
     )
@@ -120,11 +128,19 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def _quiet_libraries() -> None:
+    """The PDF libraries warn on stderr about damaged files ("EOF marker not found"): the
+    parent reports every unreadable file in plain words, so these notes would only confuse."""
+    for name in ("pypdf", "pdfminer", "pdfplumber"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def _worker_main(conn: Connection, read_function: ReadFunction, memory_mb: int) -> None:
     """The loop of one worker process: read documents until told to stop."""
     # Ctrl-C in a terminal reaches the whole process group: the parent decides when
     # to stop, so a worker never abandons (and wrongly refuses) the file in hand.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _quiet_libraries()
     _limit_memory(memory_mb)
     while True:
         try:

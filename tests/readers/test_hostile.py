@@ -141,7 +141,7 @@ def test_external_entity_never_resolved(tmp_path):
 def test_oversize_file_refused_before_reading():
     err = refused(b"%PDF-1.7\n" + bytes(3 * 1024 * 1024), "big.pdf", ReadLimits(max_bytes=2 * 1024 * 1024))
     assert err.reason == "too-large"
-    assert err.message == "This file is 3.0 MB; the largest accepted is 2 MB."
+    assert err.message == "This file is 3 MB; the largest accepted is 2 MB."
 
 
 def test_random_bytes_named_pdf_with_pdf_header():

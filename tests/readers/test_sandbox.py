@@ -101,3 +101,33 @@ def test_closed_pool_refuses_work():
     pool.close()
     with pytest.raises(RuntimeError):
         pool.read(b"pid", "x")
+
+
+def test_a_damaged_pdf_leaves_no_library_warnings_on_stderr(tmp_path):
+    """pypdf warns "EOF marker not found" on stderr; the Host sees only the plain refusal."""
+    import subprocess
+    import sys
+
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 20)
+    script = (
+        "import sys\n"
+        "from forms_processor.errors import UnreadableDocument\n"
+        "from forms_processor.readers import ReaderPool\n"
+        "if __name__ == '__main__':\n"
+        "    with ReaderPool(workers=1) as pool:\n"
+        "        try:\n"
+        "            pool.read(open(sys.argv[1], 'rb').read(), 'damaged.pdf')\n"
+        "        except UnreadableDocument as exc:\n"
+        "            print(exc.reason)\n"
+    )
+    (tmp_path / "read_one.py").write_text(script)
+    done = subprocess.run(
+        [sys.executable, str(tmp_path / "read_one.py"), str(damaged)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.stdout.strip() == "damaged"
+    assert done.stderr == ""
