@@ -234,7 +234,8 @@ def _pupils(c: FormChecker, app_type: str | None) -> None:
         elif filled and number != filled:
             c.error(
                 "number_of_pupils",
-                f"this says {number} but {filled} pupil rows are filled in. Please make them match.",
+                f"this says {number} but {filled} pupil {'row is' if filled == 1 else 'rows are'} filled in. "
+                "Please make them match.",
             )
 
 

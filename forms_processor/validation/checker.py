@@ -72,9 +72,21 @@ class ValidationResult:
         return not self.errors
 
     def fields_json(self) -> dict[str, Any]:
-        """``fields`` made JSON-ready: money "1250.00", dates "2027-03-01", numbers as numbers."""
+        """``fields`` made JSON-ready: money "1250.00", dates "2027-03-01", numbers as numbers.
+
+        Every key of the form is there, in the form's order (null where blank or unreadable;
+        an empty list for a table with no filled rows), so a script can rely on the keys.
+        """
         spec = FORMS.get(self.form_id)
         out: dict[str, Any] = {}
+        if spec is not None:
+            for section in spec.sections:
+                for f in section.fields:
+                    out[f.key] = None
+                if section.group is not None:
+                    out[section.group.name] = []
+                for f in section.after_group:
+                    out[f.key] = None
         for key, value in self.fields.items():
             if isinstance(value, list) and spec is not None:
                 group = spec.group(key)

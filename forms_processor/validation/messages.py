@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Severity(str, Enum):
-    ERROR = "error"      # the form cannot go forward until this is corrected
+    ERROR = "error"  # the form cannot go forward until this is corrected
     WARNING = "warning"  # the Host should look; the form still goes forward
 
 

@@ -301,7 +301,9 @@ def parse_choice(text: str, choices: tuple[str, ...], aliases: tuple[tuple[str, 
     raise ParseError(f"please choose one of: {', '.join(choices)}.")
 
 
-_TICKED = frozenset({"yes", "y", "x", "true", "ticked", "checked", "on", "1", "☒", "☑", "✓", "✔", "✗", "✘", "■"})
+_TICKED = frozenset(
+    {"yes", "y", "x", "true", "ticked", "checked", "on", "1", "☒", "☑", "✓", "✔", "✗", "✘", "✕", "✖", "■"}
+)
 _UNTICKED = frozenset({"", "no", "n", "false", "unticked", "unchecked", "off", "0", "☐", "□"})
 
 

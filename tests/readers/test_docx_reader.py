@@ -233,6 +233,7 @@ def test_legacy_form_fields():
         ("☑", True),
         ("✓", True),
         ("✔", True),
+        ("✕", True),
         ("X", True),
         ("x", True),
         ("Yes", True),
@@ -312,3 +313,53 @@ def test_label_and_value_in_one_cell():
         "senco_name": "Jo Rivers",
         "summary_of_need": "They struggle.\nA lot.",
     }
+
+
+def _variants(label: str) -> list[str]:
+    """The label as the spec says SENCOs may write it: any case, extra spaces, ':' '*' '(required)'."""
+    return [
+        label,
+        label.upper() + ":",
+        "  " + label.lower().replace(" ", "   ") + " *",
+        label + " (required)",
+        label + " (Required):",
+        label + "*:",
+    ]
+
+
+def _every_wording(spec):  # type: ignore[no-untyped-def]
+    n = 0
+    for f in spec.single_fields():
+        for label in f.all_labels:
+            n += 1
+            yield pytest.param(spec, f.key, _variants(label)[n % 6], id=f"{spec.form_id}-{f.key}-{label}")
+
+
+@pytest.mark.parametrize(("spec", "key", "label"), [*_every_wording(APPLICATION), *_every_wording(IMPACT)])
+def test_every_label_and_also_seen_as_wording(spec, key, label):
+    footer = spec.identity_text
+    ticked = spec.field(key).type.value == "checkbox"
+    value, expected = ("X", True) if ticked else ("Value 12", "Value 12")
+    assert read(docx_with_body([tbl(tr(label, value))], footer=footer)) == {key: expected}
+    sep = " " if label.rstrip().endswith(":") else ": "
+    assert read(docx_with_body([p(label.rstrip() + sep + value)], footer=footer)) == {key: expected}
+
+
+def _every_column_wording(spec):  # type: ignore[no-untyped-def]
+    n = 0
+    for group in spec.groups():
+        for i, col in enumerate(group.columns):
+            for label in col.all_labels:
+                n += 1
+                header = [c.label for c in group.columns]
+                header[i] = _variants(label)[n % 6]
+                yield pytest.param(spec, group, col.key, header, id=f"{spec.form_id}-{group.name}-{label}")
+
+
+@pytest.mark.parametrize(
+    ("spec", "group", "column", "header"), [*_every_column_wording(APPLICATION), *_every_column_wording(IMPACT)]
+)
+def test_every_column_header_wording(spec, group, column, header):
+    row = [f"V{i}" for i in range(len(header))]
+    fields = read(docx_with_body([tbl(tr(*header), tr(*row))], footer=spec.identity_text))
+    assert fields == {group.flat_key(1, c.key): row[i] for i, c in enumerate(group.columns)}

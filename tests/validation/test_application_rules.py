@@ -483,3 +483,28 @@ def test_today_is_in_the_cluster_zone(config: Config) -> None:
     # 23:30 UTC on 31 May is 00:30 on 1 June in London (summer time).
     ctx = ValidationContext(config=config, received_at=datetime(2027, 5, 31, 23, 30, tzinfo=UTC))
     assert ctx.today == date(2027, 6, 1)
+
+
+def test_fields_json_has_every_key_even_when_blank(ctx: ValidationContext) -> None:
+    j = validate(make_app({"senco_phone": None, "start_date": "31/02/2027"}), ctx).fields_json()
+    singles = [f.key for f in APPLICATION.single_fields()]
+    assert set(j) == {*singles, "pupils", "outcomes", "costs"}
+    assert j["senco_phone"] is None and j["start_date"] is None and j["continuation_of"] is None
+    order = list(j)
+    assert order.index("school_name") < order.index("pupils") < order.index("outcomes") < order.index("costs")
+    assert order.index("costs") < order.index("total_cost") < order.index("headteacher_signed_date")
+
+
+def test_fields_json_empty_tables_are_empty_lists(ctx: ValidationContext) -> None:
+    changes = {k: None for k in APP_BASE if k.startswith(("pupil_", "cost_"))}
+    j = validate(make_app(changes | {"application_type": "Whole school"}), ctx).fields_json()
+    assert j["pupils"] == [] and j["costs"] == []
+
+
+@pytest.mark.parametrize(("rows", "says"), [(1, "1 pupil row is filled in"), (2, "2 pupil rows are filled in")])
+def test_pupil_count_message_counts_rows_in_plain_english(ctx: ValidationContext, rows: int, says: str) -> None:
+    changes: dict[str, object] = {"number_of_pupils": "5"}
+    if rows == 1:
+        changes |= {k: None for k in APP_BASE if k.startswith("pupil_2_")}
+    (msg,) = validate(make_app(changes), ctx).errors
+    assert msg.message == f"Number of pupils: this says 5 but {says}. Please make them match."

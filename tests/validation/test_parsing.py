@@ -311,7 +311,7 @@ def test_choice_refuses_unknown_or_ambiguous(text: str, key: str) -> None:
 # -- checkboxes ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [True, "Yes", "yes", "X", "x", "☒", "☑", "✓", "true", "TRUE"])
+@pytest.mark.parametrize("value", [True, "Yes", "yes", "X", "x", "☒", "☑", "✓", "✕", "✖", "true", "TRUE"])
 def test_checkbox_ticked(value: str | bool) -> None:
     assert parse_checkbox(value) is True
 
