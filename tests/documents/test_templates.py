@@ -227,3 +227,19 @@ def test_templates_follow_the_configuration(config: Config) -> None:
 
 def test_every_form_has_templates() -> None:
     assert set(TEMPLATE_NAMES) == set(FORMS)
+
+
+def test_templates_are_written_owner_only(config: Config, tmp_path: Path) -> None:
+    """Like every file the program writes: folder 0o700 when it makes it, files 0o600."""
+    import stat
+
+    out = tmp_path / "new" / "templates"
+    paths = write_templates(config, out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in paths)
+    # Written again over older, world-readable copies: replaced, owner-only.
+    for p in paths:
+        p.chmod(0o644)
+    again = write_templates(config, out)
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in again)
+    assert sorted(p.name for p in out.iterdir()) == sorted(NAMES)  # no temporary files left
