@@ -159,6 +159,9 @@ def _walk(app: Any, references: list[str], round_name: str | None = None) -> Non
 
     counts = {"forwarded": 0, "returned": 0, "skipped": 0}
     emails = 0
+    n_forms = len(references)
+    echo_err(f"{n_forms} application{'s' if n_forms != 1 else ''} awaiting your check. Each answer is saved at once;"
+             " q stops, and forms check carries on later.")
     interrupted = False
     try:
         for n, ref in enumerate(references, 1):
@@ -290,8 +293,9 @@ def decide(ctx: Context, reference: str | None, decision: str | None, award: str
       forms decide WVC-2627-AU2-015 --decision partially-funded --award 1500 --feedback "Half the TA hours."
       forms decide --from "Autumn 2 2026 decisions.xlsx"
     A file is checked whole first: if any row is wrong nothing is recorded, and every
-    wrong row is listed. A decided application is locked; to correct it, decide again
-    with --reason.
+    wrong row is listed. A row that repeats a decision already recorded is left alone,
+    so the same file can be read again safely. A decided application is locked: to
+    correct it before its response has gone, decide again with --reason.
     """
     from ..workflow import decide as dec
 
@@ -368,7 +372,13 @@ def respond(ctx: Context, references: tuple[str, ...], every: bool, resend: bool
 @json_option
 @pass_ctx
 def status(ctx: Context, round_name: str | None, as_json: bool) -> None:
-    """Each round at a glance: applications by state, money, responses, impact forms due and overdue."""
+    """Each round at a glance: applications by state, money, responses, impact forms due and overdue.
+
+    \b
+    Examples:
+      forms status
+      forms status --round AU2 --json
+    """
     from ..workflow.status import round_status
 
     with ctx.app() as app:
