@@ -507,6 +507,9 @@ def _tagged(root: etree._Element, spec: FormSpec, collector: _Collector) -> None
         if key is None or _is_placeholder(sdt):
             continue
         text = _sdt_text(sdt, skip_tables=False).replace("\xa0", " ").strip()
+        if is_placeholder(text):
+            # LibreOffice keeps the placeholder text but drops the mark that says it is one.
+            text = ""
         if collector.idx.is_checkbox(key):
             value = to_checkbox(text)
             if value is not None:

@@ -115,3 +115,26 @@ def test_older_word_layouts_converted_to_pdf_read_back(tmp_path):
         assert (form.form_id, form.reader) == (spec.form_id, "pdf-layout"), name
         got = {k: seen(spec, k, v) for k, v in form.fields.items()}
         assert got == {k: seen(spec, k, v) for k, v in values.items()}, name
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_word_form_saved_again_by_libreoffice_reads_back(filled, tmp_path):
+    """A SENCO who fills the Word form in LibreOffice Writer: its .docx keeps the content controls'
+    names (as w:alias) and the placeholder text of the empty ones, without their placeholder mark."""
+    _, forms = filled
+    paths = []
+    for form_id, (_, docx, _) in forms.items():
+        (tmp_path / f"{form_id}.docx").write_bytes(docx)
+        paths.append(str(tmp_path / f"{form_id}.docx"))
+    out = tmp_path / "saved"
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), *paths],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    for form_id, (expected, _, _) in forms.items():
+        form = read_document((out / f"{form_id}.docx").read_bytes(), f"{form_id}.docx")
+        assert (form.form_id, form.reader) == (form_id, "docx")
+        assert form.fields == expected

@@ -363,3 +363,17 @@ def test_every_column_header_wording(spec, group, column, header):
     row = [f"V{i}" for i in range(len(header))]
     fields = read(docx_with_body([tbl(tr(*header), tr(*row))], footer=spec.identity_text))
     assert fields == {group.flat_key(1, c.key): row[i] for i, c in enumerate(group.columns)}
+
+
+def test_placeholder_text_without_its_mark_is_empty():
+    """LibreOffice saves an empty content control with its placeholder text but without showingPlcHdr."""
+    body = [
+        tbl(
+            tr(
+                "Previous reference", tc(para(sdt(run("Click to type"), '<w:alias w:val="continuation_of"/><w:text/>')))
+            ),
+            tr("Cost (£)", tc(para(sdt(run("Amount in £"), '<w:alias w:val="cost_4_amount"/><w:text/>')))),
+            tr("School", tc(para(sdt(run("Oakfield"), '<w:alias w:val="school_name"/><w:text/>')))),
+        )
+    ]
+    assert read(docx_with_body(body)) == {"school_name": "Oakfield"}
