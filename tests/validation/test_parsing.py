@@ -324,3 +324,31 @@ def test_checkbox_unticked(value: str | bool) -> None:
 def test_checkbox_refuses_other_text() -> None:
     with pytest.raises(ParseError):
         parse_checkbox("maybe")
+
+
+# -- anything a SENCO might type: a value or a plain refusal, never a crash -----
+
+_TYPED = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet="£$€0123456789,.- kKmpGBPnil()/\u00a0\u2212", max_size=20),
+)
+
+
+@given(_TYPED)
+def test_money_gives_pence_or_a_plain_refusal(text: str) -> None:
+    try:
+        value = parse_money(text)
+    except ParseError as exc:
+        assert exc.text and exc.text[0].islower() and exc.text.endswith(".")
+    else:
+        assert isinstance(value, Decimal) and value.as_tuple().exponent == -2
+
+
+@given(_TYPED | st.text(alphabet="0123456789/-. stndrhJanuaryFebMch", max_size=20))
+def test_dates_give_a_date_or_a_plain_refusal(text: str) -> None:
+    try:
+        value = parse_date(text)
+    except ParseError as exc:
+        assert exc.text and exc.text.endswith(".")
+    else:
+        assert isinstance(value, date) and 2000 <= value.year <= 2099
