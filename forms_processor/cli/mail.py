@@ -19,10 +19,11 @@ def mail() -> None:
     forms mail status         what is waiting, sent or failed
     forms mail send           send what is due now
     forms mail retry --all    try failed emails again
+    forms mail check          read the school mailbox once ([imap] in cluster.toml)
     """
 
 
-@mail.command("status")
+@mail.command("status", short_help="Show what is waiting, sent or failed.")
 @json_option
 @pass_ctx
 def status_cmd(ctx: Context, as_json: bool) -> None:
@@ -53,7 +54,7 @@ def status_cmd(ctx: Context, as_json: bool) -> None:
             click.echo("Try failed emails again with: forms mail retry --all")
 
 
-@mail.command("retry")
+@mail.command("retry", short_help="Queue failed emails again.")
 @click.argument("ids", nargs=-1, type=int)
 @click.option("--all", "retry_all", is_flag=True, help="Every failed email, and every email waiting for its next try.")
 @json_option
@@ -75,7 +76,7 @@ def retry_cmd(ctx: Context, ids: tuple[int, ...], retry_all: bool, as_json: bool
         echo_err(f"Email {s['id']} was not queued again: {s['reason']}.")
 
 
-@mail.command("send")
+@mail.command("send", short_help="Send the emails that are due now.")
 @click.option("--limit", type=click.IntRange(min=1), help="Send at most this many emails.")
 @json_option
 @pass_ctx
@@ -107,21 +108,23 @@ def ctx_exit(code: int) -> None:
     click.get_current_context().exit(code)
 
 
-@mail.command("check")
+@mail.command("check", short_help="Read the school mailbox once and take in the forms sent.")
 @json_option
 @pass_ctx
 def check_cmd(ctx: Context, as_json: bool) -> None:
     """Read the school mailbox ([imap] in cluster.toml) once: every new form is checked and
-    acknowledged, exactly as 'forms ingest' does. ('forms watch' does this every few minutes.)"""
+    its acknowledgement queued, exactly as 'forms ingest' does; 'forms mail send' then sends
+    them. ('forms watch' does both every poll_seconds.)"""
     from ..intake.mailbox import poll_mailbox
 
     with ctx.app() as app:
         report = poll_mailbox(app)
+        due = mail_sender.mail_status(app.db)["due_now"]
     if as_json:
         echo_json(report.to_json())
         return
-    click.echo(f"Mailbox {report.mailbox}: {len(report.messages)} new message(s); "
-               f"{report.skipped} seen before.")
+    echo_err(f"Mailbox {report.mailbox}: {len(report.messages)} new message(s); "
+             f"{report.skipped} seen before.")
     for m in report.messages:
         refs = ", ".join(f"{r['status']} {r['reference'] or r['file']}" for r in m.results)
         what = {
@@ -132,3 +135,6 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
             "error": "could not be processed now; it stays in the mailbox and is tried again",
         }.get(m.outcome, m.outcome)
         echo_err(f"  message {m.uid}: {what}")
+    if due:
+        echo_err(f"{due} email(s) to schools are ready: run 'forms mail send' to send them"
+                 " ('forms watch' sends them by itself).")

@@ -17,11 +17,19 @@ from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
 
 @contextmanager
 def _stop_on_signals(watcher: FolderWatcher) -> Iterator[None]:
-    """Ctrl-C and SIGTERM ask the watcher to stop after the file in hand."""
+    """Ctrl-C or SIGTERM: take no new file, finish the files in hand, stop.
+    A second one: stop after the file being recorded (the others are finished next time)."""
+    asked = 0
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        echo_err("Stopping after the file in hand...")
-        watcher.stop()
+        nonlocal asked
+        asked += 1
+        if asked == 1:
+            echo_err("Stopping: finishing the files in hand (press Ctrl-C again to stop sooner)...")
+            watcher.stop()
+        elif asked == 2:
+            echo_err("Stopping after the file being recorded now...")
+            watcher.abort()
 
     wanted = [signal.SIGINT, signal.SIGTERM]
     old = {sig: signal.signal(sig, handler) for sig in wanted}
@@ -33,7 +41,13 @@ def _stop_on_signals(watcher: FolderWatcher) -> Iterator[None]:
 
 
 def _line(o: FileOutcome) -> str:
-    return f"{o.status:<9} {o.reference or '-':<18} {o.file}"
+    """One line per form for people: status, reference, file, and in short why."""
+    line = f"{o.status:<9} {o.reference or '-':<18} {o.file}"
+    if o.status == "rejected" and o.messages:
+        line += f"  ({o.messages[0]})"
+    elif o.status == "invalid":
+        line += f"  ({len(o.messages)} point{'s' if len(o.messages) != 1 else ''} for the school to check)"
+    return line
 
 
 @cli.command()
@@ -52,7 +66,9 @@ def watch(ctx: Context, once: bool, poll: float | None, settle: float | None, as
     Each file is taken when it has finished copying, checked like 'forms ingest',
     then moved to the archive (or to rejected/, with a .reason.txt saying why).
     Schools are emailed at once. With [imap] in cluster.toml the school mailbox is
-    polled too. Runs until Ctrl-C (or a stop signal), which finishes the file in hand.
+    read too. Runs until Ctrl-C (or a stop signal): it then finishes the files in
+    hand and stops; press Ctrl-C twice to stop sooner (what is left is finished
+    first when it starts again).
 
     One line per form on stderr (status, reference, file). With --json, one JSON
     object per line on stdout (with --once: one JSON list at the end).
@@ -64,23 +80,31 @@ def watch(ctx: Context, once: bool, poll: float | None, settle: float | None, as
             settle_seconds=cfg.settle_seconds if settle is None else settle,
             rescan_seconds=cfg.rescan_seconds,
             poll_seconds=poll,
+            # A network share's clock may differ from this computer's: count settling ourselves.
+            trust_file_times=poll is None,
         )
+        outcomes: list[FileOutcome] = []
 
         def show(o: FileOutcome) -> None:
+            outcomes.append(o)
             echo_err(_line(o))
             if as_json and not once:
                 click.echo(json.dumps(o.to_json(), ensure_ascii=False))
 
         watcher = FolderWatcher(app, settings, on_outcome=show)
-        tasks = mail_tasks(app)
+        tasks = mail_tasks(app, on_outcome=show)
         if not once:
             how = f"every {poll:g} s" if poll else "for new files"
-            echo_err(f"Watching {app.home.inbox} {how}. Press Ctrl-C to stop.")
+            mailbox = " and the school mailbox" if app.config.imap is not None else ""
+            echo_err(f"Watching {app.home.inbox} {how}{mailbox}. Press Ctrl-C to stop.")
         try:
             with _stop_on_signals(watcher):
-                outcomes = watcher.run(once=once, periodic=tasks.periodic, after_batch=tasks.send)
+                watcher.run(once=once, periodic=tasks.periodic, after_batch=tasks.send)
         finally:
             tasks.close()
+        if watcher.unfinished:
+            echo_err(f"{watcher.unfinished} file(s) taken from the inbox were not finished: they are kept in "
+                     f"{app.home.processing} and finished first when 'forms watch' starts again.")
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("accepted", "invalid", "rejected", "duplicate")}
     echo_err(", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({len(outcomes)} in all)")
     if as_json and once:

@@ -5,8 +5,10 @@ Rules, all here:
   folders), nothing whose real path leaves the inbox, nothing ignored by
   :func:`~forms_processor.intake.files.is_ignored`, nothing inside hidden folders.
 - A file is claimed by one ``os.rename`` into this watcher's own folder under
-  ``processing/`` (``<uuid>__<original name>``). Rename is atomic, so when two
-  watchers race for one file exactly one wins; the other finds it gone and skips it.
+  ``processing/`` (``<uuid>-<arrival time>__<original name>``). Rename is atomic, so
+  when two watchers race for one file exactly one wins; the other finds it gone and
+  skips it. The arrival time travels in the name: a file finished by another watcher
+  after a crash keeps the time it really arrived (it decides lateness and the round).
 - Each watcher's processing folder holds a lock file locked for as long as the
   watcher runs (the lock dies with the process, even after ``kill -9``). A folder
   whose lock can be taken belongs to a watcher that has stopped: its files are
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import sys
 import uuid
@@ -36,6 +39,9 @@ from .submission import safe_file_name
 
 CLAIM_SEPARATOR = "__"
 LOCK_NAME = ".lock"
+# The longest file name most file systems take, in bytes (NAME_MAX).
+NAME_MAX_BYTES = 255
+_CLAIMED = re.compile(r"^([0-9a-f]{32})(?:-(\d{1,16}))?__(.+)$", re.DOTALL)
 
 
 # -- finding files ----------------------------------------------------------
@@ -46,6 +52,16 @@ class Candidate:
     path: Path
     size: int
     mtime_ns: int
+    # When the file last changed in any way (its data, or its name or place), by the
+    # file system's clock: the later of mtime and ctime. 0 where that is not known
+    # (on Windows, st_ctime is the creation time).
+    changed_ns: int = 0
+
+    def unchanged_for(self, now: float) -> float:
+        """Seconds since the file last changed, by the file system (0 when not known)."""
+        if not self.changed_ns:
+            return 0.0
+        return max(0.0, now - self.changed_ns / 1e9)
 
 
 def inside(folder: Path, path: Path) -> bool:
@@ -74,7 +90,16 @@ def candidate(inbox: Path, path: Path) -> Candidate | None:
     # A symlinked folder on the way in would make the real path leave ``inbox``.
     if path.resolve() != inbox.resolve() / rel:
         return None
-    return Candidate(path, st.st_size, st.st_mtime_ns)
+    return Candidate(path, st.st_size, st.st_mtime_ns, changed_ns(st))
+
+
+def changed_ns(st: os.stat_result) -> int:
+    """The later of the file's modification and change times (0 on Windows, where
+    ``st_ctime`` is the creation time). A copy that keeps the source's modification
+    time still sets the change time, so this is when the bytes were last touched here."""
+    if sys.platform == "win32":
+        return 0
+    return max(st.st_mtime_ns, st.st_ctime_ns)
 
 
 def scan(inbox: Path) -> Iterator[Candidate]:
@@ -163,13 +188,39 @@ class Claimed:
     received_at: datetime
 
 
-def claim_name(name: str) -> str:
-    return f"{uuid.uuid4().hex}{CLAIM_SEPARATOR}{safe_file_name(name)}"
+def claim_name(name: str, arrived: datetime) -> str:
+    """``<uuid>-<arrival, ms since 1970>__<name>``, within the file system's name limit."""
+    prefix = f"{uuid.uuid4().hex}-{max(0, int(arrived.timestamp() * 1000))}{CLAIM_SEPARATOR}"
+    return prefix + fit_name(safe_file_name(name), NAME_MAX_BYTES - len(prefix))
+
+
+def fit_name(name: str, max_bytes: int) -> str:
+    """``name`` shortened (keeping its extension) to at most ``max_bytes`` in UTF-8."""
+    if len(name.encode("utf-8")) <= max_bytes:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext) > 9:
+        stem, dot, ext = name, "", ""
+    tail = dot + ext
+    room = max_bytes - len(tail.encode("utf-8"))
+    cut = stem.encode("utf-8")[: max(1, room)].decode("utf-8", "ignore").rstrip(" .") or "form"
+    return cut + tail
 
 
 def original_name(claimed: str) -> str:
-    head, sep, rest = claimed.partition(CLAIM_SEPARATOR)
-    return rest if sep and len(head) == 32 else claimed
+    m = _CLAIMED.match(claimed)
+    return m.group(3) if m else claimed
+
+
+def claimed_arrival(claimed: str) -> datetime | None:
+    """The arrival time written into a claimed file's name, if there is one."""
+    m = _CLAIMED.match(claimed)
+    if not m or not m.group(2):
+        return None
+    try:
+        return datetime.fromtimestamp(int(m.group(2)) / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def arrival_time(st: os.stat_result, now: datetime) -> datetime:
@@ -217,15 +268,16 @@ class ProcessingArea:
         self._lock = None
 
     def claim(self, cand: Candidate, now: datetime) -> Claimed | None:
-        """Move the file into this watcher's folder; None when another took it first."""
+        """Move the file into this watcher's folder; None when another took it first.
+        Raises OSError when it cannot be moved (no permission, for example)."""
         try:
             st = cand.path.lstat()
             received = arrival_time(st, now)
-            target = self.folder / claim_name(cand.path.name)
+            target = self.folder / claim_name(cand.path.name, received)
             os.rename(cand.path, target)
         except FileNotFoundError:
             return None
-        return Claimed(target, cand.path.name, _display(self.inbox, cand.path), received)
+        return Claimed(target, cand.path.name, display_name(self.inbox, cand.path), received)
 
     def take_over(self, now: datetime) -> list[Claimed]:
         """Files left in processing by watchers that have stopped (or crashed), and loose
@@ -261,18 +313,21 @@ class ProcessingArea:
         if not stat.S_ISREG(st.st_mode):
             return []
         name = original_name(path.name)
-        target = self.folder / path.name if path.name != name else self.folder / claim_name(name)
+        # The time it first arrived in the inbox, kept in its name by the watcher that claimed it.
+        received = claimed_arrival(path.name) or arrival_time(st, now)
+        target = self.folder / path.name if path.name != name else self.folder / claim_name(name, received)
         try:
             os.rename(path, target)
         except FileNotFoundError:
             return []
-        return [Claimed(target, name, name, arrival_time(st, now))]
+        return [Claimed(target, name, name, received)]
 
     def leftovers(self) -> list[Path]:
         return [p for p in sorted(self.folder.iterdir()) if p.name != LOCK_NAME]
 
 
-def _display(inbox: Path, path: Path) -> str:
+def display_name(inbox: Path, path: Path) -> str:
+    """Where a file is, relative to the inbox (for logs and results)."""
     try:
         return str(path.relative_to(inbox))
     except ValueError:
@@ -285,6 +340,7 @@ def _display(inbox: Path, path: Path) -> str:
 def move_no_overwrite(src: Path, folder: Path, name: str) -> Path:
     """Move ``src`` into ``folder`` as ``name`` (or ``name (2)``…); never replaces a file."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    name = fit_name(name, NAME_MAX_BYTES - 8)  # room for " (99)"
     stem, dot, ext = name.rpartition(".")
     if not dot or not stem:
         stem, ext = name, ""
@@ -328,7 +384,7 @@ def move_to_archive(archive: Path, claimed: Claimed, day: str, reference: str | 
 
 def move_to_rejected(rejected: Path, claimed: Claimed, reason: str) -> Path:
     """Move the file to ``rejected/`` and write the reason beside it (owner-only)."""
-    target = move_no_overwrite(claimed.path, rejected, safe_file_name(claimed.name))
+    target = move_no_overwrite(claimed.path, rejected, fit_name(safe_file_name(claimed.name), 200))
     note = target.with_name(target.name + ".reason.txt")
     fd = os.open(note, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

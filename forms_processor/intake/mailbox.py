@@ -15,9 +15,11 @@ One poll (:func:`poll_mailbox`):
    moved to the processed folder. A failed move is tried again at the next poll; the
    record alone already stops the message being processed twice.
 
-A poll that dies mid-message leaves its claim; after ``CLAIM_LEASE`` the message is
-processed again and its forms come back as duplicates (same bytes): nothing is
-acknowledged twice.
+A poll that dies mid-message leaves its claim, naming the process that made it. The
+next poll on this computer takes the message over at once when that process is gone
+(after ``kill -9`` or a power cut); a claim from another computer, or from a process
+still running, is taken over only after ``CLAIM_LEASE``. Either way the message's forms
+come back as duplicates (same bytes): nothing is acknowledged twice.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ import email
 import email.policy
 import imaplib
 import logging
+import os
+import socket
 import ssl
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -50,6 +55,9 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 # A claim older than this is taken to be left by a poll that died.
 CLAIM_LEASE = timedelta(minutes=30)
 MAX_MESSAGES_PER_POLL = 500
+# Who holds a claim: this computer, this process, and this run of it (a restarted
+# process can get the same number in a container).
+_RUN = uuid.uuid4().hex[:12]
 
 
 def _iso(moment: datetime) -> str:
@@ -224,22 +232,56 @@ def _poll(app: FormsApp, cfg: Imap, box: Any, clock: Callable[[], datetime]) -> 
     return report
 
 
+def claimant() -> str:
+    """This process, as written into a claim: ``host pid run``."""
+    return f"{socket.gethostname()} {os.getpid()} {_RUN}"
+
+
+def claim_is_dead(holder: str | None) -> bool:
+    """Whether the process named by a claim is certainly gone: it ran on this computer
+    and that process no longer runs (or the number now belongs to this run, not that one)."""
+    parts = (holder or "").split(" ")
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return parts[2] != _RUN
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, owned by someone else
+        return False
+    return False
+
+
 def _claim(app: FormsApp, key: str, uidvalidity: str, uid: str, now: datetime) -> bool:
-    """Take the message for this poll; a claim left by a dead poll is taken over after the lease."""
+    """Take the message for this poll. A claim left by a poll that died is taken over at
+    once when its process is known to be gone, otherwise after the lease."""
+    me = claimant()
     with app.db.atomic() as conn:
         cur = conn.execute(
-            "INSERT OR IGNORE INTO processed_mail (mailbox, uidvalidity, uid, outcome, processed_at)"
-            " VALUES (?, ?, ?, 'processing', ?)",
-            (key, uidvalidity, uid, _iso(now)),
+            "INSERT OR IGNORE INTO processed_mail (mailbox, uidvalidity, uid, outcome, processed_at, detail)"
+            " VALUES (?, ?, ?, 'processing', ?, ?)",
+            (key, uidvalidity, uid, _iso(now), me),
         )
         if cur.rowcount == 1:
             return True
-        cur = conn.execute(
-            "UPDATE processed_mail SET processed_at = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ?"
-            " AND outcome = 'processing' AND processed_at <= ?",
-            (_iso(now), key, uidvalidity, uid, _iso(now - CLAIM_LEASE)),
+        row = conn.execute(
+            "SELECT outcome, processed_at, detail FROM processed_mail WHERE mailbox = ? AND uidvalidity = ? AND uid = ?",
+            (key, uidvalidity, uid),
+        ).fetchone()
+        if row is None or row["outcome"] != "processing":
+            return False
+        if not (row["processed_at"] <= _iso(now - CLAIM_LEASE) or claim_is_dead(row["detail"])):
+            return False
+        if row["detail"] and row["detail"] != me:
+            log.warning("mail %s was left half-done by a poll that stopped; it is processed again now", uid)
+        conn.execute(
+            "UPDATE processed_mail SET processed_at = ?, detail = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ?",
+            (_iso(now), me, key, uidvalidity, uid),
         )
-        return cur.rowcount == 1
+        return True
 
 
 def _release(app: FormsApp, key: str, uidvalidity: str, uid: str) -> None:
@@ -368,7 +410,7 @@ def _process_one(app: FormsApp, cfg: Imap, box: Any, key: str, uidvalidity: str,
                     data=att.data, file_name=att.file_name, source=Source.EMAIL, received_at=received.astimezone(UTC),
                     sender=sender, subject=parsed.subject, message_id=parsed.message_id, origin=origin,
                 ),
-                f"email {uid} from {sender} > {att.file_name}",
+                f"email from {sender}: {att.file_name}",
             )
             for att in parsed.attachments
         )
@@ -382,7 +424,8 @@ def _process_one(app: FormsApp, cfg: Imap, box: Any, key: str, uidvalidity: str,
         outcome.outcome = "no-attachment"
         reply = None
         if not _is_automatic(raw):
-            subject, body = compose.no_attachment(app.config, parsed.subject, len(parsed.ignored))
+            subject, body = compose.no_attachment(app.config, parsed.subject, len(parsed.ignored),
+                                                  other_kinds=[_suffix(n) for n in parsed.ignored])
             reply = OutgoingMail(
                 dedupe_key=f"no-attachment:{parsed.message_id or f'{key};{uidvalidity};{uid}'}",
                 kind="no-attachment", to=(sender,), subject=subject, body=body,
@@ -394,3 +437,9 @@ def _process_one(app: FormsApp, cfg: Imap, box: Any, key: str, uidvalidity: str,
     if outcome.moved:
         _mark_moved(app, key, uidvalidity, uid)
     return outcome
+
+
+def _suffix(name: str) -> str:
+    """A file's extension, lower case (".doc"), or "" (no name is ever put in an email)."""
+    stem, dot, ext = name.rpartition(".")
+    return f".{ext.lower()}" if dot and stem and len(ext) <= 8 else ""

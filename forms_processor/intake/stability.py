@@ -5,6 +5,13 @@ settle time AND the document looks whole (a .docx has its zip central directory,
 a PDF ends with ``%%EOF``). A file that stays unchanged but never looks whole is
 taken after a longer grace period, so the reader can refuse it with a reason
 instead of it waiting in the inbox for ever.
+
+How long a file has been unchanged is counted from when the watcher first saw it
+as it is now, or, when the file system can say so, from when the file last changed
+(its change time, which a copy or a move always sets): a file that has sat whole in
+the inbox since before the watcher started need not wait the settle time again.
+That head start never goes beyond the settle time, so a file that does not look
+whole still waits the full grace period from when it was first seen.
 """
 
 from __future__ import annotations
@@ -65,22 +72,26 @@ class FileStabilityTracker:
         self.clock = clock
         self._seen: dict[Hashable, _Seen] = {}
 
-    def observe(self, key: Hashable, size: int, mtime_ns: int) -> float:
-        """Record what the file looks like now; return how long it has been unchanged."""
+    def observe(self, key: Hashable, size: int, mtime_ns: int, unchanged_before: float = 0.0) -> float:
+        """Record what the file looks like now; return how long it has been unchanged.
+
+        ``unchanged_before`` is how long the file system says the file has been
+        unchanged already (0 when unknown). It counts only when the file is new to the
+        tracker or has just changed, and at most for the settle time."""
         now = self.clock()
         seen = self._seen.get(key)
         if seen is None or seen.size != size or seen.mtime_ns != mtime_ns:
-            self._seen[key] = _Seen(size, mtime_ns, now)
-            return 0.0
+            head_start = min(max(0.0, unchanged_before), self.settle)
+            seen = self._seen[key] = _Seen(size, mtime_ns, now - head_start)
         return now - seen.since
 
     def unchanged_for(self, key: Hashable) -> float:
         seen = self._seen.get(key)
         return 0.0 if seen is None else self.clock() - seen.since
 
-    def decide(self, key: Hashable, size: int, mtime_ns: int, complete: bool) -> Decision:
+    def decide(self, key: Hashable, size: int, mtime_ns: int, complete: bool, unchanged_before: float = 0.0) -> Decision:
         """Observe the file and decide whether to take it now."""
-        return decide(self.observe(key, size, mtime_ns), complete, self.settle, self.grace)
+        return decide(self.observe(key, size, mtime_ns, unchanged_before), complete, self.settle, self.grace)
 
     def is_settled(self, key: Hashable) -> bool:
         """Unchanged for the settle time (the completeness check comes after)."""

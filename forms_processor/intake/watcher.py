@@ -16,7 +16,13 @@ Crash safety comes from the order of things: a file is in the inbox, or in
 ``processing/`` (claimed), or moved on; ingest records the form and queues its
 acknowledgement in one transaction, and the same bytes again are a duplicate. So a
 file found in ``processing/`` after a crash is simply run again: a duplicate result
-means it was recorded already, and it is moved on without a second email.
+means it was recorded already, and it is moved on without a second email. Its
+arrival time is kept in its claimed name, so it is not made late by the crash.
+
+Stopping: :meth:`FolderWatcher.stop` takes no new file and finishes the files
+already claimed (a few, read ahead in parallel); :meth:`FolderWatcher.abort` stops
+after the file being recorded, leaving the rest claimed in ``processing/`` for the
+next watcher to finish.
 """
 
 from __future__ import annotations
@@ -31,7 +37,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import FormsError
 from ..mail.queue import OutgoingMail, enqueue
+from ..readers import ReadLimits
+from ..readers.sandbox import too_big
 from ..store import repository as repo
 from ..workflow.ingest import IngestResult
 from .folder import (
@@ -39,6 +48,7 @@ from .folder import (
     Claimed,
     ProcessingArea,
     candidate,
+    display_name,
     is_complete,
     move_to_archive,
     move_to_rejected,
@@ -64,6 +74,9 @@ class WatchSettings:
     poll_seconds: float | None = None
     # How often to look again at files that are still settling.
     tick_seconds: float = 0.25
+    # Count a file's unchanged time from its change time on disk (see stability.py).
+    # Off for network shares (``--poll``), whose clocks may differ from this computer's.
+    trust_file_times: bool = True
 
 
 @dataclass
@@ -105,6 +118,8 @@ class Periodic:
         self.next_at = now + self.every
         try:
             self.action()
+        except FormsError as exc:  # plain English already, and never form contents
+            log.warning("%s failed: %s Will try again in %.0f s.", self.name, exc.message, self.every)
         except Exception as exc:  # noqa: BLE001 - a mail server being down must not stop intake
             log.warning("%s failed (%s); will try again in %.0f s", self.name, type(exc).__name__, self.every)
 
@@ -134,7 +149,12 @@ class FolderWatcher:
         self.tracker = FileStabilityTracker(settings.settle_seconds, settings.grace_seconds, clock)
         self.area = ProcessingArea(self.home.processing, self.inbox)
         self.stop_event = threading.Event()
+        self.abort_event = threading.Event()
         self.wake = threading.Event()
+        # Files that could not be moved out of the inbox (no permission): left alone until they change.
+        self._unclaimable: dict[Path, tuple[int, int]] = {}
+        # Files claimed but not finished when the watcher closed (kept in processing/).
+        self.unfinished = 0
         self._hints: set[Path] = set()
         self._hint_lock = threading.Lock()
         self._rescan_wanted = False
@@ -153,12 +173,22 @@ class FolderWatcher:
         return done
 
     def close(self) -> None:
+        try:
+            self.unfinished = len(self.area.leftovers()) if self.area.folder.exists() else 0
+        except OSError:
+            self.unfinished = 0
         self.area.close()
 
     def stop(self) -> None:
-        """Ask the loop to stop after the file in hand (safe from a signal handler)."""
+        """Take no new file; finish the files in hand, then stop (safe from a signal handler)."""
         self.stop_event.set()
         self.wake.set()
+
+    def abort(self) -> None:
+        """Stop after the file being recorded now; files claimed but not yet recorded stay
+        in ``processing/`` (their arrival time kept) for the next watcher."""
+        self.abort_event.set()
+        self.stop()
 
     # -- hints and scans --------------------------------------------------------
 
@@ -175,9 +205,14 @@ class FolderWatcher:
         self.wake.set()
 
     def rescan(self) -> None:
+        wall = self.now().timestamp()
         for cand in scan(self.inbox):
             if cand.path not in self.tracker:
-                self.tracker.observe(cand.path, cand.size, cand.mtime_ns)
+                self.tracker.observe(cand.path, cand.size, cand.mtime_ns, self._head_start(cand, wall))
+
+    def _head_start(self, cand: Candidate, wall: float) -> float:
+        """How long the file system says the file has been unchanged (0 when not trusted)."""
+        return cand.unchanged_for(wall) if self.settings.trust_file_times else 0.0
 
     def take_over(self) -> list[FileOutcome]:
         claimed = self.area.take_over(self.now())
@@ -204,13 +239,18 @@ class FolderWatcher:
             if path not in self.tracker and candidate(self.inbox, path) is not None:
                 self.tracker.observe(path, -1, -1)  # first sighting; its stats come below
         ready: list[Candidate] = []
+        wall = self.now().timestamp()
         for key in self.tracker.keys():
             path = Path(str(key))
             cand = candidate(self.inbox, path)
             if cand is None:
                 self.tracker.forget(key)
                 continue
-            unchanged = self.tracker.observe(path, cand.size, cand.mtime_ns)
+            if self._unclaimable.get(path) == (cand.size, cand.mtime_ns):
+                self.tracker.forget(key)  # could not be moved last time, and has not changed since
+                continue
+            self._unclaimable.pop(path, None)
+            unchanged = self.tracker.observe(path, cand.size, cand.mtime_ns, self._head_start(cand, wall))
             if unchanged < self.settings.settle_seconds:
                 continue
             if decide(unchanged, is_complete(cand), self.tracker.settle, self.tracker.grace) is Decision.TAKE:
@@ -234,7 +274,11 @@ class FolderWatcher:
                 if self.stop_event.is_set():
                     return
                 self.tracker.forget(cand.path)
-                claimed = self.area.claim(cand, self.now())
+                try:
+                    claimed = self.area.claim(cand, self.now())
+                except OSError as exc:
+                    self._cannot_claim(cand, exc)
+                    continue
                 if claimed is None:
                     continue  # another watcher took it first
                 sub = self._submission(claimed, outcomes)
@@ -265,20 +309,29 @@ class FolderWatcher:
         in_hand: deque[tuple[Claimed, Submission]],
         outcomes: list[FileOutcome],
     ) -> list[FileOutcome]:
+        # A stop (Ctrl-C) claims no more files and lets the batch finish those in hand;
+        # an abort (Ctrl-C twice) leaves after the file being recorded.
         try:
             for result in self.app.ingest_submissions(subs):
                 claimed, _ = in_hand.popleft()
                 self._emit(outcomes, self._finish(claimed, result))
-                if self.stop_event.is_set():
+                if self.abort_event.is_set():
                     break
         except Exception as exc:  # noqa: BLE001 - fall back to one file at a time, each in its own boundary
             log.warning("a batch stopped on an unexpected error (%s); finishing its files one by one", type(exc).__name__)
-            while in_hand and not self.stop_event.is_set():
+            while in_hand and not self.abort_event.is_set():
                 claimed, sub = in_hand.popleft()
                 self._emit(outcomes, self._one(claimed, sub))
-        # Files claimed but not finished (a stop was asked) stay in processing/;
-        # the next watcher to start finishes them.
+        # Files claimed but not finished (after an abort) stay in processing/ with their
+        # arrival time; the next watcher to start finishes them.
         return outcomes
+
+    def _cannot_claim(self, cand: Candidate, exc: OSError) -> None:
+        """A file that cannot be moved out of the inbox (no permission, a name the disk
+        refuses): left where it is, and looked at again only once it changes."""
+        self._unclaimable[cand.path] = (cand.size, cand.mtime_ns)
+        log.warning("%s could not be taken from the inbox (%s); it is left where it is",
+                    display_name(self.inbox, cand.path), exc.strerror or type(exc).__name__)
 
     def _one(self, claimed: Claimed, sub: Submission) -> FileOutcome:
         try:
@@ -288,6 +341,11 @@ class FolderWatcher:
 
     def _submission(self, claimed: Claimed, outcomes: list[FileOutcome]) -> Submission | None:
         try:
+            size = claimed.path.stat().st_size
+            limit = int(self.home.config.storage.max_file_mb * 1024 * 1024)
+            if size > limit:  # refused unread: never held in memory nor copied to the archive
+                self._emit(outcomes, self._too_big(claimed, size, limit))
+                return None
             data = claimed.path.read_bytes()
             return Submission(
                 data=data,
@@ -346,6 +404,17 @@ class FolderWatcher:
                 if orig is not None and orig["reason_text"]:
                     text = f"This file was received before and could not be read then: {orig['reason_text']}"
         return text, "Send the form again as a Word (.docx) or PDF file made from the cluster's template."
+
+    def _too_big(self, claimed: Claimed, size: int, limit: int) -> FileOutcome:
+        err = too_big(size, ReadLimits(max_bytes=limit))
+        log.warning("%s is larger than max_file_mb; moved to rejected unread", claimed.display)
+        outcome = FileOutcome(claimed.display, "rejected", None, messages=[f"{err.message} {err.hint}"])
+        try:
+            moved = move_to_rejected(self.home.rejected, claimed, reason_text(claimed.display, err.message, err.hint))
+            outcome.moved_to = self.home.relative(moved)
+        except OSError:
+            log.error("%s could not be moved to rejected; it stays in processing", claimed.display)
+        return outcome
 
     def _unexpected(self, claimed: Claimed, exc: BaseException) -> FileOutcome:
         log.error("%s: an unexpected error (%s); moved to rejected", claimed.display, type(exc).__name__)
@@ -433,6 +502,8 @@ class FolderWatcher:
                 self.wake.clear()
         finally:
             if observer is not None:
+                # watchdog may log a harmless error while its thread winds down: not for people.
+                logging.getLogger("watchdog").setLevel(logging.CRITICAL)
                 observer.stop()
                 observer.join(timeout=5)
             self.close()
@@ -497,7 +568,10 @@ class MailTasks:
     close: Callable[[], None]
 
 
-def mail_tasks(app: FormsApp, send_every: float = 30.0) -> MailTasks:
+def mail_tasks(app: FormsApp, send_every: float = 30.0,
+               on_outcome: Callable[[FileOutcome], None] | None = None) -> MailTasks:
+    """The mail side of the watcher. ``on_outcome`` is told of every form that came
+    by email, as the watcher tells of every file (for the one line per form)."""
     from ..mail.sender import send_due, transport_for
 
     home = app.home
@@ -516,8 +590,28 @@ def mail_tasks(app: FormsApp, send_every: float = 30.0) -> MailTasks:
         from .mailbox import poll_mailbox
 
         def poll() -> None:
-            poll_mailbox(app, imap)
+            report = poll_mailbox(app, imap)
+            if on_outcome is not None:
+                for message in report.messages:
+                    for r in message.results:
+                        try:
+                            on_outcome(email_outcome(r))
+                        except Exception:  # noqa: BLE001 - a display problem must not stop intake
+                            log.debug("on_outcome failed", exc_info=True)
             send()
 
         periodic.append(Periodic("polling the mailbox", float(imap.poll_seconds), poll))
     return MailTasks(send, periodic, transport.close)
+
+
+def email_outcome(result: dict[str, Any]) -> FileOutcome:
+    """A form that came by email (an IngestResult as JSON), as a FileOutcome for display."""
+    return FileOutcome(
+        file=str(result.get("file") or ""),
+        status=str(result.get("status") or ""),
+        moved_to=None,
+        reference=result.get("reference"),
+        form=result.get("form"),
+        school=result.get("school"),
+        messages=[str(m.get("message", "")) for m in result.get("messages") or [] if isinstance(m, dict)],
+    )

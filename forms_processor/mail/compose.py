@@ -2,27 +2,39 @@
 
 Bodies carry no pupil details and no form contents beyond what a school needs to
 act (the reference, the round, the labels to correct). Messages from the checker
-never quote pupil references, so they may be listed here.
+never quote pupil references, so they may be listed here. No file name a school
+sent is ever repeated (a file name may hold a pupil's name): a file is described
+by its kind instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 
-from ..config import Config, Round
+from ..config import Config, Round, academic_year
 from ..validation.messages import Message, Severity
 
 SIGN_OFF = "This email was sent automatically by the cluster's forms system. Please do not include pupils' names in any reply."
 
 
+def long_date(day: date) -> str:
+    """Friday 4 December 2026."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def long_deadline(moment: datetime) -> str:
+    """Friday 4 December 2026 at 12:00."""
+    return f"{long_date(moment.date())} at {moment:%H:%M}"
+
+
 def _round_lines(config: Config, rnd: Round | None) -> list[str]:
     if rnd is None:
         return []
-    deadline = config.local_deadline(rnd)
     return [
         f"Funding round: {rnd.name}",
-        f"Deadline: {deadline:%A %d %B %Y, %H:%M}",
-        f"Working Party meeting: {rnd.meeting:%A %d %B %Y}",
+        f"Deadline for this round: {long_deadline(config.local_deadline(rnd))}",
+        f"Working Party meeting: {long_date(rnd.meeting)}",
     ]
 
 
@@ -30,62 +42,144 @@ def _signature(config: Config) -> str:
     return f"{config.host.name}\nSEND Host, {config.cluster.name}\n{config.host.email}\n\n{SIGN_OFF}"
 
 
-def ack_accepted(config: Config, reference: str, form_title: str, rnd: Round | None, warnings: Sequence[Message]) -> tuple[str, str]:
-    subject = f"Received: your {form_title.lower()}, reference {reference}"
+def _is_impact(form_title: str, form_id: str | None) -> bool:
+    return form_id == "send-impact" if form_id else "impact" in form_title.lower()
+
+
+def round_of_reference(config: Config, reference: str) -> Round | None:
+    """The round a reference was given in (``WVC-2627-AU2-014`` → Autumn 2 2026), if any."""
+    parts = reference.split("-")
+    if len(parts) != 4:
+        return None
+    _, year, code, _ = parts
+    for rnd in config.rounds:
+        if rnd.code == code and academic_year(rnd.deadline.date()) == year:
+            return rnd
+    return None
+
+
+def ack_accepted(config: Config, reference: str, form_title: str, rnd: Round | None, warnings: Sequence[Message],
+                 form_id: str | None = None) -> tuple[str, str]:
+    """The acknowledgement of a form that passed the checks: reference, round, deadline,
+    meeting date and what happens next."""
+    kind = form_title.lower()
+    subject = f"Received: your {kind}, reference {reference}"
     lines = [
         "Hello,",
         "",
-        f"Thank you. We have received your {form_title.lower()} and it has passed the automatic checks.",
+        f"Thank you. We have received your {kind} and it has passed the automatic checks."
+        " You do not need to send it again.",
         "",
         f"Your reference: {reference}",
-        *_round_lines(config, rnd),
-        "",
-        "What happens next: the SEND Host checks every form of the round and forwards it to the Working Party,"
-        " who meet on the date above. You will receive a response form by email after the meeting,"
-        " usually within a week. Please quote your reference in any email about this form.",
     ]
+    if _is_impact(form_title, form_id):
+        lines += [
+            "",
+            "What happens next:",
+            "- The SEND Host records this impact form against the award it reports on.",
+            "- The cluster's impact results are put together and shared with the cluster's headteachers and"
+            " governors as totals only, never pupils' details.",
+            "- You need do nothing more unless the SEND Host contacts you.",
+            f"- Please quote your reference, {reference}, in any email about this form.",
+        ]
+    else:
+        meeting = f"meets on {long_date(rnd.meeting)}" if rnd else "meets next"
+        lines += _round_lines(config, rnd)
+        lines += [
+            "",
+            "What happens next:",
+            f"- The SEND Host checks the round's applications and passes them to the Working Party, which {meeting}."
+            " If anything needs changing first, the Host will email you.",
+            "- After the meeting you will receive a response form by email with the Working Party's decision,"
+            " usually within a week.",
+            f"- Please quote your reference, {reference}, in any email about this application.",
+        ]
     notes = [m for m in warnings if m.severity == Severity.WARNING]
     if notes:
-        lines += ["", "The Host will also look at these points (you need not resend the form):"]
+        lines += ["", "The SEND Host will also look at these points (you need not resend the form for them):"]
         lines += [f"- {m.message}" for m in notes]
     lines += ["", _signature(config)]
     return subject, "\n".join(lines)
 
 
-def ack_invalid(config: Config, reference: str, form_title: str, messages: Sequence[Message]) -> tuple[str, str]:
+def ack_invalid(config: Config, reference: str, form_title: str, messages: Sequence[Message],
+                rnd: Round | None = None, form_id: str | None = None) -> tuple[str, str]:
+    """The acknowledgement of a form that failed the checks: every message (each starts
+    with the label to correct), how to resend, and by when. ``rnd`` defaults to the
+    round named in the reference."""
     errors = [m for m in messages if m.severity == Severity.ERROR]
     notes = [m for m in messages if m.severity == Severity.WARNING]
-    subject = f"Please correct and resend: your {form_title.lower()}, reference {reference}"
+    kind = form_title.lower()
+    subject = f"Please correct and resend: your {kind}, reference {reference}"
+    if len(errors) == 1:
+        found = "the automatic checks found 1 thing to correct"
+    elif errors:
+        found = f"the automatic checks found {len(errors)} things to correct"
+    else:
+        found = "the automatic checks found something to correct"
     lines = [
         "Hello,",
         "",
-        f"We have received your {form_title.lower()} (reference {reference}), but it cannot go forward yet."
-        f" Please correct the {'point' if len(errors) == 1 else f'{len(errors)} points'} below on the same form,"
-        " then send the whole form again (by email or to the shared folder). The corrected form replaces this one.",
+        f"We have received your {kind} (reference {reference}), but it cannot go forward yet: {found}.",
         "",
-        "To correct:",
+        "To correct (each point starts with the name of the box on the form):",
         *[f"- {m.message}" for m in errors],
+        "",
+        "How to resend: correct these points on the same form, save it, and send the whole form again, by email"
+        " or to the shared folder, as you did before. The corrected form replaces this one, and you will be sent"
+        " a new reference for it.",
     ]
+    if rnd is None and not _is_impact(form_title, form_id):
+        rnd = round_of_reference(config, reference)
+    if rnd is not None:
+        lines += [
+            f"To be considered in {rnd.name}, the corrected form must arrive before its deadline:"
+            f" {long_deadline(config.local_deadline(rnd))}. The Working Party meets on {long_date(rnd.meeting)}.",
+        ]
+    elif _is_impact(form_title, form_id):
+        lines += ["Please send the corrected form as soon as you can."]
     if notes:
         lines += ["", "Also worth checking (these do not stop the form):", *[f"- {m.message}" for m in notes]]
     lines += ["", _signature(config)]
     return subject, "\n".join(lines)
 
 
+def describe_file(file_name: str) -> str:
+    """What kind of file this is, in words, without its name: "a Word file (.docx)"."""
+    stem, dot, ext = file_name.rpartition(".")
+    ext = ext.lower() if dot and stem else ""
+    kinds = {
+        "docx": "a Word file (.docx)",
+        "doc": "an older Word file (.doc)",
+        "pdf": "a PDF file",
+        "jpg": "a picture (.jpg)",
+        "jpeg": "a picture (.jpeg)",
+        "png": "a picture (.png)",
+        "heic": "a picture (.heic)",
+    }
+    if ext in kinds:
+        return kinds[ext]
+    return f"a file ending .{ext}" if ext and len(ext) <= 8 and ext.isalnum() else "a file"
+
+
 def ack_rejected(config: Config, file_name: str, problem: str, hint: str) -> tuple[str, str]:
-    subject = f"We could not read your file: {file_name}"
+    """The reply to a file that could not be read as a form: why, and what to send
+    instead. The file is described by its kind, never by its name."""
+    subject = "We could not read the file you sent"
     lines = [
         "Hello,",
         "",
-        f"We received a file called \"{file_name}\", but it could not be read as one of the cluster's forms.",
+        f"Thank you. We received {describe_file(file_name)} from you, but it could not be read as one of the"
+        " cluster's forms, so it has not been entered.",
         "",
-        f"What happened: {problem}",
+        f"Why: {problem}",
     ]
     if hint:
-        lines += [f"What to do: {hint}"]
+        lines += [f"What to send instead: {hint}"]
     lines += [
         "",
-        "The cluster's forms are the Word (.docx) and PDF application and impact forms."
+        "The cluster's forms are the application form and the impact form, filled in on the Word (.docx) or PDF"
+        " files made from the cluster's templates. Please send the completed form by email or to the shared folder."
         " Nothing has been lost: we have kept the file you sent.",
         "",
         _signature(config),
@@ -93,9 +187,15 @@ def ack_rejected(config: Config, file_name: str, problem: str, hint: str) -> tup
     return subject, "\n".join(lines)
 
 
-def no_attachment(config: Config, subject: str | None, other_files: int) -> tuple[str, str]:
+_PICTURES = {".jpg", ".jpeg", ".png", ".heic", ".gif", ".tif", ".tiff", ".bmp"}
+_OLD_DOCUMENTS = {".doc", ".odt", ".rtf", ".pages", ".docm", ".dotx", ".wps"}
+
+
+def no_attachment(config: Config, subject: str | None, other_files: int,
+                  other_kinds: Sequence[str] = ()) -> tuple[str, str]:
     """The reply to a school's email that carried no form. Names no file (a file name
-    may hold a pupil's name) and quotes nothing of the message."""
+    may hold a pupil's name) and quotes nothing of the message. ``other_kinds`` are the
+    extensions of the files that were not forms (".doc", ".jpg"), to say what to do."""
     reply_subject = f"Re: {subject}" if subject else "Your email to the SEND forms address"
     if other_files:
         found = (
@@ -104,16 +204,26 @@ def no_attachment(config: Config, subject: str | None, other_files: int) -> tupl
         )
     else:
         found = "Your email had no form attached."
+    kinds = {k.lower() for k in other_kinds}
+    advice = []
+    if kinds & _OLD_DOCUMENTS:
+        advice.append("One was a document in another format (for example an older Word .doc file): please open it"
+                      " in Word, save it as a Word document (.docx) or a PDF, and send that.")
+    if kinds & _PICTURES:
+        advice.append("One was a picture (a photo or scan): we need the form itself as a Word or PDF file,"
+                      " not a picture of it.")
     lines = [
         "Hello,",
         "",
         f"Thank you for your email. {found}",
+        *([""] + advice if advice else []),
         "",
-        "This address expects a completed application or impact form, attached as a Word file (.docx)"
-        " or a PDF (.pdf) made from the cluster's templates. A .zip of forms, or a forwarded email with"
-        " the form attached, is fine too. Please reply with the form attached, or send it to the shared folder.",
+        "This address takes completed application and impact forms, attached as Word (.docx) or PDF files made"
+        " from the cluster's templates. A .zip of forms, or a forwarded email with the form attached, is fine too."
+        " Please send the form as an attachment to the same address you sent this email to, or put it in the"
+        " shared folder.",
         "",
-        "If you wanted to ask the SEND Host something, please write to them directly at the address below.",
+        f"If you wanted to ask the SEND Host something, please write to them at {config.host.email}.",
         "",
         _signature(config),
     ]

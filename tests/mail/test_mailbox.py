@@ -399,3 +399,72 @@ def test_imap_starttls_verifies_the_certificate(home: Home, tmp_path: Path, monk
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_claim_left_by_a_killed_poll_is_taken_over_at_once(mail_app: tuple[FormsApp, Imap], imap_port: int) -> None:
+    import socket
+
+    from forms_processor.intake import mailbox as mb
+
+    app, cfg = mail_app
+    append(imap_port, message(app.config.schools[1].senco_email or "", "First"))
+    append(imap_port, message(app.config.schools[1].senco_email or "", "Second"))
+    with client(imap_port) as box:
+        box.folder.set(FOLDER)
+        uidvalidity = str(box.folder.status(FOLDER, ["UIDVALIDITY"])["UIDVALIDITY"])
+        first, second = box.uids("ALL")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        now = datetime.now(UTC)
+        host = socket.gethostname()
+        for uid, holder in ((first, f"{host} {dead.pid} 0123456789ab"), (second, f"{host} {alive.pid} 0123456789ab")):
+            app.db.execute(
+                "INSERT INTO processed_mail (mailbox, uidvalidity, uid, outcome, processed_at, detail)"
+                " VALUES (?, ?, ?, 'processing', ?, ?)",
+                (mb.mailbox_key(cfg), uidvalidity, uid, now.isoformat(timespec="seconds"), holder),
+            )
+        report = poll_mailbox(app, cfg)
+    finally:
+        alive.kill()
+        alive.wait()
+    # The poll killed mid-message is finished now (not 30 minutes later); the running one is left to it.
+    assert [(m.uid, m.outcome) for m in report.messages] == [(first, "no-attachment")] and report.skipped == 1
+    assert folder_subjects(imap_port, FOLDER) == ["Second"]
+    assert mb.claim_is_dead(f"{socket.gethostname()} {os.getpid()} {'f' * 12}")  # this pid, an earlier run
+    assert not mb.claim_is_dead(mb.claimant()) and not mb.claim_is_dead("otherhost 1 abc")
+
+
+def test_forms_watch_once_reads_the_mailbox_and_shows_each_form(home: Home, imap_port: int,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from forms_processor.cli import cli
+
+    with open(home.root / "cluster.toml", "a", encoding="utf-8") as fh:
+        fh.write(f'\n[imap]\nhost = "127.0.0.1"\nport = {imap_port}\nusername = "{USER}"\n'
+                 f'password_env = "FORMS_TEST_IMAP_PW"\nsecurity = "plain"\nfolder = "{FOLDER}"\n')
+    monkeypatch.setenv("FORMS_TEST_IMAP_PW", PASSWORD)
+    forms = Forms(home.config)
+    sender = home.config.schools[1].senco_email or ""
+    append(imap_port, message(sender, "Our form", attachments=[("Form.docx", forms.application(1), DOCX)]))
+    append(imap_port, message(sender, "Old Word file", attachments=[("Form.doc", b"\xd0\xcf\x11\xe0old", DOCX)]))
+    res = CliRunner().invoke(cli, ["--home", str(home.root), "watch", "--once", "--json"])
+    assert res.exit_code in (0, 1), res.output
+    rows = json.loads(res.stdout)
+    assert [r["file"] for r in rows] == [f"email from {sender}: Form.docx"]
+    assert rows[0]["reference"] and rows[0]["status"] in ("accepted", "invalid")
+    assert f"email from {sender}: Form.docx" in res.stderr
+    # The acknowledgement and the reply were sent (written to outbox/mail: no [smtp]).
+    emls = sorted(home.mail_outbox.glob("*.eml"))
+    assert len(emls) == 2
+    from email import message_from_bytes, policy
+
+    raw = next(p for p in emls if "no-attachment" in p.name).read_bytes()
+    reply = message_from_bytes(raw, policy=policy.default).get_body(preferencelist=("plain",))
+    assert reply is not None
+    text = reply.get_content()
+    assert "save it as a Word document (.docx)" in text and "Form.doc" not in text

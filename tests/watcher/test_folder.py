@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,9 @@ from forms_processor.home import Home
 from forms_processor.intake.folder import (
     ProcessingArea,
     candidate,
+    claimed_arrival,
     move_no_overwrite,
+    move_to_archive,
     move_to_rejected,
     original_name,
     scan,
@@ -135,3 +137,56 @@ def test_processing_on_another_drive_is_refused(home: Home, monkeypatch: pytest.
     monkeypatch.setattr(os, "stat", fake_stat)
     with pytest.raises(ConfigError):
         area.open()
+
+
+def test_a_claimed_file_keeps_its_arrival_time_through_a_crash(home: Home) -> None:
+    crashed, next_one = ProcessingArea(home.processing, home.inbox), ProcessingArea(home.processing, home.inbox)
+    crashed.open()
+    f = home.inbox / "form.docx"
+    f.write_bytes(b"PK")
+    cand = candidate(home.inbox, f)
+    assert cand is not None
+    claimed = crashed.claim(cand, datetime.now(UTC))
+    assert claimed is not None
+    # The arrival time is written into the claimed name (to the millisecond).
+    stamp = claimed_arrival(claimed.path.name)
+    assert stamp is not None and abs((stamp - claimed.received_at).total_seconds()) < 0.001
+    # A file claimed an hour ago, just before a deadline, by a watcher that then died (kill -9).
+    arrived = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=250000)
+    old = crashed.folder / f"{'a' * 32}-{int(arrived.timestamp() * 1000)}__late.docx"
+    old.write_bytes(b"PK old")
+    crashed._lock.release()  # type: ignore[union-attr]  # as kill -9 does: the lock dies, the files stay
+    next_one.open()
+    try:
+        taken = {c.name: c for c in next_one.take_over(datetime.now(UTC))}
+        assert set(taken) == {"form.docx", "late.docx"}
+        # Moved about since, and finished much later: each keeps the time it arrived.
+        assert taken["late.docx"].received_at == arrived
+        assert abs((taken["form.docx"].received_at - claimed.received_at).total_seconds()) < 0.001
+    finally:
+        next_one.close()
+
+
+def test_long_non_ascii_names_are_claimed_archived_and_rejected(home: Home) -> None:
+    name = "申請書" * 27 + ".docx"  # 81 characters, 248 bytes: a legal name on disk
+    assert len(name.encode()) <= 255
+    area = ProcessingArea(home.processing, home.inbox)
+    area.open()
+    try:
+        for n, dest in ((1, "archive"), (2, "rejected")):
+            f = home.inbox / name
+            f.write_bytes(b"PK" + bytes([n]))
+            cand = candidate(home.inbox, f)
+            assert cand is not None
+            claimed = area.claim(cand, NOW)
+            assert claimed is not None and original_name(claimed.path.name).endswith(".docx")
+            if dest == "archive":
+                moved = move_to_archive(home.archive, claimed, "2026-11-29", "WVC-2627-AU2-001", "0" * 64)
+            else:
+                moved = move_to_rejected(home.rejected, claimed, "Because.")
+                assert (moved.parent / (moved.name + ".reason.txt")).exists()
+            assert moved.read_bytes() == b"PK" + bytes([n]) and moved.suffix == ".docx"
+            assert len(moved.name.encode()) <= 255
+        assert area.leftovers() == []
+    finally:
+        area.close()

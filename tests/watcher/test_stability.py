@@ -77,3 +77,28 @@ def test_pdf_needs_eof_at_its_end() -> None:
 def test_empty_files_wait_and_other_bytes_are_left_to_the_reader() -> None:
     assert not looks_complete(b"", b"", 0)
     assert looks_complete(b"\xff\xd8\xff\xe0", b"jpeg", 4)
+
+
+def test_a_file_unchanged_on_disk_for_the_settle_time_is_taken_at_first_sight() -> None:
+    clock = FakeClock()
+    tr = FileStabilityTracker(2.0, grace_seconds=60, clock=clock)
+    # The file system says it has not changed for an hour: it need not wait again...
+    assert tr.decide("old", 10, 1, complete=True, unchanged_before=3600) is Decision.TAKE
+    # ...but only the settle time counts: a file that does not look whole still waits the grace.
+    assert tr.decide("half", 10, 1, complete=False, unchanged_before=3600) is Decision.WAIT
+    clock.t += 57.9
+    assert tr.decide("half", 10, 1, complete=False, unchanged_before=3600) is Decision.WAIT
+    clock.t += 0.2
+    assert tr.decide("half", 10, 1, complete=False, unchanged_before=3600) is Decision.TAKE
+
+
+def test_a_recent_change_on_disk_gives_no_head_start() -> None:
+    clock = FakeClock()
+    tr = FileStabilityTracker(2.0, grace_seconds=60, clock=clock)
+    assert tr.decide("new", 10, 1, complete=True, unchanged_before=0.5) is Decision.WAIT
+    clock.t += 1.4
+    assert tr.decide("new", 10, 1, complete=True, unchanged_before=0.5) is Decision.WAIT
+    clock.t += 0.2  # 0.5 s before it was first seen + 1.6 s since
+    assert tr.decide("new", 10, 1, complete=True, unchanged_before=0.5) is Decision.TAKE
+    # A change starts the count again, from what the file system says about the change.
+    assert tr.decide("new", 20, 2, complete=True, unchanged_before=0.0) is Decision.WAIT

@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from forms_processor.api import FormsApp
@@ -190,3 +192,128 @@ def test_polling_instead_of_file_events(home: Home, forms: list[Form], run_watch
     drop(home, forms[10], sub="deep/er")
     wait_for(lambda: len(archived(home)) == 1)
     assert tw.outcomes[0].file == f"deep/er/{forms[10].name}"
+
+
+def test_files_already_whole_in_the_inbox_at_start_need_not_settle_again(home: Home, forms: list[Form]) -> None:
+    drop(home, forms[11])
+    half = home.inbox / "half.docx"
+    half.write_bytes(forms[12].data[: len(forms[12].data) // 2])
+    # The injected wall clock says five minutes have passed since the files were written.
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    for trusted, expected in ((True, [forms[11].name]), (False, [])):
+        app = FormsApp(home)
+        settings = WatchSettings(settle_seconds=30.0, grace_seconds=600.0, trust_file_times=trusted)
+        watcher = FolderWatcher(app, settings, now=lambda: later)
+        try:
+            watcher.start()
+            # A whole file unchanged on disk for longer than the settle time is taken at once; a file
+            # that does not look whole still waits (its grace period counts from now).
+            assert [c.path.name for c in watcher.ready()] == expected
+        finally:
+            watcher.close()
+            app.close()
+
+
+class GatedReader:
+    """The real reader, held at a gate so a test can stop the watcher with files in hand."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+
+    def __call__(self, data: bytes, name: str) -> ExtractedForm:
+        if not self.gate.wait(timeout=60):
+            raise AssertionError("the gate was never opened")
+        return read_document(data, name)
+
+
+def _start_gated(home: Home, n_files: int, forms: list[Form]) -> tuple[FormsApp, FolderWatcher, threading.Thread, GatedReader]:
+    reader = GatedReader()
+    app = FormsApp(home, read=reader)
+    watcher = FolderWatcher(app, WatchSettings(settle_seconds=SETTLE))
+    for f in forms:
+        drop(home, f)
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    wait_for(lambda: len(processing(home)) == n_files)  # every file claimed, none read yet
+    return app, watcher, thread, reader
+
+
+def test_a_stop_finishes_the_files_in_hand(home: Home, forms: list[Form]) -> None:
+    batch = forms[20:26]
+    app, watcher, thread, reader = _start_gated(home, len(batch), batch)
+    try:
+        watcher.stop()
+        reader.gate.set()
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+    finally:
+        app.close()
+    assert len(archived(home)) == len(batch) and not processing(home) and not inbox_files(home)
+    assert watcher.unfinished == 0 and len(watcher.outcomes) == len(batch)
+
+
+def test_an_abort_leaves_the_rest_claimed_and_the_next_watcher_finishes_them(home: Home, forms: list[Form]) -> None:
+    batch = forms[30:36]
+    app, watcher, thread, reader = _start_gated(home, len(batch), batch)
+    try:
+        watcher.abort()
+        reader.gate.set()
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+    finally:
+        app.close()
+    assert len(watcher.outcomes) == 1 and watcher.unfinished == len(batch) - 1
+    assert len(processing(home)) == len(batch) - 1 and not inbox_files(home)
+    # The next watcher finishes them first, each recorded once.
+    app = FormsApp(home)
+    try:
+        FolderWatcher(app, WatchSettings(settle_seconds=SETTLE)).run(once=True)
+    finally:
+        app.close()
+    assert len(archived(home)) == len(batch) and not processing(home)
+    counts = db_counts(home)
+    assert counts["recorded_names"] == {f.name: 1 for f in batch}
+    assert set(counts["acks_per_ref"].values()) == {1}
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(home: Home, forms: list[Form]) -> None:
+    storage = home.config.storage.model_copy(update={"max_file_mb": 0.001})
+    small = Home(home.root, home.config.model_copy(update={"storage": storage}))
+    big = forms[13]
+    assert len(big.data) > 1100
+    drop(small, big)
+    app = FormsApp(small)
+    try:
+        outcomes = FolderWatcher(app, WatchSettings(settle_seconds=SETTLE)).run(once=True)
+    finally:
+        app.close()
+    assert [o.status for o in outcomes] == ["rejected"] and "the largest accepted is" in outcomes[0].messages[0]
+    assert (home.rejected / big.name).read_bytes() == big.data
+    note = (home.rejected / f"{big.name}.reason.txt").read_text()
+    assert "the largest accepted is" in note and "What to do:" in note
+    assert not archived(home) and db_counts(home)["submissions"] == {}
+
+
+def test_a_file_that_cannot_be_moved_is_left_alone_and_the_rest_go_on(
+    home: Home, forms: list[Form], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from forms_processor.intake import folder
+
+    real_claim = folder.ProcessingArea.claim
+
+    def claim(self: folder.ProcessingArea, cand: folder.Candidate, now: datetime) -> folder.Claimed | None:
+        if cand.path.name == "locked.docx":  # as a file owned by another user on a shared folder
+            raise PermissionError(13, "Permission denied")
+        return real_claim(self, cand, now)
+
+    monkeypatch.setattr(folder.ProcessingArea, "claim", claim)
+    (home.inbox / "locked.docx").write_bytes(forms[14].data)
+    drop(home, forms[15])
+    app = FormsApp(home)
+    try:
+        outcomes = FolderWatcher(app, WatchSettings(settle_seconds=SETTLE)).run(once=True)
+    finally:
+        app.close()
+    assert [o.file for o in outcomes] == [forms[15].name]
+    assert (home.inbox / "locked.docx").read_bytes() == forms[14].data
+    assert "locked.docx could not be taken from the inbox (Permission denied)" in caplog.text
