@@ -116,3 +116,24 @@ def test_a_printed_letter_is_not_a_form():
     with pytest.raises(UnreadableDocument) as err:
         read_document(data, "letter.pdf")
     assert err.value.reason == "not-a-form"
+
+
+def _every_wording():  # type: ignore[no-untyped-def]
+    for spec in (APPLICATION, IMPACT):
+        n = 0
+        for f in spec.single_fields():
+            for label in f.all_labels:
+                n += 1
+                shown = (label, label.upper() + ":", label + " *", label + " (required)")[n % 4]
+                yield pytest.param(spec, f.key, shown, id=f"{spec.form_id}-{f.key}-{label}")
+
+
+@pytest.mark.parametrize(("spec", "key", "label"), list(_every_wording()))
+def test_every_label_and_also_seen_as_wording_printed(spec, key, label):
+    ticked = spec.field(key).type.value == "checkbox"
+    value, expected = ("Yes", True) if ticked else ("Value 12", "Value 12")
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    x = max(300.0, 40 + stringWidth(label, "Helvetica", 10) + 20)
+    data = _pdf([(40, 30, spec.identity_text), (40, 700, label), (x, 700, value)])
+    assert read_document(data, "printed.pdf").fields == {key: expected}
