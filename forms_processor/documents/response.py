@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from ..errors import ConfigError
 from ..spec.response import RESPONSE_FIELDS, RESPONSE_IDENTITY
 from ..validation.parsing import format_date, format_money
 
@@ -157,11 +158,39 @@ def write_default_template(folder: Path) -> Path:
 
 
 def find_template(root: Path) -> bytes:
-    """The cluster's template: ``<home>/form_templates/response.docx`` if it exists, else the shipped one."""
+    """The cluster's template: ``<home>/form_templates/response.docx`` if it exists, else the shipped one.
+
+    A restyled template is tried once here, so a broken one (not a Word file, or a
+    ``{{ placeholder }}`` mistyped) is a clear ConfigError before any response is written.
+    """
     path = root / "form_templates" / TEMPLATE_NAME
-    if path.is_file():
-        return path.read_bytes()
-    return _shipped_template()
+    if not path.is_file():
+        return _shipped_template()
+    data = path.read_bytes()
+    sample = response_values(
+        reference="WVC-0000-XX-000", school_name="School", intervention_title="Intervention", funding_round="Round",
+        decision_label="Approved", amount_requested="1.00", decision={}, signer="Chair",
+        signed_on=date(2000, 1, 1), cluster_name="Cluster",
+    )
+    try:
+        render_docx(data, sample)
+    except Exception as exc:  # noqa: BLE001 - whatever is wrong with the file, the Host gets one message
+        import zipfile
+
+        from jinja2 import TemplateSyntaxError
+
+        if isinstance(exc, zipfile.BadZipFile | KeyError):
+            detail = "it is not a Word .docx file"
+        elif isinstance(exc, TemplateSyntaxError):
+            detail = f"a placeholder is mistyped: {exc.message}"
+        else:
+            detail = type(exc).__name__
+        raise ConfigError(
+            f"The response template {path} cannot be used ({detail}).",
+            hint="Open it in Word and check its {{ placeholders }} (two braces each side), or move it away"
+            " to use the built-in template.",
+        ) from None
+    return data
 
 
 @lru_cache(maxsize=1)

@@ -277,3 +277,19 @@ def test_bad_inputs_get_a_plain_message_not_a_traceback(app, maker, home_dir: Pa
     not_xlsx.write_text("Reference,Decision\n")
     code, _, err = run(home_dir, "decide", "--from", str(not_xlsx))
     assert code == ExitCode.USAGE and "could not be opened as a spreadsheet" in err
+
+
+def test_a_broken_restyled_template_is_named_before_anything_is_written(app, maker, home_dir: Path) -> None:
+    ref = _forwarded(app, maker)[0]
+    decide(app.db, app.config, DecisionInput(ref, "approved"))
+    (home_dir / "form_templates").mkdir()
+    template = home_dir / "form_templates" / "response.docx"
+    template.write_text("saved as plain text by mistake")
+    code, _, err = run(home_dir, "respond", "--all")
+    assert code == ExitCode.CONFIG and "not a Word .docx file" in err and str(template) in err
+    doc = Document()
+    doc.add_paragraph("Letterhead {{ cluster_name } for the cluster")
+    doc.save(str(template))
+    code, _, err = run(home_dir, "respond", "--all")
+    assert code == ExitCode.CONFIG and "placeholder is mistyped" in err
+    assert app.db.one("SELECT COUNT(*) FROM responses")[0] == 0
