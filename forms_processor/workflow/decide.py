@@ -202,6 +202,8 @@ def plan_decision(
     replaces: int | None = None
     reason = _text(inp.reason)
     prev = current_decision(conn, ref)
+    if prev is not None and form.state == State.WITH_WORKING_PARTY and _same_decision(config, prev, inp, state):
+        return _unchanged(conn, config, form, prev)  # a deferral, answered: the old minutes read again
     if prev is not None and form.state in _DECIDED:
         answered = form.state not in DECISION_STATES or conn.execute(
             "SELECT 1 FROM responses WHERE decision_id = ?", (prev["id"],)).fetchone() is not None
@@ -218,7 +220,8 @@ def plan_decision(
         if reason is None:
             raise NotAllowed(
                 f"{ref} has already been decided ({form.state.label}); a decided application is locked.",
-                hint="To correct the decision, give the reason with --reason (it is recorded with the correction).",
+                hint="To correct the decision, give the reason (--reason, or the Reason column of a file);"
+                " it is recorded with the correction.",
             )
         replaces = prev["id"]
     elif form.state != State.WITH_WORKING_PARTY:

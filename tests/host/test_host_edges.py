@@ -119,18 +119,21 @@ def _minutes(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Path
 
 
 def test_minutes_file_run_twice_records_once(app, maker, home_dir: Path, tmp_path: Path) -> None:
-    a, b = _forwarded(app, maker, 2)
+    a, b, c = _forwarded(app, maker, 3)
     path = _minutes(tmp_path / "minutes.csv", [[a, "approved", "", "", "", "", "", ""],
-                                              [b, "declined", "", "", "Not this round.", "", "", ""]])
+                                              [b, "declined", "", "", "Not this round.", "", "", ""],
+                                              [c, "deferred", "", "", "Next term.", "", "SP1", ""]])
     first = run_json(home_dir, "decide", "--from", str(path))
-    assert [r["unchanged"] for r in first] == [False, False]
+    assert [r["unchanged"] for r in first] == [False, False, False]
     count = app.db.one("SELECT COUNT(*) FROM decisions")[0]
     again = run_json(home_dir, "decide", "--from", str(path))
-    assert [r["unchanged"] for r in again] == [True, True] and [r["id"] for r in again] == [r["id"] for r in first]
+    assert [r["unchanged"] for r in again] == [True] * 3 and [r["id"] for r in again] == [r["id"] for r in first]
     assert app.db.one("SELECT COUNT(*) FROM decisions")[0] == count
-    # Still safe once the responses have gone.
+    # Still safe once the responses have gone (the deferred one is now in the next round).
     respond(app.db, app.home, every=True)
+    assert get_form(app.db, c).round == "Spring 1 2027"
     assert all(r["unchanged"] for r in run_json(home_dir, "decide", "--from", str(path)))
+    assert app.db.one("SELECT COUNT(*) FROM decisions")[0] == count
     # A different decision in the same file is still refused, naming the row.
     _minutes(path, [[a, "approved", "", "", "", "", "", ""], [b, "approved", "", "", "", "", "", ""]])
     code, _, err = run(home_dir, "decide", "--from", str(path))
