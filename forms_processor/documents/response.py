@@ -211,14 +211,25 @@ def render_docx(template: bytes, values: dict[str, str]) -> bytes:
 # -- PDF -----------------------------------------------------------------------
 
 
+def _matplotlib_font() -> str | None:
+    """The DejaVu Sans that matplotlib (a dependency, for the charts) ships, found without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:
+        return None
+    return str(Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf")
+
+
 @lru_cache(maxsize=1)
 def pdf_fonts() -> tuple[str, str]:
-    """(regular, bold) font names: DejaVu Sans when installed (it has £, accents, dashes), else Helvetica."""
+    """(regular, bold) font names: DejaVu Sans (£, accents, dashes, Polish, Greek...), from the system or
+    else the copy matplotlib ships; Helvetica only if neither is there (it has £ and Western accents only)."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    for regular in _FONT_PATHS:
-        if Path(regular).is_file():
+    for regular in (*_FONT_PATHS, _matplotlib_font()):
+        if regular and Path(regular).is_file():
             bold = regular.replace("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
             pdfmetrics.registerFont(TTFont("FormsSans", regular))
             pdfmetrics.registerFont(TTFont("FormsSans-Bold", bold if Path(bold).is_file() else regular))

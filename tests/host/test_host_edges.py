@@ -296,3 +296,20 @@ def test_a_broken_restyled_template_is_named_before_anything_is_written(app, mak
     code, _, err = run(home_dir, "respond", "--all")
     assert code == ExitCode.CONFIG and "placeholder is mistyped" in err
     assert app.db.one("SELECT COUNT(*) FROM responses")[0] == 0
+
+
+def test_pdf_font_without_a_system_dejavu_still_draws_every_letter(monkeypatch: pytest.MonkeyPatch) -> None:
+    import forms_processor.documents.response as response
+
+    monkeypatch.setattr(response, "_FONT_PATHS", ())  # as on a machine without DejaVu installed
+    response.pdf_fonts.cache_clear()
+    try:
+        assert response.pdf_fonts() == ("FormsSans", "FormsSans-Bold")
+        values = response.response_values(
+            reference="WVC-2627-AU2-001", school_name="Szkoła Łąka & Zoë's — £", intervention_title="Ørsted",
+            funding_round=ROUND, decision_label="Declined", amount_requested="10", decision={"feedback": "No."},
+            signer="Sam Patel", signed_on=date(2026, 12, 10), cluster_name="Cluster")
+        text = PdfReader(io.BytesIO(response.render_pdf(values))).pages[0].extract_text()
+        assert "Szkoła Łąka & Zoë's — £" in text and "■" not in text
+    finally:
+        response.pdf_fonts.cache_clear()
