@@ -17,6 +17,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import UnreadableDocument
 from ..spec import FORMS, RowGroup, normalise_label
@@ -155,7 +156,69 @@ def _words(data: bytes) -> list[Word]:
                             text, float(w["x0"]), float(w["x1"]), float(w["top"]) + offset, float(w["bottom"]) + offset
                         )
                     )
+            words.extend(_field_words(page.annots, offset))
     return words
+
+
+# A field's value is placed where a printed value would be: the text size of a form's values.
+_VALUE_SIZE = 9.0
+
+
+def _pdf_text(value: object) -> str:
+    from pdfminer.psparser import PSLiteral
+    from pdfminer.utils import decode_text
+
+    if isinstance(value, bytes):
+        return decode_text(value)
+    if isinstance(value, PSLiteral):
+        return str(value.name)
+    return "" if value is None else str(value)
+
+
+def _field_words(annots: list[dict[str, Any]], offset: float) -> list[Word]:
+    """The values of form fields whose names are not the spec's keys (an older form, "Text1"),
+    as words at the fields' places, so the labels printed beside them find them.
+
+    A ticked checkbox becomes ☒ and an unticked one ☐; a radio button its option's name.
+    """
+    from pdfminer.pdftypes import resolve1
+
+    out: list[Word] = []
+    for annot in annots:
+        data = annot.get("data") or {}
+        if _pdf_text(data.get("Subtype")) != "Widget":
+            continue
+        parent = resolve1(data.get("Parent")) or {}
+        kind = _pdf_text(data.get("FT") or parent.get("FT"))
+        if kind == "Btn":
+            state = _pdf_text(data.get("AS") or data.get("V") or parent.get("V"))
+            try:
+                flags = int(resolve1(data.get("Ff") or parent.get("Ff")) or 0)
+            except (TypeError, ValueError):
+                flags = 0
+            if flags & (1 << 16):  # a push button
+                continue
+            if flags & (1 << 15):  # a radio button: only the chosen one, by its option's name
+                if not state or state == "Off":
+                    continue
+                text = state.replace("_", " ")
+            else:
+                text = UNTICKED[0] if not state or state == "Off" else TICKED[0]
+        else:
+            text = " ".join(_pdf_text(resolve1(data.get("V") if "V" in data else parent.get("V"))).split())
+        if not text:
+            continue
+        try:
+            x0, x1, top, bottom = (float(annot[k]) for k in ("x0", "x1", "top", "bottom"))
+        except (KeyError, TypeError, ValueError):
+            continue
+        height = bottom - top
+        # In a one-line box the text is centred; in a taller box it starts at the top.
+        y = top + (height - _VALUE_SIZE) / 2 if height <= 2.5 * _VALUE_SIZE else top + 2
+        start = x0 + 2
+        end = min(x1 - 2, start + 0.5 * _VALUE_SIZE * len(text))
+        out.append(Word(text, start, max(start + 1, end), y + offset, y + _VALUE_SIZE + offset))
+    return out
 
 
 class _Layout:

@@ -201,3 +201,60 @@ def test_xfa_form_with_other_fields_is_refused_as_xfa():
     with pytest.raises(UnreadableDocument) as err:
         read_document(out.getvalue(), "form.pdf")
     assert err.value.reason == "xfa"
+
+
+def _renamed(data: bytes) -> bytes:
+    """The same PDF with every field renamed as Acrobat names detected fields: Text1, Text2, ..."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    n = 0
+    for page in writer.pages:
+        for ref in page.get("/Annots", []):
+            field = ref.get_object()
+            if "/T" in field:
+                n += 1
+                field[NameObject("/T")] = TextStringObject(f"Text{n}")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("spec", "values"), [(APPLICATION, APP_VALUES), (IMPACT, IMPACT_VALUES)])
+def test_older_form_whose_fields_have_other_names(spec, values):
+    """A fillable PDF whose fields are not named by the spec (an older form, "Text1"): read by the
+    labels printed beside its fields, with the fields' values where they sit on the page."""
+    # (this builder prints at most 60 characters of a label, and the rows of tables as single fields)
+    singles = {f.key for f in spec.single_fields() if len(f.label) <= 60}
+    form = read_document(_renamed(fillable_pdf(spec, values, form_id_field=False)), "old form.pdf")
+    assert (form.form_id, form.reader) == (spec.form_id, "pdf-layout")
+    assert form.fields == {k: v for k, v in values.items() if k in singles}
+
+
+def test_cluster_pdf_with_renamed_fields_reads_its_tables_too(tmp_path):
+    from forms_processor.config import load_config
+    from forms_processor.documents import fill_pdf, template_pdf
+    from forms_processor.example import EXAMPLE_CONFIG
+
+    (tmp_path / "cluster.toml").write_text(EXAMPLE_CONFIG)
+    config = load_config(tmp_path / "cluster.toml")
+    values = {
+        "school_name": config.schools[1].name,
+        "pupil_1_ref": "AB",
+        "pupil_1_year": "Y4",
+        "pupil_1_status": "EHCP",
+        "pupil_2_ref": "CD",
+        "pupil_2_year": "Y5",
+        "pupil_2_status": "SEN support",
+        "pupil_2_need": "MLD",
+        "outcome_1_text": "Read more fluently",
+        "outcome_1_measure": "Reading age (months)",
+        "outcome_1_baseline": "84",
+        "outcome_1_target": "96",
+        "cost_1_item": "TA time",
+        "cost_1_amount": "£1,200.00",
+        "total_cost": "£1,200.00",
+        "parents_informed": True,
+        "data_protection": False,
+    }
+    form = read_document(_renamed(fill_pdf(template_pdf(APPLICATION, config), values)), "renamed.pdf")
+    assert form.reader == "pdf-layout"
+    assert form.fields == values
