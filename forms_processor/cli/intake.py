@@ -28,7 +28,7 @@ def init(ctx: Context) -> None:
 
 @cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write the four blank forms into.")
+              help="Folder to write the blank forms (and response.docx) into.")
 @pass_ctx
 def templates(ctx: Context, out_dir: Path) -> None:
     """Write the blank forms SENCOs fill in (application and impact, Word and PDF), and

@@ -78,7 +78,8 @@ def show(ctx: Context, reference: str, as_json: bool) -> None:
     click.echo("\nHistory:")
     for h in data["history"]:
         move = f"{h['from'] or ''} -> {h['to']}" if h["to"] else ""
-        click.echo(f"  {h['at']}  {h['actor']:<10} {h['action']:<12} {move}  {h['reason'] or ''}")
+        line = f"  {h['at']}  {h['actor']:<10} {h['action']:<20} {move}"
+        click.echo(line + (f"  ({h['reason']})" if h["reason"] else ""))
 
 
 @cli.command()

@@ -15,7 +15,6 @@ import click
 from ..config import Config, academic_year
 from ..errors import UsageError
 from ..reports.entitlement import entitlement_table, load_year, parse_year, year_label
-from ..reports.export import export_workbook
 from ..reports.governors import pounds, write_governors_report
 from ..reports.impact_report import write_impact_report
 from ..workflow.impact import accept_impact, mark_overdue, return_impact
@@ -266,6 +265,8 @@ def export_cmd(ctx: Context, out_file: Path, year: str | None, as_json: bool) ->
     if out_file.suffix.lower() != ".xlsx":
         raise UsageError(f"{out_file.name} does not end in .xlsx.", hint="Give a file name like finance.xlsx.")
     with ctx.app() as app:
+        from ..reports.export import export_workbook  # openpyxl only when exporting
+
         summary = export_workbook(app.db, app.config, out_file.resolve(), year=_year(year))
     if as_json:
         echo_json(summary.to_json())

@@ -10,16 +10,25 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn, not when a command starts
+    from matplotlib.figure import Figure
 
 _COLOURS = ("#1d4f7a", "#4f9bd1", "#f0a030", "#b0b7c0")
 _MET_COLOURS = {"Exceeded": "#1b7f3b", "Met": "#6cc070", "Partially met": "#f0c040", "Not met": "#d9534f"}
 DPI = 110
 
 
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height))
+
+
 def _png(fig: Figure) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
@@ -27,7 +36,7 @@ def _png(fig: Figure) -> bytes:
 
 
 def _empty(message: str) -> bytes:
-    fig = Figure(figsize=(7, 1.2))
+    fig = _figure(7, 1.2)
     ax = fig.add_subplot()
     ax.axis("off")
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, color="#555555")
@@ -41,7 +50,7 @@ def money_by_school(schools: Sequence[str], series: Mapping[str, Sequence[Decima
         return _empty("No schools to show.")
     n = len(series)
     height = 0.8 / max(n, 1)
-    fig = Figure(figsize=(8, 0.18 * len(schools) * max(n, 1) + 1.2))
+    fig = _figure(8, 0.18 * len(schools) * max(n, 1) + 1.2)
     ax = fig.add_subplot()
     ys = range(len(schools))
     for k, (name, values) in enumerate(series.items()):
@@ -67,7 +76,7 @@ def outcomes_by_area(counts: Mapping[str, Mapping[str, int]], hidden: int = 0) -
     left_out = f"{hidden} area(s) of need with fewer than 5 pupils are not shown." if hidden else ""
     if not areas:
         return _empty("No outcomes to show" + (f": {left_out}" if left_out else "."))
-    fig = Figure(figsize=(8, 0.6 * len(areas) + 1.5))
+    fig = _figure(8, 0.6 * len(areas) + 1.5)
     ax = fig.add_subplot()
     left = [0.0] * len(areas)
     labels = [f"{a}\n({sum(counts[a].values())} outcome{'s' if sum(counts[a].values()) != 1 else ''})"
@@ -97,7 +106,7 @@ def gains_by_measure(gains: Mapping[str, Decimal]) -> bytes:
     items = list(gains.items())
     cols = min(3, len(items))
     rows = (len(items) + cols - 1) // cols
-    fig = Figure(figsize=(2.9 * cols, 2.2 * rows + 0.3))
+    fig = _figure(2.9 * cols, 2.2 * rows + 0.3)
     for i, (measure, gain) in enumerate(items):
         ax = fig.add_subplot(rows, cols, i + 1)
         value = float(gain)
