@@ -39,6 +39,10 @@ TEXT_H = 18.0
 MULTILINE_H = 66.0
 CHECK_SIZE = 13.0
 ROW_H = 18.0
+# A free-text column narrower than this (an outcome) holds two lines of smaller text.
+WRAP_BELOW = 300.0
+WRAP_SIZE = 8.0
+WRAP_ROW_H = 26.0
 LEADING = 11.0
 
 INK = HexColor("#1F3864")
@@ -126,9 +130,20 @@ def _field_kw(name: str, x: float, y: float, width: float, height: float) -> dic
 
 
 def draw_field(
-    c: Canvas, key: str, spec: FieldSpec, choices: Sequence[str], x: float, y: float, width: float, height: float
+    c: Canvas,
+    key: str,
+    spec: FieldSpec,
+    choices: Sequence[str],
+    x: float,
+    y: float,
+    width: float,
+    height: float,
+    wrap: bool = False,
 ) -> None:
-    """One AcroForm field named ``key`` with its lower-left corner at (x, y)."""
+    """One AcroForm field named ``key`` with its lower-left corner at (x, y).
+
+    ``wrap``: a text field that wraps its text over lines (multiline), in smaller type.
+    """
     form = c.acroForm
     if spec.type is FieldType.CHECKBOX:
         form.checkbox(
@@ -157,6 +172,9 @@ def draw_field(
             maxlen=None,
             **_field_kw(key, x, y, width, height),
         )  # type: ignore[arg-type]
+    elif wrap:
+        kw = _field_kw(key, x, y, width, height) | {"fontSize": WRAP_SIZE}
+        form.textfield(value="", fieldFlags="multiline", maxlen=None, **kw)  # type: ignore[arg-type]
     elif spec.type is FieldType.MULTILINE:
         form.textfield(value="", fieldFlags="multiline", maxlen=None, **_field_kw(key, x, y, width, height))  # type: ignore[arg-type]
     else:
@@ -189,19 +207,35 @@ def _field_rows(lay: _Layout, fields: Sequence[FieldSpec], choices_of: ChoicesOf
         lay.y = top - row_h
 
 
-def _group_height(group: RowGroup) -> float:
-    return 2 * LEADING + 6 + group.max_rows * ROW_H
+def wrapped_columns(group: RowGroup, choices_of: ChoicesOf) -> set[str]:
+    """The free-text columns too narrow for a line of text (an outcome): their fields wrap."""
+    widths = column_widths(CONTENT_W, group, choices_of)
+    return {
+        col.key
+        for col, wd in zip(group.columns, widths, strict=True)
+        if col.type is FieldType.TEXT and col.max_length is None and not choices_of(col) and wd < WRAP_BELOW
+    }
+
+
+def _row_height(group: RowGroup, choices_of: ChoicesOf) -> float:
+    return WRAP_ROW_H if wrapped_columns(group, choices_of) else ROW_H
+
+
+def _group_height(group: RowGroup, choices_of: ChoicesOf) -> float:
+    return 2 * LEADING + 6 + group.max_rows * _row_height(group, choices_of)
 
 
 def _group_grid(lay: _Layout, group: RowGroup, choices_of: ChoicesOf) -> None:
     widths = column_widths(CONTENT_W, group, choices_of)
+    wrapped = wrapped_columns(group, choices_of)
+    row_h = _row_height(group, choices_of)
     header_lines = [
         simpleSplit(col.label, FONT_BOLD, LABEL_SIZE, wd - 6) for col, wd in zip(group.columns, widths, strict=True)
     ]
     header_h = max(len(lines) for lines in header_lines) * LEADING + 6
 
     def header() -> None:
-        lay.need(header_h + ROW_H)
+        lay.need(header_h + row_h)
         top = lay.y
         lay.c.setFillColor(SHADE)
         lay.c.setStrokeColor(FIELD_BORDER)
@@ -220,20 +254,20 @@ def _group_grid(lay: _Layout, group: RowGroup, choices_of: ChoicesOf) -> None:
         lay.y = top - header_h
 
     # Keep a group's table on one page when it fits on one.
-    whole = header_h + group.max_rows * ROW_H
+    whole = header_h + group.max_rows * row_h
     if whole <= PAGE_H - MARGIN - BOTTOM - 40:
         lay.need(whole)
     header()
     for n in range(1, group.max_rows + 1):
-        if lay.y - ROW_H < BOTTOM:
-            lay.need(ROW_H)
+        if lay.y - row_h < BOTTOM:
+            lay.need(row_h)
             header()
         x = MARGIN
         for col, wd in zip(group.columns, widths, strict=True):
             key = group.flat_key(n, col.key)
-            draw_field(lay.c, key, col, choices_of(col), x, lay.y - ROW_H, wd, ROW_H)
+            draw_field(lay.c, key, col, choices_of(col), x, lay.y - row_h, wd, row_h, col.key in wrapped)
             x += wd
-        lay.y -= ROW_H
+        lay.y -= row_h
     lay.y -= 8
 
 
@@ -271,7 +305,7 @@ def build_pdf(spec: FormSpec, cluster_name: str, choices_of: ChoicesOf) -> bytes
     for section in spec.sections:
         first = TEXT_H + 8.0
         if not section.fields and section.group is not None:
-            first = min(_group_height(section.group), PAGE_H - MARGIN - BOTTOM - 80)
+            first = min(_group_height(section.group, choices_of), PAGE_H - MARGIN - BOTTOM - 80)
         lay.need(29 + first + (14 if section.note else 0))
         lay.y -= 6
         c.setFillColor(SHADE)

@@ -138,3 +138,23 @@ def test_word_form_saved_again_by_libreoffice_reads_back(filled, tmp_path):
         form = read_document((out / f"{form_id}.docx").read_bytes(), f"{form_id}.docx")
         assert (form.form_id, form.reader) == (form_id, "docx")
         assert form.fields == expected
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("pdftocairo") is None, reason="poppler-utils (pdftocairo) is not installed")
+def test_filled_pdf_printed_to_pdf_reads_back(filled, tmp_path):
+    """A SENCO who prints the filled PDF form to PDF: no fields left, the values drawn on the page.
+
+    Long outcomes wrap inside their cells (the template makes them multiline), ticks are crosses.
+    """
+    folder, forms = filled
+    config = load_config(folder / "cluster.toml")
+    for form_id, (values, _, _) in forms.items():
+        spec = APPLICATION if form_id == APPLICATION.form_id else IMPACT
+        expected = dict(values, outcome_1_text="Use an agreed calming strategy independently (times a day)")
+        (tmp_path / f"{form_id}.pdf").write_bytes(fill_pdf(template_pdf(spec, config), expected))
+        flat = tmp_path / f"{form_id}-printed.pdf"
+        subprocess.run(["pdftocairo", "-pdf", str(tmp_path / f"{form_id}.pdf"), str(flat)], check=True, timeout=60)
+        form = read_document(flat.read_bytes(), flat.name)
+        assert (form.form_id, form.reader) == (form_id, "pdf-layout")
+        assert form.fields == expected
