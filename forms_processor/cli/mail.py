@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 import click
 
@@ -31,6 +31,7 @@ def status_cmd(ctx: Context, as_json: bool) -> None:
     with ctx.app() as app:
         data = mail_sender.mail_status(app.db)
         data["transport"] = "smtp" if app.config.smtp is not None else f"files in {app.home.mail_outbox}"
+        tz = app.config.tz
     if as_json:
         echo_json(data)
         return
@@ -42,9 +43,9 @@ def status_cmd(ctx: Context, as_json: bool) -> None:
     oldest = data["oldest_queued"]
     if oldest:
         click.echo(f"Oldest waiting: number {oldest['id']} ({oldest['kind']}, {oldest['reference'] or 'no reference'}),"
-                   f" queued {oldest['created_at']}, next try {oldest['next_attempt_at']}.")
+                   f" queued {_when(oldest['created_at'], tz)}, next try {_when(oldest['next_attempt_at'], tz)}.")
     if data["last_sent_at"]:
-        click.echo(f"Last sent: {data['last_sent_at']}")
+        click.echo(f"Last sent: {_when(data['last_sent_at'], tz)}")
     if data["errors"]:
         click.echo("Recent problems:")
         for e in data["errors"]:
@@ -88,6 +89,8 @@ def send_cmd(ctx: Context, limit: int | None, as_json: bool) -> None:
             report = mail_sender.send_due(app.db, app.home, transport, datetime.now(UTC), limit=limit)
         finally:
             transport.close()
+        waiting = mail_sender.mail_status(app.db)
+        tz = app.config.tz
     if as_json:
         echo_json(report.to_json())
     else:
@@ -96,12 +99,36 @@ def send_cmd(ctx: Context, limit: int | None, as_json: bool) -> None:
             echo_err(f"  sent {s['id']} ({s['kind']}{', ' + s['reference'] if s['reference'] else ''}): {s['via']}")
         for f in report.failed:
             echo_err(f"  failed {f['id']} ({f['kind']}): {f['error']}")
+        later = waiting["counts"]["queued"] - waiting["due_now"]
+        if later > 0 and not report.unavailable:
+            oldest = waiting["oldest_queued"] or {}
+            echo_err(f"{later} email(s) wait for their next try after a problem (see 'forms mail status');"
+                     f" 'forms mail retry --all' makes them due now.{_next_try(oldest, tz)}")
     if report.unavailable:
         echo_err(f"The mail server could not be used: {report.unavailable}")
         echo_err("The emails stay queued and are tried again later ('forms mail status' shows them).")
         ctx_exit(ExitCode.MAIL_UNAVAILABLE)
     elif report.failed:
         ctx_exit(ExitCode.MAIL_UNAVAILABLE)
+
+
+def _next_try(row: dict[str, object], tz: tzinfo) -> str:
+    when = row.get("next_attempt_at")
+    return f" Next try: {_when(str(when), tz)}." if when else ""
+
+
+def _when(stamp: str | None, tz: tzinfo) -> str:
+    """A stored UTC time as a person reads it, in the cluster's time zone: 29 Nov 2026 09:31."""
+    if not stamp:
+        return "-"
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(tz)
+    return f"{local.day} {local:%b %Y %H:%M}"
 
 
 def ctx_exit(code: int) -> None:
@@ -133,6 +160,7 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
             "quarantined": "sender is not a school: moved to quarantine, not answered",
             "gone": "deleted from the server before it could be read",
             "error": "could not be processed now; it stays in the mailbox and is tried again",
+            "failed": "could not be processed; it is left in the mailbox and the Host has been emailed",
         }.get(m.outcome, m.outcome)
         echo_err(f"  message {m.uid}: {what}")
     if due:

@@ -277,6 +277,7 @@ class ProcessingArea:
             os.rename(cand.path, target)
         except FileNotFoundError:
             return None
+        _owner_only(target)
         return Claimed(target, cand.path.name, display_name(self.inbox, cand.path), received)
 
     def take_over(self, now: datetime) -> list[Claimed]:
@@ -324,6 +325,15 @@ class ProcessingArea:
 
     def leftovers(self) -> list[Path]:
         return [p for p in sorted(self.folder.iterdir()) if p.name != LOCK_NAME]
+
+
+def _owner_only(path: Path) -> None:
+    """Make a claimed file readable by its owner only (it keeps this through the archive).
+    Best effort: on a shared folder the file may belong to someone else."""
+    try:
+        os.chmod(path, 0o600)
+    except OSError:
+        pass
 
 
 def display_name(inbox: Path, path: Path) -> str:

@@ -55,6 +55,9 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 # A claim older than this is taken to be left by a poll that died.
 CLAIM_LEASE = timedelta(minutes=30)
 MAX_MESSAGES_PER_POLL = 500
+# Unexpected errors on one message before it is set aside for a person (counted per run).
+MAX_TRIES = 3
+_FAILURES: dict[tuple[str, str, str], int] = {}
 # Who holds a claim: this computer, this process, and this run of it (a restarted
 # process can get the same number in a container).
 _RUN = uuid.uuid4().hex[:12]
@@ -118,7 +121,7 @@ def _short(exc: BaseException) -> str:
 @dataclass
 class MessageOutcome:
     uid: str
-    outcome: str  # ingested | no-attachment | quarantined | gone | error
+    outcome: str  # ingested | no-attachment | quarantined | gone | error (tried again) | failed (left for a person)
     sender: str | None = None
     results: list[dict[str, Any]] = field(default_factory=list)
     replied: bool = False
@@ -210,7 +213,8 @@ def _poll(app: FormsApp, cfg: Imap, box: Any, clock: Callable[[], datetime]) -> 
         row = done.get(uid)
         if row is not None and row["outcome"] != "processing":
             report.skipped += 1
-            if not row["moved"]:  # recorded, but the move failed last time: try it again
+            # Recorded, but the move failed last time: try it again (a failed message stays for a person).
+            if not row["moved"] and row["outcome"] != "failed":
                 target = cfg.quarantine_folder if row["outcome"] == "quarantined" else cfg.processed_folder
                 if _move(box, uid, target):
                     _mark_moved(app, key, uidvalidity, uid)
@@ -225,11 +229,40 @@ def _poll(app: FormsApp, cfg: Imap, box: Any, clock: Callable[[], datetime]) -> 
             _release(app, key, uidvalidity, uid)
             raise
         except Exception as exc:  # noqa: BLE001 - one bad message never stops the poll
-            _release(app, key, uidvalidity, uid)
-            log.exception("mail %s/%s could not be processed (%s); it stays in %s", key, uid, type(exc).__name__, cfg.folder)
-            outcome = MessageOutcome(uid=uid, outcome="error")
+            outcome = _failed(app, cfg, key, uidvalidity, uid, exc, clock())
         report.messages.append(outcome)
     return report
+
+
+def _failed(app: FormsApp, cfg: Imap, key: str, uidvalidity: str, uid: str, exc: Exception,
+            now: datetime) -> MessageOutcome:
+    """An unexpected error on one message: tried again at the next polls, then, after
+    ``MAX_TRIES`` in this run, recorded as failed (never tried again) and left in the
+    folder for a person, with an email to the Host. No traceback reaches the terminal."""
+    log.debug("mail %s could not be processed", uid, exc_info=True)
+    tries = _FAILURES[(key, uidvalidity, uid)] = _FAILURES.get((key, uidvalidity, uid), 0) + 1
+    if tries < MAX_TRIES:
+        _release(app, key, uidvalidity, uid)
+        log.error("mail %s could not be processed (an unexpected error, %s); it stays in %s and is tried again",
+                  uid, type(exc).__name__, cfg.folder)
+        return MessageOutcome(uid=uid, outcome="error")
+    when = now.astimezone(app.config.tz).strftime("%d/%m/%Y %H:%M")
+    alert = OutgoingMail(
+        dedupe_key=f"mail-failed:{key};{uidvalidity};{uid}",
+        kind="host-alert",
+        to=(app.config.host.email,),
+        subject="An email in the forms mailbox needs looking at",
+        body=(
+            f"An email in the forms mailbox ({cfg.folder}) could not be processed because of an unexpected error"
+            f" (last tried {when}). It has been left where it is, unread, and will not be tried again.\n\n"
+            "Please look at it: save its attachments and put them in the inbox folder, or ask the school to send"
+            " them again. Please also tell whoever looks after the system.\n"
+        ),
+    )
+    _record(app, key, uidvalidity, uid, None, "failed", f"unexpected error ({type(exc).__name__})", now, alert)
+    log.error("mail %s could not be processed after %d tries (%s); it is left in %s and the Host has been told",
+              uid, tries, type(exc).__name__, cfg.folder)
+    return MessageOutcome(uid=uid, outcome="failed")
 
 
 def claimant() -> str:

@@ -148,7 +148,8 @@ def send_due(db: Database, home: Home | None, transport: Transport, now: datetim
             message = f"unexpected error while sending ({type(exc).__name__})"
             final = _record_failure(db, mail, now, message, final=False)
             (report.failed if final else report.deferred).append(_brief(mail, error=message))
-            log.exception("email %d (%s): %s", mail.id, mail.kind, message)
+            log.error("email %d (%s): %s; it will be tried again", mail.id, mail.kind, message)
+            log.debug("unexpected error while sending", exc_info=True)
             continue
         # Straight after the server took it: the shorter this gap, the smaller the resend window.
         db.execute(

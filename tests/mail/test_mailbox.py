@@ -468,3 +468,23 @@ def test_forms_watch_once_reads_the_mailbox_and_shows_each_form(home: Home, imap
     assert reply is not None
     text = reply.get_content()
     assert "save it as a Word document (.docx)" in text and "Form.doc" not in text
+
+
+def test_a_message_that_keeps_failing_is_left_for_a_person_and_the_host_told(
+    mail_app: tuple[FormsApp, Imap], imap_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, cfg = mail_app
+
+    def broken_reader(data: bytes, name: str) -> Any:
+        raise RuntimeError("a bug in a reader")
+
+    append(imap_port, message(app.config.schools[1].senco_email or "", "Our form",
+                              attachments=[("Form.docx", Forms(app.config).application(1), DOCX)]))
+    with FormsApp(app.home, read=broken_reader) as buggy:
+        outcomes = [poll_mailbox(buggy, cfg).messages for _ in range(4)]
+    assert [[m.outcome for m in ms] for ms in outcomes] == [["error"], ["error"], ["failed"], []]
+    assert folder_subjects(imap_port, FOLDER) == ["Our form"]  # left where it was, for a person
+    alerts = [m for m in outgoing(app) if m["kind"] == "host-alert"]
+    assert len(alerts) == 1 and app.config.host.email in alerts[0]["to_addrs"]
+    assert "Form.docx" not in alerts[0]["body"] and "Our form" not in alerts[0]["body"]
+    assert not any(r.exc_info for r in caplog.records if r.levelname != "DEBUG")  # no traceback on the terminal

@@ -90,6 +90,7 @@ def test_two_hundred_files_at_once_each_processed_once(home: Home, forms: list[F
     assert len(tw.outcomes) == 200
     assert {o.status for o in tw.outcomes} <= {"accepted", "invalid"}
     assert sum(1 for o in tw.outcomes if o.file.startswith("school a/")) == 40
+    assert {p.stat().st_mode & 0o777 for p in archived(home)} == {0o600}  # owner-only, however they were copied in
 
 
 def test_a_symlink_to_a_file_outside_is_not_followed(home: Home, forms: list[Form], tmp_path: Path,
@@ -114,6 +115,7 @@ def test_unreadable_files_go_to_rejected_with_a_reason(home: Home, forms: list[F
         note = (home.rejected / f"{name}.reason.txt").read_text()
         assert "Why it is here:" in note and "What to do:" in note and "Nothing has been deleted" in note
     assert (home.rejected / "half.docx").read_bytes() == forms[4].data[: len(forms[4].data) // 2]
+    assert {p.stat().st_mode & 0o777 for p in home.rejected.iterdir()} == {0o600}
 
 
 def test_a_half_copied_file_is_waited_for_not_refused(home: Home, forms: list[Form],
