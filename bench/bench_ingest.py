@@ -1,6 +1,6 @@
 """Deadline day: how fast does `forms ingest` take a batch, against the bare floor?
 
-    python bench/bench_ingest.py [--forms 300] [--workers 2] [--keep DIR]
+    python bench/bench_ingest.py [--forms 300] [--keep DIR]
 
 Writes a batch of real filled forms (half Word, half PDF, a tenth with mistakes)
 into a fresh home, then prints:

@@ -90,8 +90,10 @@ class FormsApp:
         """
         return self.ingest_submissions(self._submissions(paths, source))
 
-    def count_files(self, paths: list[Path]) -> int:
-        return sum(1 for _ in expand_paths(paths))
+    def count_files(self, paths: list[Path]) -> tuple[int, list[Path]]:
+        """How many files ``ingest_paths`` will take, and the ones it passes over."""
+        skipped: list[Path] = []
+        return sum(1 for _ in expand_paths(paths, skipped)), skipped
 
     def _submissions(
         self, paths: list[Path], source: Source
@@ -128,8 +130,31 @@ class FormsApp:
 
     # -- queries --------------------------------------------------------------
 
-    def list_forms(self, **filters: Any) -> list[repo.FormRow]:
-        return repo.list_forms(self.db, **filters)
+    def list_forms(
+        self,
+        *,
+        state: str | None = None,
+        round_text: str | None = None,
+        school_text: str | None = None,
+        form_id: str | None = None,
+    ) -> list[repo.FormRow]:
+        """Forms, oldest first; a round or school named by any of its names or its code."""
+        round_name = school_name = None
+        if round_text:
+            rnd = self.config.find_round(round_text)
+            if rnd is None:
+                known = ", ".join(f"{r.name} ({r.code})" for r in self.config.rounds)
+                raise NotFound(f"There is no funding round called {round_text!r}.", hint=f"The rounds are: {known}.")
+            round_name = rnd.name
+        if school_text:
+            school = self.config.find_school(school_text)
+            if school is None:
+                raise NotFound(
+                    f"There is no school called {school_text!r} in cluster.toml.",
+                    hint="Use the school's name, one of its aliases, or its code as in cluster.toml.",
+                )
+            school_name = school.name
+        return repo.list_forms(self.db, state=state, round_name=round_name, school=school_name, form_id=form_id)
 
     def get(self, reference: str) -> repo.FormRow:
         form = repo.get_form(self.db, reference)

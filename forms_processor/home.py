@@ -94,12 +94,23 @@ class Home:
                     hint=f"Change '{name}' under [storage] in {CONFIG_NAME} so it is outside the inbox.",
                 )
 
-    def ensure_folders(self) -> None:
+    def ensure_folders(self) -> list[Path]:
+        """Make the folders that are missing, owner-only; keep the kept data owner-only.
+
+        The inbox is made owner-only too, but an existing inbox keeps its permissions:
+        a drop folder on a network share may rightly let the share's account write to it.
+        Returns the folders created.
+        """
         self.check_layout()
+        created: list[Path] = []
         for folder in self.folders():
-            folder.mkdir(parents=True, exist_ok=True)
+            if not folder.exists():
+                folder.mkdir(mode=0o700, parents=True)
+                os.chmod(folder, 0o700)
+                created.append(folder)
         for private in (self.archive, self.rejected, self.processing, self.data, self.outbox):
             os.chmod(private, 0o700)
+        return created
 
 
 def open_home(option: str | Path | None) -> Home:
@@ -125,11 +136,5 @@ def init_home(option: str | Path | None) -> tuple[Path, list[Path]]:
             fh.write(EXAMPLE_CONFIG)
         created.append(cfg)
     home = Home(root, load_config(cfg))
-    home.check_layout()
-    for folder in home.folders():
-        if not folder.exists():
-            folder.mkdir(parents=True)
-            created.append(folder)
-    for private in (home.archive, home.rejected, home.processing, home.data, home.outbox):
-        os.chmod(private, 0o700)
+    created.extend(home.ensure_folders())
     return root, created

@@ -75,7 +75,10 @@ def ingest(ctx: Context, paths: tuple[Path, ...], as_json: bool, quiet: bool) ->
     results: list[IngestResult] = []
     with ctx.app() as app:
         abs_paths = [p.resolve() for p in paths]
-        total = app.count_files(abs_paths)
+        total, skipped = app.count_files(abs_paths)
+        if skipped:
+            names = ", ".join(p.name for p in skipped[:5]) + (" ..." if len(skipped) > 5 else "")
+            echo_err(f"Passed over {len(skipped)} file(s) that are hidden, temporary or links: {names}")
         show_bar = total > 1 and not quiet
         with click.progressbar(length=total, label="Reading forms", file=sys.stderr,
                                hidden=not show_bar) as bar:

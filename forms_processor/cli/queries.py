@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import click
 
+from ..validation.parsing import format_money
+from ..workflow.states import State
 from ._common import Context, cli, echo_json, json_option, pass_ctx
 
 
 @cli.command("list")
-@click.option("--status", "state", help="Only forms in this state (e.g. awaiting_check, invalid, approved).")
+@click.option("--status", "state", type=click.Choice([s.value for s in State]), metavar="STATE",
+              help="Only forms in this state: " + ", ".join(s.value for s in State) + ".")
 @click.option("--round", "round_name", help="Only forms of this funding round (its name or code).")
 @click.option("--school", help="Only forms of this school (any of its names).")
 @click.option("--form", "form_kind", type=click.Choice(["application", "impact"]), help="Only this kind of form.")
@@ -18,12 +23,8 @@ def list_cmd(ctx: Context, state: str | None, round_name: str | None, school: st
              form_kind: str | None, as_json: bool) -> None:
     """List the forms received, oldest first."""
     with ctx.app() as app:
-        found_round = app.config.find_round(round_name) if round_name else None
-        found_school = app.config.find_school(school) if school else None
-        rnd = found_round.name if found_round else round_name
-        sch = found_school.name if found_school else school
         rows = app.list_forms(
-            state=state, round_name=rnd, school=sch,
+            state=state, round_text=round_name, school_text=school,
             form_id=f"send-{form_kind}" if form_kind else None,
         )
         data = [
@@ -46,7 +47,7 @@ def list_cmd(ctx: Context, state: str | None, round_name: str | None, school: st
         click.echo("No forms match.", err=True)
         return
     for d in data:
-        amount = f"£{d['amount_requested']}" if d["amount_requested"] else ""
+        amount = format_money(Decimal(d["amount_requested"])) if d["amount_requested"] else ""
         click.echo(f"{d['reference']:<18} {d['state']:<20} {(d['school'] or '?'):<34} {amount:>10}  {d['intervention'] or ''}")
 
 

@@ -24,13 +24,22 @@ def is_ignored(path: Path) -> bool:
     )
 
 
-def expand_paths(paths: list[Path]) -> Iterator[Path]:
-    """Every regular file named, or inside a folder named (sub-folders too), sorted."""
+def expand_paths(paths: list[Path], skipped: list[Path] | None = None) -> Iterator[Path]:
+    """Every regular file named, or inside a folder named (sub-folders too), sorted.
+
+    Inside folders, lock files, partial downloads, hidden files and links are passed
+    over; they are added to ``skipped`` when a list is given. A file named on its
+    own is always taken.
+    """
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
+                if child.is_dir() and not child.is_symlink():
+                    continue
                 if child.is_file() and not child.is_symlink() and not is_ignored(child):
                     yield child
+                elif skipped is not None:
+                    skipped.append(child)
         else:
             yield path
 

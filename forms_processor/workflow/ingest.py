@@ -146,12 +146,11 @@ class Ingestor:
 
     # -- steps ----------------------------------------------------------------
 
-    # Refusals that may pass on another try (the machine was busy): the same bytes again
-    # are read again rather than called a duplicate.
-    TRANSIENT_REFUSALS = ("timeout", "memory")
+    # Only forms that were read count: a file refused before (empty, damaged, a picture)
+    # is refused again with its reason, so whoever sends it next is told why.
     _FIRST_OF_SHA = (
-        "SELECT id, form_ref, status FROM submissions WHERE sha256 = ? AND status != 'duplicate'"
-        f" AND NOT (status = 'rejected' AND reason IN {TRANSIENT_REFUSALS!r}) ORDER BY id LIMIT 1"
+        "SELECT id, form_ref, status FROM submissions WHERE sha256 = ? AND status IN ('accepted', 'invalid')"
+        " ORDER BY id LIMIT 1"
     )
 
     def find_duplicate(self, sub: Submission) -> sqlite3.Row | None:
@@ -245,18 +244,15 @@ class Ingestor:
         return cur.lastrowid
 
     def record_duplicate(self, sub: Submission, display: str, original: sqlite3.Row) -> IngestResult:
+        """The same bytes as a form already read: recorded, reported, not queued, not emailed."""
         ref = original["form_ref"]
         with self.db.atomic() as conn:
             sid = self._insert_submission(
                 conn, sub, "duplicate", None, reason="duplicate", duplicate_of=original["id"], form_ref=ref
             )
             add_event(conn, action="duplicate", actor=self.actor, reference=ref, submission_id=sid)
-        text = (
-            f"This file was received before (reference {ref}); it has not been queued again."
-            if ref
-            else "This file was received before and could not be read then; it has not been processed again."
-        )
-        form = get_form(self.db, ref) if ref else None
+        text = f"This file was received before (reference {ref}); it has not been queued again."
+        form = get_form(self.db, ref)
         return IngestResult(
             file=display,
             status="duplicate",
@@ -280,8 +276,9 @@ class Ingestor:
                 enqueue(
                     conn,
                     OutgoingMail(
-                        # The same bytes refused for the same reason are answered once.
-                        dedupe_key=f"ack-rejected:{sub.sha256}:{err.reason}",
+                        # The same bytes from the same sender, refused for the same reason, are
+                        # answered once (a re-run after a crash sends nothing twice).
+                        dedupe_key=f"ack-rejected:{sub.sha256}:{err.reason}:{sub.sender}",
                         kind="ack-rejected",
                         to=(sub.sender,),
                         subject=subject,

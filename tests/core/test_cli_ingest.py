@@ -43,6 +43,7 @@ def test_init_writes_config_and_folders_and_never_overwrites(tmp_path: Path) -> 
     assert stat.S_IMODE(cfg.stat().st_mode) == 0o600
     for folder in ("inbox", "outbox", "archive", "rejected", "data"):
         assert (root / folder).is_dir()
+        assert stat.S_IMODE((root / folder).stat().st_mode) == 0o700
     cfg.write_text(cfg.read_text() + "\n# my edit\n")
     code, _, err = run(root, "init")
     assert code == 0
@@ -418,3 +419,27 @@ def test_an_impact_form_for_a_declined_application_is_invalid(home: Home, forms:
     result = ingest_json(home, path)[1][0]
     assert result["status"] == "invalid"
     assert "application_reference" in [m["field"] for m in result["messages"] if m["severity"] == "error"]
+
+
+def test_list_refuses_unknown_round_school_and_state(home: Home) -> None:
+    assert run(home, "list", "--round", "Midsummer")[0] == ExitCode.NOT_FOUND
+    code, _, err = run(home, "list", "--school", "Hogwarts")
+    assert code == ExitCode.NOT_FOUND and "no school called" in err
+    assert run(home, "list", "--status", "bogus")[0] == ExitCode.USAGE
+
+
+def test_an_empty_file_is_refused_each_time_it_is_sent(home: Home, tmp_path: Path) -> None:
+    for name in ("a.pdf", "b.pdf"):
+        (tmp_path / name).write_bytes(b"")
+        code, results = ingest_json(home, tmp_path / name)
+        assert results[0]["status"] == "rejected"
+        assert "empty" in results[0]["messages"][0]["message"]
+
+
+def test_ingest_says_which_files_it_passed_over(home: Home, forms: FormFactory, tmp_path: Path) -> None:
+    folder = tmp_path / "drop"
+    forms.write(forms.values(1, funding_round=ROUND), "docx")
+    (folder / "~$lock.docx").write_bytes(b"x")
+    (folder / ".hidden.pdf").write_bytes(b"x")
+    code, _, err = run(home, "ingest", str(folder))
+    assert "Passed over 2 file(s)" in err
