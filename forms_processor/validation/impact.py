@@ -45,8 +45,8 @@ def validate_impact(extracted: ExtractedForm, ctx: ValidationContext) -> Validat
         c.fields["overdue"] = True
         c.warn(
             "",
-            f"This impact form was due by {format_date(known.impact_due)} and arrived after that date. "
-            "It has been accepted and marked as overdue.",
+            f"This impact form was due by {format_date(known.impact_due)} and arrived after that date, "
+            "so it is marked as overdue. Late forms are still taken.",
         )
     else:
         c.fields["overdue"] = False
@@ -80,6 +80,13 @@ def _application(c: FormChecker) -> KnownApplication | None:
             key,
             "the application with this reference was not awarded money, so no impact form is needed for it. "
             "Please check the reference.",
+        )
+        return None
+    if known.impact_accepted:
+        c.error(
+            key,
+            "an impact form for this application has already been accepted, so another is not needed. "
+            "If something in it must change, please email the SEND Host.",
         )
         return None
     return known

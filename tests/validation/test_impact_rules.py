@@ -180,6 +180,14 @@ def test_not_awarded(config: Config) -> None:
     assert fields_of(result.errors) == {"application_reference"}
 
 
+def test_a_second_impact_form_after_one_was_accepted_is_refused(config: Config) -> None:
+    done = dataclasses.replace(KNOWN, impact_accepted=True)
+    ctx = ValidationContext(config=config, received_at=IMPACT_RECEIVED, lookup_application=lookup_of(done))
+    result = validate(make_impact(), ctx)
+    assert fields_of(result.errors) == {"application_reference"}
+    assert "already been accepted" in result.errors[0].message
+
+
 def test_whole_school_may_support_no_counted_pupils(config: Config) -> None:
     whole = dataclasses.replace(KNOWN, application_type="Whole school")
     ctx = ValidationContext(config=config, received_at=IMPACT_RECEIVED, lookup_application=lookup_of(whole))
