@@ -77,6 +77,8 @@ class WatchSettings:
     # Count a file's unchanged time from its change time on disk (see stability.py).
     # Off for network shares (``--poll``), whose clocks may differ from this computer's.
     trust_file_times: bool = True
+    # After a stop, how long to wait for mail being sent or fetched before leaving anyway.
+    side_task_grace: float = 5.0
 
 
 @dataclass
@@ -107,12 +109,15 @@ class FileOutcome:
 class Periodic:
     """Something run every ``every`` seconds (mail sending, the mailbox poll).
 
-    Its errors are logged (without contents) and never stop the watcher."""
+    Tasks of one ``lane`` run one after another on a thread of their own, so a task
+    waiting for a slow server holds up only its own lane. Its errors are logged
+    (without contents) and never stop the watcher."""
 
     name: str
     every: float
     action: Callable[[], object]
     next_at: float = 0.0
+    lane: str = "side"
 
     def run(self, now: float) -> None:
         self.next_at = now + self.every
@@ -463,25 +468,25 @@ class FolderWatcher:
             after_batch: Callable[[], object] | None = None) -> list[FileOutcome]:
         """Watch until :meth:`stop` (or, with ``once``, until the inbox is empty).
 
-        ``periodic`` tasks run on their timers (first at start-up); ``after_batch``
-        runs after every batch that processed files (e.g. send the mail queued)."""
-        periodic = periodic or []
+        ``periodic`` tasks run on their timers (first at start-up) and ``after_batch``
+        after every batch that processed files (e.g. send the mail queued), both on a
+        thread of their own: a slow or silent mail server never holds up the folder.
+        At the end ``after_batch`` runs once more; with ``once`` the watcher waits for
+        the side tasks to finish, after a stop only ``side_task_grace`` seconds."""
+        side = SideLanes(periodic or [], after_batch, self.clock)
         observer = None
         try:
             # Events first, then the scan: a file arriving in between is seen by one or the other.
             if not once and self.settings.poll_seconds is None:
                 observer = self._start_observer()
             self.start()
+            side.start()
             interval = self.settings.poll_seconds or self.settings.rescan_seconds
             next_rescan = self.clock() + interval
             tick = max(0.02, min(self.settings.tick_seconds, self.settings.settle_seconds / 2 or 0.02))
-            for task in periodic:
-                task.run(self.clock())
-            if after_batch is not None:
-                _safely("sending mail", after_batch)
             while not self.stop_event.is_set():
-                if self.step() and after_batch is not None:
-                    _safely("sending mail", after_batch)
+                if self.step():
+                    side.kick()
                 if once and not self.pending():
                     break
                 now = self.clock()
@@ -489,15 +494,12 @@ class FolderWatcher:
                     _safely("taking over files left in processing", self.take_over)
                     _safely("rescanning the inbox", self.rescan)
                     next_rescan = now + interval
-                for task in periodic:
-                    if now >= task.next_at:
-                        task.run(now)
                 if self.stop_event.is_set():
                     break
                 if self.pending() or self._rescan_again_at is not None:
                     wait = tick
                 else:
-                    wait = max(0.0, min([next_rescan, *(t.next_at for t in periodic)]) - self.clock())
+                    wait = max(0.0, next_rescan - self.clock())
                 self.wake.wait(timeout=wait)
                 self.wake.clear()
         finally:
@@ -506,6 +508,10 @@ class FolderWatcher:
                 logging.getLogger("watchdog").setLevel(logging.CRITICAL)
                 observer.stop()
                 observer.join(timeout=5)
+            stopped = self.stop_event.is_set() or not once
+            if not side.finish(self.settings.side_task_grace if stopped else None, cancel=self.abort_event):
+                log.warning("a mail server is slow to answer: stopping without waiting for it. Nothing is lost:"
+                            " emails still queued are sent, and the mailbox read, next time.")
             self.close()
         return self.outcomes
 
@@ -534,6 +540,102 @@ class FolderWatcher:
         observer.daemon = True
         observer.start()
         return observer
+
+
+class SideLanes:
+    """The periodic tasks, one thread per lane; ``after_batch`` runs on the first lane
+    (the lane of the first task: sending mail)."""
+
+    def __init__(self, periodic: list[Periodic], after_batch: Callable[[], object] | None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        lanes: dict[str, list[Periodic]] = {}
+        for task in periodic:
+            lanes.setdefault(task.lane, []).append(task)
+        if not lanes and after_batch is not None:
+            lanes["side"] = []
+        self.lanes = [
+            SideTasks(tasks, after_batch if i == 0 else None, clock, name=f"forms-{lane}")
+            for i, (lane, tasks) in enumerate(lanes.items())
+        ]
+        self.clock = clock
+
+    def start(self) -> None:
+        for lane in self.lanes:
+            lane.start()
+
+    def kick(self) -> None:
+        if self.lanes:
+            self.lanes[0].kick()
+
+    def finish(self, timeout: float | None, cancel: threading.Event | None = None) -> bool:
+        """Finish every lane, waiting at most ``timeout`` seconds in all (None: until done),
+        and no longer once ``cancel`` is set. Returns False if a lane was still busy."""
+        deadline = None if timeout is None else self.clock() + timeout
+        for lane in self.lanes:
+            lane.ask_to_finish()
+        for lane in self.lanes:
+            while lane.thread.is_alive():
+                if cancel is not None and cancel.is_set():
+                    return False
+                if deadline is not None and self.clock() >= deadline:
+                    return False
+                lane.thread.join(0.1)
+        return True
+
+
+class SideTasks:
+    """Periodic tasks (sending mail, or polling the mailbox) and, on the sending lane,
+    the sending after each batch, run one after another on a thread of their own."""
+
+    def __init__(self, periodic: list[Periodic], after_batch: Callable[[], object] | None,
+                 clock: Callable[[], float] = time.monotonic, name: str = "forms-side") -> None:
+        self.periodic = periodic
+        self.after_batch = after_batch
+        self.clock = clock
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._send_wanted = after_batch is not None  # send what is queued at start-up
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        if self.periodic or self.after_batch is not None:
+            self.thread.start()
+
+    def kick(self) -> None:
+        """A batch was processed: send its mail soon."""
+        if self.after_batch is not None:
+            with self._lock:
+                self._send_wanted = True
+            self._wake.set()
+
+    def ask_to_finish(self) -> None:
+        """Send once more, then stop (the caller waits for :attr:`thread`)."""
+        self.kick()
+        self._stopping.set()
+        self._wake.set()
+
+    def _run(self) -> None:
+        first = True
+        while True:
+            for task in self.periodic:
+                # Every task runs at start-up (a --once run polls the mailbox once), then on its timer.
+                if first or (not self._stopping.is_set() and self.clock() >= task.next_at):
+                    task.run(self.clock())
+            first = False
+            with self._lock:
+                send, self._send_wanted = self._send_wanted, False
+            if send and self.after_batch is not None:
+                _safely("sending mail", self.after_batch)
+            if self._stopping.is_set():
+                with self._lock:
+                    if not self._send_wanted:
+                        return
+                continue
+            due = [t.next_at for t in self.periodic]
+            wait = max(0.0, min(due) - self.clock()) if due else None
+            self._wake.wait(timeout=wait)
+            self._wake.clear()
 
 
 def _safely(name: str, fn: Callable[[], object]) -> None:
@@ -571,26 +673,40 @@ class MailTasks:
 def mail_tasks(app: FormsApp, send_every: float = 30.0,
                on_outcome: Callable[[FileOutcome], None] | None = None) -> MailTasks:
     """The mail side of the watcher. ``on_outcome`` is told of every form that came
-    by email, as the watcher tells of every file (for the one line per form)."""
+    by email, as the watcher tells of every file (for the one line per form).
+
+    Sending and polling run on threads of their own (lanes "send" and "mailbox"), so
+    each has an app of its own (its own database connection; the mailbox's reader
+    process starts only when an email brings a form): the threads share nothing but
+    the database file, as two watchers do. Sending is one at a time (one connection to
+    the mail server), whichever lane asks for it."""
+    from ..api import FormsApp
     from ..mail.sender import send_due, transport_for
 
     home = app.home
     transport = transport_for(home)
+    sender = FormsApp(home, workers=1)
+    apps = [sender]
+    one_at_a_time = threading.Lock()
 
     def send() -> None:
-        report = send_due(app.db, home, transport, now_utc())
+        with one_at_a_time:
+            report = send_due(sender.db, home, transport, now_utc())
         if report.sent:
             log.info("sent %d email(s)", len(report.sent))
         if report.unavailable:
             log.warning("the mail server could not be reached; mail stays queued and is tried again later")
 
-    periodic = [Periodic("sending mail", send_every, send)]
+    periodic = [Periodic("sending mail", send_every, send, lane="send")]
     imap = home.config.imap
     if imap is not None:
         from .mailbox import poll_mailbox
 
+        reader = FormsApp(home, workers=1)
+        apps.append(reader)
+
         def poll() -> None:
-            report = poll_mailbox(app, imap)
+            report = poll_mailbox(reader, imap)
             if on_outcome is not None:
                 for message in report.messages:
                     for r in message.results:
@@ -600,8 +716,16 @@ def mail_tasks(app: FormsApp, send_every: float = 30.0,
                             log.debug("on_outcome failed", exc_info=True)
             send()
 
-        periodic.append(Periodic("polling the mailbox", float(imap.poll_seconds), poll))
-    return MailTasks(send, periodic, transport.close)
+        periodic.append(Periodic("polling the mailbox", float(imap.poll_seconds), poll, lane="mailbox"))
+
+    def close() -> None:
+        try:
+            transport.close()
+        finally:
+            for a in apps:
+                a.close()
+
+    return MailTasks(send, periodic, close)
 
 
 def email_outcome(result: dict[str, Any]) -> FileOutcome:

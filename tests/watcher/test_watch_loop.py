@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -319,3 +319,64 @@ def test_a_file_that_cannot_be_moved_is_left_alone_and_the_rest_go_on(
     assert [o.file for o in outcomes] == [forms[15].name]
     assert (home.inbox / "locked.docx").read_bytes() == forms[14].data
     assert "locked.docx could not be taken from the inbox (Permission denied)" in caplog.text
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A TCP server on loopback that accepts connections and never says a word (a hung
+    mail server: the client waits for its greeting until its own timeout)."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            held.append(conn)
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield int(listener.getsockname()[1])
+    listener.close()
+    for conn in held:
+        conn.close()
+
+
+def test_a_hung_mailbox_never_holds_up_the_folder(home: Home, forms: list[Form], silent_server: int,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from forms_processor.config import Imap
+    from forms_processor.intake.watcher import mail_tasks
+
+    monkeypatch.setenv("FORMS_TEST_IMAP_PW", "x")
+    imap = Imap(host="127.0.0.1", port=silent_server, username="forms", password_env="FORMS_TEST_IMAP_PW",
+                security="plain", poll_seconds=5)
+    hung = Home(home.root, home.config.model_copy(update={"imap": imap}))
+    app = FormsApp(hung)
+    tasks = mail_tasks(app)
+    watcher = FolderWatcher(app, WatchSettings(settle_seconds=SETTLE, side_task_grace=1.0))
+    thread = threading.Thread(target=watcher.run, kwargs={"periodic": tasks.periodic, "after_batch": tasks.send},
+                              daemon=True)
+    try:
+        thread.start()
+        wait_for(lambda: any(t.name == "forms-mailbox" for t in threading.enumerate()))
+        drop(hung, forms[16])
+        # The mailbox poll waits for a greeting that never comes (60 s); the form is taken and
+        # its acknowledgement written meanwhile, well within the 5 s goal.
+        started = time.monotonic()
+        wait_for(lambda: list(hung.mail_outbox.glob("*.eml")), timeout=10)
+        assert time.monotonic() - started < 5
+        assert len(archived(hung)) == 1
+        watcher.stop()
+        stopping = time.monotonic()
+        thread.join(timeout=10)
+        assert not thread.is_alive() and time.monotonic() - stopping < 5  # not the 60 s of the mailbox
+    finally:
+        watcher.stop()
+        thread.join(timeout=10)
+        tasks.close()
+        app.close()
