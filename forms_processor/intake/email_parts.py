@@ -24,6 +24,8 @@ MAX_DEPTH = 4
 MAX_PARTS = 50
 MAX_ZIP_TOTAL = 100 * 1024 * 1024
 MAX_ZIP_MEMBERS = 50
+# All the files taken out of one email together (zips inside zips included).
+MAX_EMAIL_TOTAL = 150 * 1024 * 1024
 
 
 @dataclass
@@ -41,6 +43,8 @@ class ParsedEmail:
     attachments: list[Attachment] = field(default_factory=list)
     # Parts that were not forms (images, signatures, other files): names only.
     ignored: list[str] = field(default_factory=list)
+    # Bytes taken out so far (for MAX_EMAIL_TOTAL).
+    unpacked: int = field(default=0, repr=False)
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
@@ -96,6 +100,10 @@ def _walk(msg: Message, out: ParsedEmail, depth: int) -> None:
 
 
 def _add_file(name: str, data: bytes, out: ParsedEmail, depth: int) -> None:
+    out.unpacked += len(data)
+    if out.unpacked > MAX_EMAIL_TOTAL:
+        out.ignored.append(f"{name} (too large to unpack)")
+        return
     lower = name.lower()
     if lower.endswith(FORM_SUFFIXES):
         out.attachments.append(Attachment(name, data))
@@ -135,7 +143,8 @@ def _from_zip(data: bytes, out: ParsedEmail, depth: int) -> None:
     except (zipfile.BadZipFile, OSError, ValueError):
         out.ignored.append("archive.zip")
         return
-    if len(infos) > MAX_ZIP_MEMBERS or sum(i.file_size for i in infos) > MAX_ZIP_TOTAL:
+    declared = sum(i.file_size for i in infos)
+    if len(infos) > MAX_ZIP_MEMBERS or declared > MAX_ZIP_TOTAL or out.unpacked + declared > MAX_EMAIL_TOTAL:
         out.ignored.append("archive.zip (too large to unpack)")
         return
     for info in infos:

@@ -25,6 +25,7 @@ come back as duplicates (same bytes): nothing is acknowledged twice.
 from __future__ import annotations
 
 import email
+import email.parser
 import email.policy
 import imaplib
 import logging
@@ -387,7 +388,7 @@ def _addresses(msg: email.message.Message, header: str) -> list[str]:
 def authorised_sender(config: Config, raw: bytes) -> str | None:
     """The school address to answer, or None when the message is not from a school: the
     From address (and the Reply-To, when there is one) must belong to a configured school."""
-    head = email.message_from_bytes(raw, policy=email.policy.default)
+    head = _headers(raw)
     froms = _addresses(head, "From")
     replies = _addresses(head, "Reply-To")
     if len(froms) != 1 or config.school_for_address(froms[0]) is None:
@@ -397,9 +398,18 @@ def authorised_sender(config: Config, raw: bytes) -> str | None:
     return replies[0] if replies else froms[0]
 
 
+def _headers(raw: bytes) -> email.message.Message:
+    """The message's headers only (its parts are not parsed)."""
+    return email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
+
+
+def _message_id(raw: bytes) -> str | None:
+    return str(_headers(raw).get("Message-ID") or "").strip() or None
+
+
 def _is_automatic(raw: bytes) -> bool:
     """An auto-reply, bounce or list mail: never answered (no mail loops)."""
-    head = email.message_from_bytes(raw, policy=email.policy.default)
+    head = _headers(raw)
     auto = str(head.get("Auto-Submitted") or "no").strip().lower()
     precedence = str(head.get("Precedence") or "").strip().lower()
     ctype = head.get_content_type()
@@ -421,16 +431,16 @@ def _process_one(app: FormsApp, cfg: Imap, box: Any, key: str, uidvalidity: str,
         _record(app, key, uidvalidity, uid, None, "gone", "", now)
         return MessageOutcome(uid=uid, outcome="gone")
     raw: bytes = msg.raw
-    parsed = parse_email(raw)
     sender = authorised_sender(app.config, raw)
-    if sender is None:
-        _record(app, key, uidvalidity, uid, parsed.message_id, "quarantined", "sender not configured for a school", now)
+    if sender is None:  # quarantined on its headers alone: nothing in it is unpacked
+        _record(app, key, uidvalidity, uid, _message_id(raw), "quarantined", "sender not configured for a school", now)
         moved = _move(box, uid, cfg.quarantine_folder)
         if moved:
             _mark_moved(app, key, uidvalidity, uid)
         log.info("mail %s from an address not configured for a school: moved to %s", uid, cfg.quarantine_folder)
         return MessageOutcome(uid=uid, outcome="quarantined", sender=None, moved=moved)
 
+    parsed = parse_email(raw)
     outcome = MessageOutcome(uid=uid, outcome="ingested", sender=sender)
     if parsed.attachments:
         received = _internal_date(box, uid) or parsed.date or now

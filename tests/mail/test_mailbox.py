@@ -488,3 +488,15 @@ def test_a_message_that_keeps_failing_is_left_for_a_person_and_the_host_told(
     assert len(alerts) == 1 and app.config.host.email in alerts[0]["to_addrs"]
     assert "Form.docx" not in alerts[0]["body"] and "Our form" not in alerts[0]["body"]
     assert not any(r.exc_info for r in caplog.records if r.levelname != "DEBUG")  # no traceback on the terminal
+
+
+def test_one_email_unpacks_at_most_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from forms_processor.intake import email_parts
+
+    monkeypatch.setattr(email_parts, "MAX_EMAIL_TOTAL", 1500)
+    inner = zip_of([("a.docx", b"PK" + b"a" * 600), ("b.docx", b"PK" + b"b" * 600)])
+    em = message("a@b.example.org", "zips", attachments=[
+        ("one.zip", inner, ("application", "zip")), ("two.zip", zip_of([("c.zip", inner)]), ("application", "zip"))])
+    parsed = parse_email(em.as_bytes())
+    assert [a.file_name for a in parsed.attachments] == ["a.docx", "b.docx"]
+    assert any("too large to unpack" in n for n in parsed.ignored)
