@@ -93,6 +93,8 @@ def send_cmd(ctx: Context, limit: int | None, as_json: bool) -> None:
         tz = app.config.tz
     if as_json:
         echo_json(report.to_json())
+    elif report.busy:
+        echo_err("Another program (for example 'forms watch') is sending the emails now: they go from there.")
     else:
         click.echo(f"Sent: {len(report.sent)}.  Waiting for a retry: {len(report.deferred)}.  Failed: {len(report.failed)}.")
         for s in report.sent:

@@ -145,7 +145,7 @@ def is_complete(cand: Candidate) -> bool:
 # -- the processing folder -----------------------------------------------------
 
 
-class _FileLock:
+class FileLock:
     """An exclusive, non-blocking lock on a file, released when the process ends."""
 
     def __init__(self, path: Path) -> None:
@@ -154,7 +154,7 @@ class _FileLock:
 
     def acquire(self) -> bool:
         try:
-            fh = open(self.path, "a+b")  # noqa: SIM115 - held open while locked
+            fh = os.fdopen(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), "r+b")  # held open while locked
         except OSError:
             return False
         try:
@@ -238,7 +238,7 @@ class ProcessingArea:
         self.root = processing
         self.inbox = inbox
         self.folder = processing / f"watch-{uuid.uuid4().hex[:12]}"
-        self._lock: _FileLock | None = None
+        self._lock: FileLock | None = None
 
     def open(self) -> None:
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -248,16 +248,24 @@ class ProcessingArea:
                 hint="Files are claimed by moving them, which needs both on the same drive: "
                 "set 'processing' under [storage] in cluster.toml to a folder beside the inbox.",
             )
-        self.folder.mkdir(mode=0o700)
-        self._lock = _FileLock(self.folder / LOCK_NAME)
-        if not self._lock.acquire():
+        # Made and locked under a hidden name, then renamed: another watcher never sees
+        # this folder unlocked (it would take it for a stopped watcher's and take it over).
+        staging = self.root / f".new-{self.folder.name}"
+        staging.mkdir(mode=0o700)
+        lock = FileLock(staging / LOCK_NAME)
+        if not lock.acquire():
             raise ConfigError(f"Could not lock the processing folder {self.folder}.")
+        os.rename(staging, self.folder)  # the lock is on the open file: it moves with the folder
+        self._lock = lock
 
     def close(self) -> None:
         """Release the lock; remove this watcher's folder if nothing was left in it."""
         if self._lock is None:
             return
-        leftovers = [p for p in self.folder.iterdir() if p.name != LOCK_NAME]
+        try:
+            leftovers = [p for p in self.folder.iterdir() if p.name != LOCK_NAME]
+        except FileNotFoundError:  # removed by hand meanwhile
+            leftovers = []
         if not leftovers:
             (self.folder / LOCK_NAME).unlink(missing_ok=True)
             try:
@@ -276,6 +284,8 @@ class ProcessingArea:
             target = self.folder / claim_name(cand.path.name, received)
             os.rename(cand.path, target)
         except FileNotFoundError:
+            if not self.folder.is_dir():  # not "another watcher took it": our own folder is gone
+                raise OSError(errno.ENOENT, f"the processing folder {self.folder} is missing") from None
             return None
         _owner_only(target)
         return Claimed(target, cand.path.name, display_name(self.inbox, cand.path), received)
@@ -285,10 +295,10 @@ class ProcessingArea:
         files in processing/ itself: moved into this watcher's folder to be finished."""
         found: list[Claimed] = []
         for entry in sorted(self.root.iterdir()):
-            if entry == self.folder:
-                continue
+            if entry == self.folder or entry.name.startswith("."):
+                continue  # ours, or one being made by a watcher starting now
             if entry.is_dir() and not entry.is_symlink():
-                lock = _FileLock(entry / LOCK_NAME)
+                lock = FileLock(entry / LOCK_NAME)
                 if not lock.acquire():
                     continue  # its watcher is still running
                 try:

@@ -37,12 +37,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import FormsError
+from ..errors import FormsError, UnreadableDocument
 from ..mail.queue import OutgoingMail, enqueue
 from ..readers import ReadLimits
 from ..readers.sandbox import too_big
 from ..store import repository as repo
 from ..workflow.ingest import IngestResult
+from .email_parts import parse_email
 from .folder import (
     Candidate,
     Claimed,
@@ -103,6 +104,24 @@ class FileOutcome:
             "moved_to": self.moved_to,
             "messages": self.messages,
         }
+
+
+_Item = tuple[Submission, str] | tuple[Submission, str, UnreadableDocument]
+
+
+@dataclass
+class _Part:
+    """One submission taken from a claimed file (a file is one part; a saved email, one
+    part per form attached). ``last`` marks the file's last part: it is moved on then."""
+
+    claimed: Claimed
+    sub: Submission
+    display: str
+    refusal: UnreadableDocument | None = None
+    last: bool = True
+
+    def item(self) -> _Item:
+        return (self.sub, self.display) if self.refusal is None else (self.sub, self.display, self.refusal)
 
 
 @dataclass
@@ -271,10 +290,10 @@ class FolderWatcher:
         """Claim and process files, reading several at once; stop early when asked."""
         if not cands:
             return []
-        in_hand: deque[tuple[Claimed, Submission]] = deque()
+        in_hand: deque[_Part] = deque()
         outcomes: list[FileOutcome] = []
 
-        def submissions() -> Iterator[tuple[Submission, str]]:
+        def submissions() -> Iterator[_Item]:
             for cand in cands:
                 if self.stop_event.is_set():
                     return
@@ -286,50 +305,62 @@ class FolderWatcher:
                     continue
                 if claimed is None:
                     continue  # another watcher took it first
-                sub = self._submission(claimed, outcomes)
-                if sub is not None:
-                    in_hand.append((claimed, sub))
-                    yield sub, claimed.display
+                for part in self._parts(claimed, outcomes):
+                    in_hand.append(part)
+                    yield part.item()
 
         return self._run_batch(submissions(), in_hand, outcomes)
 
     def _process_claimed(self, claimed: list[Claimed]) -> list[FileOutcome]:
-        in_hand: deque[tuple[Claimed, Submission]] = deque()
+        in_hand: deque[_Part] = deque()
         outcomes: list[FileOutcome] = []
 
-        def submissions() -> Iterator[tuple[Submission, str]]:
+        def submissions() -> Iterator[_Item]:
             for c in claimed:
                 if self.stop_event.is_set():
                     return
-                sub = self._submission(c, outcomes)
-                if sub is not None:
-                    in_hand.append((c, sub))
-                    yield sub, c.display
+                for part in self._parts(c, outcomes):
+                    in_hand.append(part)
+                    yield part.item()
 
         return self._run_batch(submissions(), in_hand, outcomes)
 
-    def _run_batch(
-        self,
-        subs: Iterator[tuple[Submission, str]],
-        in_hand: deque[tuple[Claimed, Submission]],
-        outcomes: list[FileOutcome],
-    ) -> list[FileOutcome]:
+    def _run_batch(self, subs: Iterator[_Item], in_hand: deque[_Part], outcomes: list[FileOutcome]) -> list[FileOutcome]:
         # A stop (Ctrl-C) claims no more files and lets the batch finish those in hand;
         # an abort (Ctrl-C twice) leaves after the file being recorded.
+        done: dict[Path, list[tuple[_Part, IngestResult]]] = {}
         try:
             for result in self.app.ingest_submissions(subs):
-                claimed, _ = in_hand.popleft()
-                self._emit(outcomes, self._finish(claimed, result))
+                self._collect(in_hand.popleft(), result, done, outcomes)
                 if self.abort_event.is_set():
                     break
         except Exception as exc:  # noqa: BLE001 - fall back to one file at a time, each in its own boundary
             log.warning("a batch stopped on an unexpected error (%s); finishing its files one by one", type(exc).__name__)
             while in_hand and not self.abort_event.is_set():
-                claimed, sub = in_hand.popleft()
-                self._emit(outcomes, self._one(claimed, sub))
+                part = in_hand.popleft()
+                try:
+                    result = next(iter(self.app.ingest_submissions([part.item()])))
+                except Exception as err:  # noqa: BLE001 - one bad file never stops the watcher
+                    while in_hand and in_hand[0].claimed is part.claimed:  # the rest of the same file
+                        in_hand.popleft()
+                    done.pop(part.claimed.path, None)
+                    self._emit(outcomes, self._unexpected(part.claimed, err))
+                    continue
+                self._collect(part, result, done, outcomes)
         # Files claimed but not finished (after an abort) stay in processing/ with their
-        # arrival time; the next watcher to start finishes them.
+        # arrival time; the next watcher to start finishes them (parts recorded already
+        # come back as duplicates: nothing is acknowledged twice).
         return outcomes
+
+    def _collect(self, part: _Part, result: IngestResult, done: dict[Path, list[tuple[_Part, IngestResult]]],
+                 outcomes: list[FileOutcome]) -> None:
+        """Keep a file's results until its last part is recorded, then move the file on."""
+        results = done.setdefault(part.claimed.path, [])
+        results.append((part, result))
+        if part.last:
+            del done[part.claimed.path]
+            for outcome in self._finish(part.claimed, results):
+                self._emit(outcomes, outcome)
 
     def _cannot_claim(self, cand: Candidate, exc: OSError) -> None:
         """A file that cannot be moved out of the inbox (no permission, a name the disk
@@ -338,30 +369,42 @@ class FolderWatcher:
         log.warning("%s could not be taken from the inbox (%s); it is left where it is",
                     display_name(self.inbox, cand.path), exc.strerror or type(exc).__name__)
 
-    def _one(self, claimed: Claimed, sub: Submission) -> FileOutcome:
-        try:
-            return self._finish(claimed, self.app.ingest(sub, claimed.display))
-        except Exception as exc:  # noqa: BLE001 - one bad file never stops the watcher
-            return self._unexpected(claimed, exc)
-
-    def _submission(self, claimed: Claimed, outcomes: list[FileOutcome]) -> Submission | None:
+    def _parts(self, claimed: Claimed, outcomes: list[FileOutcome]) -> list[_Part]:
+        """What a claimed file holds for ingest: itself, or, for a saved email (.eml), each
+        form attached to it (as ``forms ingest`` does), or a refusal when it has none."""
         try:
             size = claimed.path.stat().st_size
             limit = int(self.home.config.storage.max_file_mb * 1024 * 1024)
             if size > limit:  # refused unread: never held in memory nor copied to the archive
                 self._emit(outcomes, self._too_big(claimed, size, limit))
-                return None
+                return []
             data = claimed.path.read_bytes()
-            return Submission(
-                data=data,
-                file_name=claimed.name,
-                source=Source.FOLDER,
-                received_at=claimed.received_at,
-                origin=str(claimed.path),
-            )
+            when, origin = claimed.received_at, str(claimed.path)
+            if not claimed.name.lower().endswith(".eml"):
+                sub = Submission(data=data, file_name=claimed.name, source=Source.FOLDER, received_at=when,
+                                 origin=origin)
+                return [_Part(claimed, sub, claimed.display)]
+            parsed = parse_email(data)
+            if not parsed.attachments:
+                sub = Submission(data=data, file_name=claimed.name, source=Source.EML, received_at=when, origin=origin)
+                refusal = UnreadableDocument(
+                    "This email has no Word or PDF form attached.",
+                    hint="Attach the completed form (the Word .docx or the PDF) to an email and send it again.",
+                    reason="no-attachment",
+                )
+                return [_Part(claimed, sub, claimed.display, refusal)]
+            subs = [
+                Submission(data=att.data, file_name=att.file_name, source=Source.EML, sender=parsed.sender,
+                           subject=parsed.subject, message_id=parsed.message_id, received_at=when, origin=origin)
+                for att in parsed.attachments
+            ]
+            return [
+                _Part(claimed, sub, f"{claimed.display} > {sub.file_name}", last=n == len(subs))
+                for n, sub in enumerate(subs, start=1)
+            ]
         except Exception as exc:  # noqa: BLE001 - one bad file never stops the watcher
             self._emit(outcomes, self._unexpected(claimed, exc))
-            return None
+            return []
 
     def _emit(self, outcomes: list[FileOutcome], outcome: FileOutcome) -> None:
         outcomes.append(outcome)
@@ -372,33 +415,45 @@ class FolderWatcher:
             except Exception:  # noqa: BLE001 - a display problem must not stop intake
                 log.debug("on_outcome failed", exc_info=True)
 
-    def _finish(self, claimed: Claimed, r: IngestResult) -> FileOutcome:
-        """Move the processed file out of processing/, to the archive or to rejected/."""
-        messages = [m.message for m in r.messages]
-        outcome = FileOutcome(claimed.display, r.status, None, r.reference, r.form, r.school, messages)
+    def _finish(self, claimed: Claimed, results: list[tuple[_Part, IngestResult]]) -> list[FileOutcome]:
+        """Move the processed file out of processing/: to the archive when any of its forms
+        was recorded, else to rejected/ with the reason beside it."""
+        outcomes = [
+            FileOutcome(part.display, r.status, None, r.reference, r.form, r.school, [m.message for m in r.messages])
+            for part, r in results
+        ]
+        refused = all(r.status == "rejected" or (r.status == "duplicate" and not r.reference) for _, r in results)
         try:
-            if r.status == "rejected" or (r.status == "duplicate" and not r.reference):
-                outcome.moved_to = self.home.relative(move_to_rejected(self.home.rejected, claimed, self._reason(r)))
+            if refused:
+                moved = move_to_rejected(self.home.rejected, claimed, self._reason(claimed, [r for _, r in results]))
             else:
+                first = next((r for _, r in results if r.reference), results[0][1])
                 day = claimed.received_at.astimezone(self.home.config.tz).date().isoformat()
-                moved = move_to_archive(self.home.archive, claimed, day, r.reference, r.sha256)
+                moved = move_to_archive(self.home.archive, claimed, day, first.reference, first.sha256)
+            for outcome in outcomes:
                 outcome.moved_to = self.home.relative(moved)
         except OSError as exc:
             # Recorded, but not moved: it stays in processing/ and is moved on by the next
             # watcher to start (a duplicate then, so nothing is sent twice).
             log.warning("%s was recorded but could not be moved (%s)", claimed.display, exc.strerror or type(exc).__name__)
-        return outcome
+        return outcomes
 
-    def _reason(self, r: IngestResult) -> str:
+    def _reason(self, claimed: Claimed, results: list[IngestResult]) -> str:
         """The plain-English note written beside a file in rejected/."""
-        if r.status == "duplicate":
-            problem, hint = self._original_reason(r)
-        else:
-            problem = r.messages[0].message if r.messages else "This file could not be read as a form."
-            if r.hint and problem.endswith(r.hint):
-                problem = problem[: -len(r.hint)].rstrip()
-            hint = r.hint
-        return reason_text(r.file, problem, hint)
+        problems: list[str] = []
+        hints: list[str] = []
+        for r in results:
+            if r.status == "duplicate":
+                problem, hint = self._original_reason(r)
+            else:
+                problem = r.messages[0].message if r.messages else "This file could not be read as a form."
+                if r.hint and problem.endswith(r.hint):
+                    problem = problem[: -len(r.hint)].rstrip()
+                hint = r.hint
+            problems.append(problem if len(results) == 1 else f"{r.file}: {problem}")
+            if hint and hint not in hints:
+                hints.append(hint)
+        return reason_text(claimed.display, "\n  ".join(problems), " ".join(hints))
 
     def _original_reason(self, r: IngestResult) -> tuple[str, str]:
         text = "This file was received before and could not be read then."

@@ -6,9 +6,15 @@ the server cannot be reached the mail goes back to 'queued' with a backoff and t
 rest of the queue waits with it; after ``MAX_ATTEMPTS`` it is 'failed' (``forms mail
 retry`` queues it again).
 
+Only one process sends at a time: :func:`send_due` holds a lock file beside the
+database while it sends (the lock dies with its process, even after ``kill -9``), and
+a second caller finds it busy and leaves the queue to the first. So whoever holds the
+lock knows that any mail still 'sending' was left by a process that stopped, and puts
+it back at once instead of waiting for its lease.
+
 The one window left: a crash after the server accepted a mail and before 'sent' is
-committed (one short UPDATE) sends that mail again when the lease expires. The
-Message-ID is the same both times, so mail clients show it once.
+committed (one short UPDATE) sends that mail again at the next send. The Message-ID is
+the same both times, so mail clients show it once; the .eml outbox writes it once.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Any
 
 from ..errors import MailUnavailable, NotFound
 from ..home import Home
+from ..intake.folder import FileLock
 from ..store.db import Database
 from .transport import FileTransport, MailRefused, QueuedMail, SmtpTransport, Transport
 
@@ -32,6 +39,8 @@ BACKOFF_MINUTES = (1, 2, 5, 10, 30, 60)
 MAX_ATTEMPTS = 12
 # How long a claimed mail may stay 'sending' before it is taken to be abandoned (a crash).
 LEASE = timedelta(minutes=10)
+# Held by the process sending the queue, beside the database.
+SENDER_LOCK = "mail-sending.lock"
 
 
 def iso(moment: datetime) -> str:
@@ -54,6 +63,8 @@ class SendReport:
     recovered: int = 0
     # Set when the server could not be reached: the rest of the queue waits.
     unavailable: str | None = None
+    # Another process was sending the queue: nothing was done here.
+    busy: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +73,7 @@ class SendReport:
             "failed": self.failed,
             "recovered": self.recovered,
             "unavailable": self.unavailable,
+            "busy": self.busy,
         }
 
 
@@ -87,13 +99,15 @@ def _row_to_mail(row: sqlite3.Row) -> QueuedMail:
     )
 
 
-def recover_stuck(db: Database, now: datetime) -> int:
-    """Put back mails left 'sending' by a process that stopped (their lease expired)."""
+def recover_stuck(db: Database, now: datetime, everything: bool = False) -> int:
+    """Put back mails left 'sending' by a process that stopped: those whose lease expired,
+    or, with ``everything`` (the caller holds the sender lock, so nobody else is sending),
+    all of them."""
     with db.atomic() as conn:
         cur = conn.execute(
             "UPDATE outgoing_mail SET status = 'queued', next_attempt_at = ?"
-            " WHERE status = 'sending' AND next_attempt_at <= ?",
-            (iso(now), iso(now)),
+            " WHERE status = 'sending' AND (? OR next_attempt_at <= ?)",
+            (iso(now), 1 if everything else 0, iso(now)),
         )
     if cur.rowcount:
         log.warning("%d email(s) left half-sent by an earlier run were queued again", cur.rowcount)
@@ -121,9 +135,20 @@ def claim_next(db: Database, now: datetime) -> QueuedMail | None:
 
 def send_due(db: Database, home: Home | None, transport: Transport, now: datetime, limit: int | None = None) -> SendReport:
     """Send every mail due at ``now`` (at most ``limit``). Stops at the first mail the
-    server cannot take, leaving the rest queued."""
+    server cannot take, leaving the rest queued. When another process is sending the
+    queue, does nothing (``busy``): that one sends what is due."""
     del home  # the transport already knows the home; kept for a uniform signature
-    report = SendReport(recovered=recover_stuck(db, now))
+    lock = FileLock(db.path.parent / SENDER_LOCK)
+    if not lock.acquire():
+        return SendReport(busy=True)
+    try:
+        return _send_due(db, transport, now, limit)
+    finally:
+        lock.release()
+
+
+def _send_due(db: Database, transport: Transport, now: datetime, limit: int | None) -> SendReport:
+    report = SendReport(recovered=recover_stuck(db, now, everything=True))
     count = 0
     while limit is None or count < limit:
         mail = claim_next(db, now)

@@ -294,3 +294,44 @@ def test_file_transport_writes_readable_owner_only_eml(home: Home, db: Database)
     again = transport.send(_row_to_mail(db.one("SELECT * FROM outgoing_mail WHERE id = ?", (ids[0],))))
     assert again == f"file:{files[0]}"
     assert len(list(home.mail_outbox.glob("*.eml"))) == 2
+
+
+def test_a_mail_left_sending_by_a_killed_process_goes_at_the_next_send(home: Home, db: Database,
+                                                                         smtp_server: SmtpServer) -> None:
+    queue(db, 2)
+    assert claim_next(db, T0) is not None  # a sender claims one ... and is killed (its lock dies with it)
+    h = with_smtp(home, smtp_server.port)
+    t = transport_for(h)
+    try:
+        report = send_due(db, h, t, T0 + timedelta(seconds=5))  # not ten minutes later: at once
+    finally:
+        t.close()
+    assert report.recovered == 1 and len(report.sent) == 2
+    wait_for(lambda: len(smtp_server.received) == 2)
+    assert set(statuses(db).values()) == {"sent"}
+
+
+def test_only_one_process_sends_at_a_time(home: Home, db: Database, smtp_server: SmtpServer) -> None:
+    import subprocess
+    import sys
+
+    from forms_processor.mail.sender import SENDER_LOCK
+
+    queue(db, 2)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX);"
+         " print('locked', flush=True); time.sleep(60)", str(home.database.parent / SENDER_LOCK)],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
+        h = with_smtp(home, smtp_server.port)
+        t = transport_for(h)
+        report = send_due(db, h, t, T0)
+        assert report.busy and report.sent == [] and set(statuses(db).values()) == {"queued"}
+    finally:
+        holder.kill()
+        holder.wait()
+    report = send_due(db, h, t, T0)  # the other process has gone: this one sends
+    t.close()
+    assert len(report.sent) == 2 and not report.busy

@@ -190,3 +190,28 @@ def test_long_non_ascii_names_are_claimed_archived_and_rejected(home: Home) -> N
         assert area.leftovers() == []
     finally:
         area.close()
+
+
+def test_watchers_starting_together_never_take_over_each_other(home: Home) -> None:
+    import threading
+
+    lost: list[str] = []
+    for _ in range(20):
+        areas = [ProcessingArea(home.processing, home.inbox) for _ in range(6)]
+        barrier = threading.Barrier(len(areas))
+
+        def start(area: ProcessingArea) -> None:
+            barrier.wait()
+            area.open()
+            area.take_over(NOW)  # as a watcher does at once after opening its own folder
+
+        threads = [threading.Thread(target=start, args=(a,)) for a in areas]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        lost += [a.folder.name for a in areas if not a.folder.is_dir()]
+        for a in areas:
+            a.close()
+    assert lost == []
+    assert [p.name for p in home.processing.iterdir()] == []

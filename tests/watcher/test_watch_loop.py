@@ -380,3 +380,30 @@ def test_a_hung_mailbox_never_holds_up_the_folder(home: Home, forms: list[Form],
         thread.join(timeout=10)
         tasks.close()
         app.close()
+
+
+def test_a_saved_email_dropped_in_the_folder_gives_its_forms_as_forms_ingest_does(home: Home, forms: list[Form]) -> None:
+    from forms_processor.intake.email_parts import build_message
+
+    senco = home.config.schools[1].senco_email or ""
+    with_forms = build_message(senco, "send.host@example.org", "Our forms", "Attached.",
+                               [("one.docx", forms[17].data), ("broken.pdf", b"%PDF-1.4 not really")])
+    (home.inbox / "Our forms.eml").write_bytes(with_forms.as_bytes())
+    (home.inbox / "Just a note.eml").write_bytes(build_message(senco, "x@example.org", "Hi", "No form.", []).as_bytes())
+    app = FormsApp(home)
+    try:
+        outcomes = FolderWatcher(app, WatchSettings(settle_seconds=SETTLE)).run(once=True)
+    finally:
+        app.close()
+    by_file = {o.file: o for o in outcomes}
+    assert set(by_file) == {"Our forms.eml > one.docx", "Our forms.eml > broken.pdf", "Just a note.eml"}
+    assert by_file["Our forms.eml > one.docx"].status in ("accepted", "invalid")
+    assert by_file["Our forms.eml > one.docx"].reference
+    assert by_file["Our forms.eml > broken.pdf"].status == "rejected"
+    # The email with a form is archived whole; the one without is in rejected/, with why.
+    assert [p.name.split(" ", 1)[1] for p in archived(home)] == ["Our forms.eml"]
+    assert by_file["Our forms.eml > one.docx"].moved_to == by_file["Our forms.eml > broken.pdf"].moved_to
+    note = (home.rejected / "Just a note.eml.reason.txt").read_text()
+    assert "This email has no Word or PDF form attached." in note
+    counts = db_counts(home)
+    assert counts["recorded_names"] == {"one.docx": 1, "broken.pdf": 1, "Just a note.eml": 1}
