@@ -200,12 +200,12 @@ def test_watchers_starting_together_never_take_over_each_other(home: Home) -> No
         areas = [ProcessingArea(home.processing, home.inbox) for _ in range(6)]
         barrier = threading.Barrier(len(areas))
 
-        def start(area: ProcessingArea) -> None:
+        def start(area: ProcessingArea, barrier: threading.Barrier) -> None:
             barrier.wait()
             area.open()
             area.take_over(NOW)  # as a watcher does at once after opening its own folder
 
-        threads = [threading.Thread(target=start, args=(a,)) for a in areas]
+        threads = [threading.Thread(target=start, args=(a, barrier)) for a in areas]
         for t in threads:
             t.start()
         for t in threads:
