@@ -7,10 +7,13 @@ then looks again at anything an event names and rescans the whole folder every
 
 A file is taken when :class:`~forms_processor.intake.stability.FileStabilityTracker`
 says it is settled and whole, claimed by a rename (see :mod:`.folder`), read and
-recorded through the same library path as ``forms ingest`` (readers in parallel),
-then moved to the archive or to ``rejected/`` with a reason. Each file has its own
-error boundary: an unexpected error sends that file to ``rejected/`` and the
-watcher goes on.
+recorded through the same library path as ``forms ingest`` (readers in parallel; a
+saved email, ``.eml``, gives each form attached to it), then moved to the archive or
+to ``rejected/`` with a reason. Each file has its own error boundary: an unexpected
+error sends that file to ``rejected/`` and the watcher goes on.
+
+Mail is sent, and the school mailbox polled, on threads of their own (see
+:class:`SideLanes` and :func:`mail_tasks`): a slow mail server never holds up the folder.
 
 Crash safety comes from the order of things: a file is in the inbox, or in
 ``processing/`` (claimed), or moved on; ingest records the form and queues its
