@@ -67,6 +67,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 UNEXPECTED_REASON = "an unexpected error; the Host has been told"
+# While files are still arriving, the mail of those done waits at most this long (seconds).
+SEND_DELAY_MAX = 10.0
 
 
 @dataclass(frozen=True)
@@ -542,9 +544,14 @@ class FolderWatcher:
             interval = self.settings.poll_seconds or self.settings.rescan_seconds
             next_rescan = self.clock() + interval
             tick = max(0.02, min(self.settings.tick_seconds, self.settings.settle_seconds / 2 or 0.02))
+            send_wanted, last_send = False, self.clock()
             while not self.stop_event.is_set():
-                if self.step():
+                send_wanted = bool(self.step()) or send_wanted
+                # The batch first, then its mail (both compete for the same processors); but
+                # never later than SEND_DELAY_MAX while files keep arriving.
+                if send_wanted and (not self.pending() or self.clock() - last_send >= SEND_DELAY_MAX):
                     side.kick()
+                    send_wanted, last_send = False, self.clock()
                 if once and not self.pending():
                     break
                 now = self.clock()
