@@ -13,6 +13,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -36,7 +37,7 @@ def connect(path: Path) -> sqlite3.Connection:
     os.chmod(path, 0o600)
     conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
+    _set_wal(conn)
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
@@ -45,6 +46,21 @@ def connect(path: Path) -> sqlite3.Connection:
         if side.exists():
             os.chmod(side, 0o600)
     return conn
+
+
+def _set_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switch to WAL. On a brand-new file several processes may try at once, and SQLite
+    answers BUSY at once (without its busy handler) to all but one: try again briefly."""
+    for attempt in range(attempts):
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -122,6 +138,10 @@ class Database:
             if version in done:
                 continue
             with self.atomic() as conn:
+                # Asked again under the write lock: two processes opening a new database
+                # at once must not both apply the same migration.
+                if conn.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)).fetchone():
+                    continue
                 # executescript would COMMIT on its own; run statement by statement instead.
                 for statement in _split_sql(sql):
                     conn.execute(statement)

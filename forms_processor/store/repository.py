@@ -87,9 +87,16 @@ def add_event(
     )
 
 
+def _one(db: Database | sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> sqlite3.Row | None:
+    """One row, through the Database's lock when given one, else on the caller's
+    connection (inside its transaction)."""
+    if isinstance(db, Database):
+        return db.one(sql, params)
+    return db.execute(sql, params).fetchone()
+
+
 def get_form(db: Database | sqlite3.Connection, reference: str) -> FormRow | None:
-    conn = db.conn if isinstance(db, Database) else db
-    row = conn.execute("SELECT * FROM forms WHERE reference = ?", (normalise_reference(reference),)).fetchone()
+    row = _one(db, "SELECT * FROM forms WHERE reference = ?", (normalise_reference(reference),))
     return FormRow.from_row(row) if row else None
 
 
@@ -175,15 +182,8 @@ def submission_of(db: Database, submission_id: int) -> sqlite3.Row | None:
 
 
 def current_decision(db: Database | sqlite3.Connection, reference: str) -> sqlite3.Row | None:
-    conn = db.conn if isinstance(db, Database) else db
-    return conn.execute(
-        "SELECT * FROM decisions WHERE reference = ? ORDER BY id DESC LIMIT 1", (reference,)
-    ).fetchone()
+    return _one(db, "SELECT * FROM decisions WHERE reference = ? ORDER BY id DESC LIMIT 1", (reference,))
 
 
 def has_exception(db: Database | sqlite3.Connection, reference: str, rule: str) -> bool:
-    conn = db.conn if isinstance(db, Database) else db
-    return (
-        conn.execute("SELECT 1 FROM host_exceptions WHERE reference = ? AND rule = ?", (reference, rule)).fetchone()
-        is not None
-    )
+    return _one(db, "SELECT 1 FROM host_exceptions WHERE reference = ? AND rule = ?", (reference, rule)) is not None

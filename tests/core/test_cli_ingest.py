@@ -443,3 +443,46 @@ def test_ingest_says_which_files_it_passed_over(home: Home, forms: FormFactory, 
     (folder / ".hidden.pdf").write_bytes(b"x")
     code, _, err = run(home, "ingest", str(folder))
     assert "Passed over 2 file(s)" in err
+
+
+def test_a_folder_drop_is_acknowledged_only_to_an_address_of_the_school(home: Home, forms: FormFactory) -> None:
+    from forms_processor.store.db import Database
+
+    school = home.config.schools[1]
+    typed_elsewhere = forms.write(forms.values(1, funding_round=ROUND, senco_email="someone@gmail.example.com"))
+    typed_at_school = forms.write(forms.values(1, funding_round=ROUND, senco_email=f"j.bloggs@{school.email_domains[0]}"))
+    _, results = ingest_json(home, typed_elsewhere, typed_at_school)
+    db = Database(home.database)
+    try:
+        to = {r["reference"]: json.loads(r["to_addrs"]) for r in db.query("SELECT reference, to_addrs FROM outgoing_mail")}
+    finally:
+        db.close()
+    assert to[results[0]["reference"]] == [school.senco_email]
+    assert to[results[1]["reference"]] == [f"j.bloggs@{school.email_domains[0]}"]
+
+
+def test_processes_opening_a_new_database_at_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "data" / "forms.db"
+    # Every process imports first, then all open the new database at the same instant.
+    code = (
+        "import sys, time; from pathlib import Path; from forms_processor.store.db import Database\n"
+        "while time.time() < float(sys.argv[2]): pass\n"
+        "Database(Path(sys.argv[1])).close()"
+    )
+    start = str(time.time() + 2)
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path), start], stderr=subprocess.PIPE) for _ in range(6)]
+    errors = [p.communicate(timeout=60)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, errors
+    from forms_processor.store.db import Database, migrations
+
+    db = Database(path)
+    try:
+        assert [r[0] for r in db.query("SELECT version FROM schema_migrations ORDER BY version")] == [
+            v for v, _, _ in migrations()
+        ]
+    finally:
+        db.close()
