@@ -4,8 +4,6 @@ SMTP pointed at a loopback port, and real filled Word/PDF application forms inge
 from __future__ import annotations
 
 import random
-import socket
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -22,6 +20,7 @@ from forms_processor.home import init_home, open_home
 from forms_processor.intake.submission import Source, Submission
 from forms_processor.readers import read_document
 from forms_processor.spec import APPLICATION
+from tests.support import free_port
 
 ROUND = "Autumn 2 2026"
 # Forms are sent the day before they arrive, a few days before the round's deadline (4 Dec 2026).
@@ -30,11 +29,6 @@ RECEIVED = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
 AWKWARD_SCHOOL = "Zoë d'Arc & St Éloi Primary School"
 AWKWARD_TITLE = "Lego & <social> skills — £5 kits for Zoë's group"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def write_config(root: Path, smtp_port: int) -> None:
@@ -155,11 +149,3 @@ def smtp_server(smtp_port: int) -> Iterator[Callable[[], Inbox]]:
     yield start
     for c in controllers:
         c.stop()
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.02)

@@ -19,8 +19,9 @@ from forms_processor.store.repository import current_decision, get_form
 from forms_processor.workflow.check import forward
 from forms_processor.workflow.decide import DecisionInput, decide
 from forms_processor.workflow.respond import respond
+from tests.support import wait_for
 
-from .conftest import AWKWARD_SCHOOL, AWKWARD_TITLE, ROUND, wait_for
+from .conftest import AWKWARD_SCHOOL, AWKWARD_TITLE, ROUND
 
 NOW = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
 

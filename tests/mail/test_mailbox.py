@@ -28,8 +28,7 @@ from forms_processor.home import Home
 from forms_processor.intake.email_parts import parse_email
 from forms_processor.intake.mailbox import poll_mailbox
 from forms_processor.spec import APPLICATION
-
-from .conftest import free_port, wait_for
+from tests.support import free_port, wait_for
 
 USER, PASSWORD = "demouser", "demopass"
 FOLDER = "SchoolForms"

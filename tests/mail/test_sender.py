@@ -25,8 +25,9 @@ from forms_processor.mail.sender import (
 )
 from forms_processor.mail.transport import FileTransport, SmtpTransport
 from forms_processor.store.db import Database
+from tests.support import free_port, wait_for
 
-from .conftest import SmtpServer, free_port, make_cert, wait_for, with_smtp
+from .conftest import SmtpServer, make_cert, with_smtp
 
 T0 = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
 

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,17 +24,6 @@ from forms_processor.store.db import Database
 
 SETTLE = 0.3
 
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05) -> Any:
-    """Poll until ``predicate()`` is truthy (no fixed sleeps in tests)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the expected state")
-        time.sleep(interval)
 
 
 @dataclass(frozen=True)

@@ -18,19 +18,9 @@ from forms_processor.home import Home
 from forms_processor.intake.watcher import FolderWatcher, WatchSettings
 from forms_processor.readers import read_document
 from forms_processor.readers.base import ExtractedForm
+from tests.support import wait_for
 
-from .conftest import (
-    SETTLE,
-    Form,
-    ThreadWatcher,
-    archived,
-    db_counts,
-    drop,
-    inbox_files,
-    processing,
-    rejected,
-    wait_for,
-)
+from .conftest import SETTLE, Form, ThreadWatcher, archived, db_counts, drop, inbox_files, processing, rejected
 
 
 def slow_write(path: Path, data: bytes, pieces: int = 8, pause: float = 0.4) -> None:

@@ -8,19 +8,9 @@ from datetime import UTC, datetime
 
 from forms_processor.home import Home
 from forms_processor.store.db import Database
+from tests.support import wait_for
 
-from .conftest import (
-    Form,
-    archived,
-    db_counts,
-    drop,
-    inbox_files,
-    kill_hard,
-    processing,
-    rejected,
-    start_process,
-    wait_for,
-)
+from .conftest import Form, archived, db_counts, drop, inbox_files, kill_hard, processing, rejected, start_process
 
 
 def _every_file_once(home: Home, batch: list[Form]) -> None:
