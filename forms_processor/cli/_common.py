@@ -75,9 +75,14 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
     """forms_processor: the cluster's SEND funding forms, read, checked and tracked.
 
     \b
-    Start with:   forms init          (writes cluster.toml and the folders)
-    Then:         forms ingest inbox  (reads and checks every form in the inbox)
-                  forms list          (what has arrived, and its state)
+    Try it:       forms demo             (an invented cluster and a deadline-day batch)
+    Set up:       forms init             (writes cluster.toml and the folders)
+                  forms templates --out form_templates
+    Forms in:     forms watch            (the inbox folder and mailbox, until Ctrl-C)
+                  forms ingest FILES     (or name files and folders yourself)
+    The round:    forms check, forms pack ROUND, forms decide, forms respond
+    Looking:      forms list, forms show REF, forms status
+    Afterwards:   forms remind, forms report governors, forms export
     """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
     ctx.obj = Context(home, verbose)
