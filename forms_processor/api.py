@@ -19,6 +19,7 @@ from .intake.files import expand_paths, submissions_from_file
 from .intake.submission import Source, Submission, now_utc
 from .readers import ReaderPool, ReadLimits
 from .readers.base import ExtractedForm
+from .readers.prefetch import PrefetchingReader
 from .store import repository as repo
 from .store.db import Database
 from .workflow.ingest import Ingestor, IngestResult
@@ -41,7 +42,8 @@ class FormsApp:
         self.config = home.config
         self.db = Database(home.database)
         self._pool: ReaderPool | None = None
-        self._read = read
+        self._given_read = read
+        self._reader: PrefetchingReader | None = None
         self.workers = workers
 
     @classmethod
@@ -55,6 +57,9 @@ class FormsApp:
         self.close()
 
     def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         if self._pool is not None:
             self._pool.close()
             self._pool = None
@@ -63,11 +68,24 @@ class FormsApp:
     # -- reading --------------------------------------------------------------
 
     @property
+    def reader(self) -> PrefetchingReader:
+        """The reader: the given read function, or a pool of worker processes under the
+        home's limits (started on first use), able to read ahead."""
+        if self._reader is None:
+            read = self._given_read
+            if read is None:
+                self._pool = ReaderPool(workers=self.workers, limits=read_limits(self.home))
+                read = self._pool.read
+            self._reader = PrefetchingReader(read, workers=self.workers)
+        return self._reader
+
+    @property
     def read(self) -> ReadFn:
-        if self._read is None:
-            self._pool = ReaderPool(workers=self.workers, limits=read_limits(self.home))
-            self._read = self._pool.read
-        return self._read
+        return self.reader.read
+
+    def prefetch(self, data: bytes, file_name: str) -> None:
+        """Start reading a document that is not yet taken (the watcher, while a file settles)."""
+        self.reader.prefetch(data, file_name)
 
     def ingestor(self, actor: str = "intake") -> Ingestor:
         return Ingestor(self.home, self.db, self.read, actor=actor, workers=self.workers)

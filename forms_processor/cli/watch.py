@@ -82,6 +82,7 @@ def watch(ctx: Context, once: bool, poll: float | None, settle: float | None, as
             poll_seconds=poll,
             # A network share's clock may differ from this computer's: count settling ourselves.
             trust_file_times=poll is None,
+            read_ahead_max_bytes=int(app.config.storage.max_file_mb * 1024 * 1024),
         )
         outcomes: list[FileOutcome] = []
 

@@ -85,6 +85,9 @@ class WatchSettings:
     trust_file_times: bool = True
     # After a stop, how long to wait for mail being sent or fetched before leaving anyway.
     side_task_grace: float = 5.0
+    # Parse whole-looking files while they settle (only their parsing starts early).
+    read_ahead: bool = True
+    read_ahead_max_bytes: int = 25 * 1024 * 1024
 
 
 @dataclass
@@ -182,6 +185,8 @@ class FolderWatcher:
         self.wake = threading.Event()
         # Files that could not be moved out of the inbox (no permission): left alone until they change.
         self._unclaimable: dict[Path, tuple[int, int]] = {}
+        # The size and time of each file whose bytes were last handed to the reader ahead.
+        self._read_ahead_of: dict[Path, tuple[int, int]] = {}
         # Files claimed but not finished when the watcher closed (kept in processing/).
         self.unfinished = 0
         self._hints: set[Path] = set()
@@ -281,10 +286,31 @@ class FolderWatcher:
             self._unclaimable.pop(path, None)
             unchanged = self.tracker.observe(path, cand.size, cand.mtime_ns, self._head_start(cand, wall))
             if unchanged < self.settings.settle_seconds:
+                self._read_ahead(cand)
                 continue
             if decide(unchanged, is_complete(cand), self.tracker.settle, self.tracker.grace) is Decision.TAKE:
                 ready.append(cand)
         return sorted(ready, key=lambda c: str(c.path))
+
+    def _read_ahead(self, cand: Candidate) -> None:
+        """While a whole-looking file settles, start parsing its bytes (see
+        readers/prefetch.py): it is still taken only once settled, and its result is used
+        only if the bytes claimed then are the very bytes parsed now."""
+        stamp = (cand.size, cand.mtime_ns)
+        if not self.settings.read_ahead or self._read_ahead_of.get(cand.path) == stamp:
+            return
+        if cand.path.suffix.lower() == ".eml" or cand.size > self.settings.read_ahead_max_bytes:
+            return
+        if not is_complete(cand):
+            return
+        try:
+            data = cand.path.read_bytes()
+        except OSError:
+            return
+        self._read_ahead_of[cand.path] = stamp
+        if len(self._read_ahead_of) > 5000:
+            self._read_ahead_of.clear()
+        self.app.prefetch(data, cand.path.name)
 
     def step(self) -> list[FileOutcome]:
         return self.process(self.ready())

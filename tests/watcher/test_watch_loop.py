@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -397,3 +398,32 @@ def test_a_saved_email_dropped_in_the_folder_gives_its_forms_as_forms_ingest_doe
     assert "This email has no Word or PDF form attached." in note
     counts = db_counts(home)
     assert counts["recorded_names"] == {"one.docx": 1, "broken.pdf": 1, "Just a note.eml": 1}
+
+
+def test_a_settling_file_is_parsed_ahead_once_and_taken_only_when_settled(home: Home, forms: list[Form]) -> None:
+    calls: list[str] = []
+    lock = threading.Lock()
+
+    def read(data: bytes, name: str) -> ExtractedForm:
+        with lock:
+            calls.append(hashlib.sha256(data).hexdigest())
+        return read_document(data, name)
+
+    clock = [1000.0]
+    app = FormsApp(home, read=read)
+    watcher = FolderWatcher(app, WatchSettings(settle_seconds=5.0, trust_file_times=False), clock=lambda: clock[0])
+    try:
+        watcher.start()
+        drop(home, forms[12])
+        watcher.hint(home.inbox / forms[12].name)
+        assert watcher.ready() == []  # first sighting: not taken, but its parsing starts
+        wait_for(lambda: len(calls) == 1)
+        clock[0] += 2.0
+        assert watcher.ready() == []  # still settling; the same bytes are not parsed again
+        clock[0] += 4.0
+        outcomes = watcher.step()
+        assert [o.status for o in outcomes] == ["accepted"]
+        assert calls == [hashlib.sha256(forms[12].data).hexdigest()]  # the claimed bytes used the early parse
+    finally:
+        watcher.close()
+        app.close()
