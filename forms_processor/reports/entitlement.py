@@ -22,7 +22,7 @@ from typing import Any
 
 from ..config import Config, academic_year
 from ..errors import UsageError
-from ..store.db import Database
+from ..store.db import Database, stored_date
 from .money import NOT_REQUESTING, distributable, entitlements
 
 PENNY = Decimal("0.01")
@@ -188,14 +188,6 @@ def _int(value: Any) -> int:
         return 0
 
 
-def _date(value: Any) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
 
 def _year_of(config: Config, round_name: str | None, created_at: str) -> str:
     if round_name:
@@ -268,7 +260,7 @@ def load_year(db: Database, config: Config, *, year: str | None = None, round_na
                 sen_support=statuses.count("SEN support"),
                 decision=d["decision"] if d is not None else None,
                 awarded=_dec(d["amount_awarded"]) if d is not None else Decimal("0.00"),
-                impact_due=_date(d["impact_due"]) if d is not None else None,
+                impact_due=stored_date(d["impact_due"]) if d is not None else None,
             )
         )
     wanted = {a.reference for a in data.applications}

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from ..config import Config, academic_year
-from ..store.db import Database
+from ..store.db import Database, fetch_all
 
 PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -71,10 +71,6 @@ def entitlements(config: Config) -> dict[str, Decimal]:
     return largest_remainder(distributable(config), weights)
 
 
-def _conn(db: Database | sqlite3.Connection) -> sqlite3.Connection:
-    return db.conn if isinstance(db, Database) else db
-
-
 @dataclass(frozen=True)
 class RoundMoney:
     round: str
@@ -107,7 +103,7 @@ def awards(db: Database | sqlite3.Connection, round_name: str | None = None) -> 
     sql, params = _AWARDS_SQL, tuple[str, ...]()
     if round_name is not None:
         sql, params = sql + " AND f.round = ?", (round_name,)
-    return {r["reference"]: Decimal(r["amount_awarded"]) for r in _conn(db).execute(sql, params)}
+    return {r["reference"]: Decimal(r["amount_awarded"]) for r in fetch_all(db, sql, params)}
 
 
 def awarded_in_round(db: Database | sqlite3.Connection, round_name: str, *, excluding: str | None = None) -> Decimal:
@@ -116,7 +112,8 @@ def awarded_in_round(db: Database | sqlite3.Connection, round_name: str, *, excl
 
 def requested_in_round(db: Database | sqlite3.Connection, round_name: str) -> Decimal:
     marks = ",".join("?" * len(NOT_REQUESTING))
-    rows = _conn(db).execute(
+    rows = fetch_all(
+        db,
         "SELECT amount_requested FROM forms WHERE form_id = 'send-application' AND round = ?"
         f" AND state NOT IN ({marks})",
         (round_name, *NOT_REQUESTING),
@@ -126,7 +123,8 @@ def requested_in_round(db: Database | sqlite3.Connection, round_name: str) -> De
 
 def forwarded_in_round(db: Database | sqlite3.Connection, round_name: str) -> Decimal:
     """Money requested by the round's applications with the Working Party, awaiting its decision."""
-    rows = _conn(db).execute(
+    rows = fetch_all(
+        db,
         "SELECT amount_requested FROM forms WHERE form_id = 'send-application' AND round = ?"
         " AND state = 'with_working_party'",
         (round_name,),
@@ -154,7 +152,7 @@ def year_of_round(config: Config, round_name: str) -> str | None:
 def awarded_by_school(db: Database | sqlite3.Connection, config: Config, year: str | None = None) -> dict[str, Decimal]:
     """school -> money awarded to it so far (decisions in force), in one academic year ("2627") or all."""
     out: dict[str, Decimal] = {s.name: ZERO for s in config.schools}
-    for r in _conn(db).execute(_AWARDS_SQL):
+    for r in fetch_all(db, _AWARDS_SQL):
         if not r["school"]:
             continue
         if year is not None and year_of_round(config, r["round"] or "") != year:

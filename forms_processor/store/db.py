@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,16 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 def utcnow_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def stored_date(value: object) -> date | None:
+    """A date as the store keeps it ("2027-03-01"), or None for none or a bad value."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -168,3 +178,18 @@ def _split_sql(script: str) -> list[str]:
     if buf.strip():
         statements.append(buf.strip())
     return statements
+
+
+def fetch_all(db: Database | sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    """Rows, through the Database's lock when given one, else on the caller's connection
+    (inside its transaction)."""
+    if isinstance(db, Database):
+        return db.query(sql, params)
+    return list(db.execute(sql, params))
+
+
+def fetch_one(db: Database | sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Row | None:
+    """One row, as :func:`fetch_all`."""
+    if isinstance(db, Database):
+        return db.one(sql, params)
+    return db.execute(sql, params).fetchone()

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..references import normalise_reference
 from ..workflow.states import State, check_transition
-from .db import Database, utcnow_iso
+from .db import Database, fetch_one, utcnow_iso
 
 
 @dataclass(frozen=True)
@@ -87,16 +87,8 @@ def add_event(
     )
 
 
-def _one(db: Database | sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> sqlite3.Row | None:
-    """One row, through the Database's lock when given one, else on the caller's
-    connection (inside its transaction)."""
-    if isinstance(db, Database):
-        return db.one(sql, params)
-    return db.execute(sql, params).fetchone()
-
-
 def get_form(db: Database | sqlite3.Connection, reference: str) -> FormRow | None:
-    row = _one(db, "SELECT * FROM forms WHERE reference = ?", (normalise_reference(reference),))
+    row = fetch_one(db, "SELECT * FROM forms WHERE reference = ?", (normalise_reference(reference),))
     return FormRow.from_row(row) if row else None
 
 
@@ -182,8 +174,8 @@ def submission_of(db: Database, submission_id: int) -> sqlite3.Row | None:
 
 
 def current_decision(db: Database | sqlite3.Connection, reference: str) -> sqlite3.Row | None:
-    return _one(db, "SELECT * FROM decisions WHERE reference = ? ORDER BY id DESC LIMIT 1", (reference,))
+    return fetch_one(db, "SELECT * FROM decisions WHERE reference = ? ORDER BY id DESC LIMIT 1", (reference,))
 
 
 def has_exception(db: Database | sqlite3.Connection, reference: str, rule: str) -> bool:
-    return _one(db, "SELECT 1 FROM host_exceptions WHERE reference = ? AND rule = ?", (reference, rule)) is not None
+    return fetch_one(db, "SELECT 1 FROM host_exceptions WHERE reference = ? AND rule = ?", (reference, rule)) is not None

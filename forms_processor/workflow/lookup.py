@@ -6,11 +6,10 @@ Validation asks for it (continuations, impact forms) through
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..store.db import Database
+from ..store.db import Database, stored_date
 from ..store.repository import current_decision, get_form
 from ..validation.context import KnownApplication
 from .states import AWARD_STATES, AWARDED_STATES, State
@@ -36,14 +35,14 @@ def known_application(db: Database, reference: str) -> KnownApplication | None:
         state=form.state.value,
         intervention_title=f.get("intervention_title") or "",
         application_type=f.get("application_type") or "",
-        start_date=_date(f.get("start_date")),
-        end_date=_date(f.get("end_date")),
+        start_date=stored_date(f.get("start_date")),
+        end_date=stored_date(f.get("end_date")),
         amount_requested=Decimal(f["amount_requested"]) if f.get("amount_requested") else None,
         amount_awarded=Decimal(decision["amount_awarded"]) if decision is not None else None,
         outcome_measures=[o.get("measure") or "" for o in f.get("outcomes") or []],
         impact_accepted=impact_accepted,
         awarded=_awards_money(form.state, decision),
-        impact_due=_date(decision["impact_due"]) if decision is not None and decision["impact_due"] else None,
+        impact_due=stored_date(decision["impact_due"]) if decision is not None else None,
     )
 
 
@@ -54,11 +53,3 @@ def _awards_money(state: State, decision: Any) -> bool:
         return False
     return decision["decision"] in {s.value for s in AWARD_STATES} and Decimal(decision["amount_awarded"]) > 0
 
-
-def _date(value: Any) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        return None
