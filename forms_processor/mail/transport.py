@@ -13,7 +13,7 @@ import mimetypes
 import os
 import smtplib
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from ..config import Smtp
 from ..errors import ConfigError, MailUnavailable
+from .queue import OutgoingMail
 from .secrets import get_password
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
@@ -32,20 +33,12 @@ class MailRefused(MailUnavailable):
     """This one mail cannot be sent as it is (retrying will not help)."""
 
 
-@dataclass(frozen=True)
-class QueuedMail:
-    """One row of ``outgoing_mail`` as the transports see it."""
+@dataclass(frozen=True, kw_only=True)
+class QueuedMail(OutgoingMail):
+    """One row of ``outgoing_mail`` as the transports see it: the mail that was queued,
+    with its id, when it was queued and how often sending was tried."""
 
     id: int
-    dedupe_key: str
-    kind: str
-    to: tuple[str, ...]
-    subject: str
-    body: str
-    cc: tuple[str, ...] = ()
-    # Paths relative to the home folder.
-    attachments: tuple[str, ...] = field(default=())
-    reference: str | None = None
     created_at: datetime | None = None
     attempts: int = 0
 
