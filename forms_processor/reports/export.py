@@ -27,6 +27,7 @@ from ..store.db import Database
 from ..workflow.states import State
 from .entitlement import YearData, entitlement_table, load_year, year_label
 from .render import write_private
+from .sheets import append_values
 
 POUNDS = '"£"#,##0.00'
 DATE = "dd/mm/yyyy"
@@ -64,11 +65,8 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]], m
         c.font = _HEAD
         c.fill = _FILL
     for row in rows:
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
-        for c in ws[ws.max_row]:
-            if c.data_type == "f":  # text a school wrote that starts with "=": kept as text, never a formula
-                c.data_type = "s"
-            elif isinstance(c.value, date):  # a real date, so the finance manager can sort and filter by it
+        for c in append_values(ws, [float(v) if isinstance(v, Decimal) else v for v in row]):
+            if isinstance(c.value, date):  # a real date, so the finance manager can sort and filter by it
                 c.number_format = DATE
     if money_cols:
         total: list[Any] = [None] * len(header)

@@ -422,6 +422,7 @@ def pack_xlsx(round_name: str, rows: list[PackRow], money: RoundMoney) -> bytes:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     from ..workflow.decide import DECISION_WORDS
+    from .sheets import append_values
 
     wb = Workbook()
     ws = wb.active
@@ -433,8 +434,8 @@ def pack_xlsx(round_name: str, rows: list[PackRow], money: RoundMoney) -> bytes:
         cell.font = Font(bold=True)
     money_fmt = '"£"#,##0.00'
     for r in rows:
-        ws.append([r.reference, r.school, r.intervention, r.area_of_need, r.pupils, r.requested, r.entitlement,
-                   r.awarded_this_year])
+        append_values(ws, [r.reference, r.school, r.intervention, r.area_of_need, r.pupils, r.requested,
+                           r.entitlement, r.awarded_this_year])
     last = ws.max_row
     for col in ("F", "G", "H", "J"):
         for n in range(2, last + 1):

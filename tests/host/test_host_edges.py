@@ -313,3 +313,18 @@ def test_pdf_font_without_a_system_dejavu_still_draws_every_letter(monkeypatch: 
         assert "Szkoła Łąka & Zoë's — £" in text and "■" not in text
     finally:
         response.pdf_fonts.cache_clear()
+
+
+def test_a_title_typed_as_a_formula_stays_text_in_the_decisions_sheet(tmp_path: Path) -> None:
+    import io
+    from decimal import Decimal
+
+    from forms_processor.reports.money import RoundMoney
+    from forms_processor.reports.pack import PackRow, pack_xlsx
+
+    row = PackRow("WVC-2627-AU2-001", "Marsham Primary School", '=HYPERLINK("http://x.example","click")',
+                  "Cognition and learning", 3, Decimal("1200.00"), Decimal("9000.00"), Decimal("0.00"))
+    data = pack_xlsx("Autumn 2 2026", [row], RoundMoney("Autumn 2 2026", Decimal("20000"), Decimal("1200"), Decimal(0)))
+    cell = load_workbook(io.BytesIO(data))["Decisions"]["C2"]
+    assert cell.data_type == "s"
+    assert cell.value == '=HYPERLINK("http://x.example","click")'
