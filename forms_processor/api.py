@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import NotFound, UnreadableDocument
 from .home import Home, open_home
-from .intake.files import expand_paths, submissions_from_file
+from .intake.files import expand_paths, unpack
 from .intake.submission import Source, Submission, now_utc
 from .readers import ReaderPool, ReadLimits
 from .readers.base import ExtractedForm
@@ -119,7 +119,7 @@ class FormsApp:
         for path in expand_paths(paths):
             display = str(path)
             try:
-                subs = submissions_from_file(path, source)
+                data = path.read_bytes()
             except OSError as exc:
                 yield (
                     Submission(data=b"", file_name=path.name, source=source, received_at=now_utc()),
@@ -131,19 +131,12 @@ class FormsApp:
                     ),
                 )
                 continue
-            if not subs:
-                yield (
-                    Submission(data=path.read_bytes(), file_name=path.name, source=Source.EML, received_at=now_utc()),
-                    display,
-                    UnreadableDocument(
-                        "This email has no Word or PDF form attached.",
-                        hint="Attach the completed form (the Word .docx or the PDF) to an email and send it again.",
-                        reason="no-attachment",
-                    ),
-                )
+            subs, refusal = unpack(data, path.name, source, now_utc(), origin=str(path))
+            if refusal is not None:
+                yield subs[0], display, refusal
                 continue
             for sub in subs:
-                label = display if len(subs) == 1 and sub.source != Source.EML else f"{display} > {sub.file_name}"
+                label = display if sub.source != Source.EML else f"{display} > {sub.file_name}"
                 yield sub, label
 
     # -- queries --------------------------------------------------------------

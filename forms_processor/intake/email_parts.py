@@ -47,28 +47,55 @@ class ParsedEmail:
     unpacked: int = field(default=0, repr=False)
 
 
+def _header(msg: Message, name: str) -> str:
+    """A header as text, or "" when it is missing or too malformed to decode (a broken
+    header never stops the reading of the rest of the email)."""
+    try:
+        return str(msg.get(name) or "")
+    except Exception:  # noqa: BLE001 - the email package raises many kinds on bad headers
+        return ""
+
+
 def parse_email(raw: bytes) -> ParsedEmail:
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    """The sender, subject, Message-ID, date and form attachments of one email.
+
+    Malformed headers read as missing. Raises ``EmailUnreadable`` only when the bytes
+    cannot be taken as an email at all.
+    """
+    try:
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+    except Exception as exc:  # noqa: BLE001
+        raise EmailUnreadable from exc
     sender = None
-    addrs = getaddresses([str(msg.get("Reply-To") or msg.get("From") or "")])
-    if addrs and addrs[0][1]:
+    try:
+        addrs = getaddresses([_header(msg, "Reply-To") or _header(msg, "From")])
+    except Exception:  # noqa: BLE001 - an address the parser cannot take is no address
+        addrs = []
+    if addrs and addrs[0][1] and "@" in addrs[0][1]:
         sender = addrs[0][1].strip().lower()
     date = None
-    if msg.get("Date"):
+    if _header(msg, "Date"):
         try:
-            date = parsedate_to_datetime(str(msg["Date"]))
+            date = parsedate_to_datetime(_header(msg, "Date"))
             if date.tzinfo is None:
                 date = date.replace(tzinfo=UTC)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError):
             date = None
     parsed = ParsedEmail(
         sender=sender,
-        subject=str(msg.get("Subject") or "") or None,
-        message_id=str(msg.get("Message-ID") or "").strip() or None,
+        subject=_header(msg, "Subject") or None,
+        message_id=_header(msg, "Message-ID").strip() or None,
         date=date,
     )
-    _walk(msg, parsed, depth=0)
+    try:
+        _walk(msg, parsed, depth=0)
+    except Exception as exc:  # noqa: BLE001 - a structure the email package cannot walk
+        raise EmailUnreadable from exc
     return parsed
+
+
+class EmailUnreadable(Exception):
+    """The bytes could not be read as an email at all."""
 
 
 def _walk(msg: Message, out: ParsedEmail, depth: int) -> None:

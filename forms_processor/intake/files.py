@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from .email_parts import parse_email
-from .submission import Source, Submission, now_utc
+from ..errors import UnreadableDocument
+from .email_parts import EmailUnreadable, parse_email
+from .submission import Source, Submission
 
 IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".reason.txt")
@@ -44,27 +45,43 @@ def expand_paths(paths: list[Path], skipped: list[Path] | None = None) -> Iterat
             yield path
 
 
-def submissions_from_file(path: Path, source: Source = Source.CLI, received_at: datetime | None = None) -> list[Submission]:
-    """One submission for a form file; one per form attachment for an .eml file.
+def unpack(
+    data: bytes, name: str, source: Source, received_at: datetime, origin: str | None = None
+) -> tuple[list[Submission], UnreadableDocument | None]:
+    """What one file holds for ingest: itself, or for a saved email (.eml) one submission
+    per form attached (sender, subject and Message-ID kept).
 
-    An .eml file with no form attached gives an empty list (the caller reports it).
-    Raises OSError when the file cannot be read.
+    An email with no form attached, or that cannot be read as an email, gives the file
+    itself with the refusal to record (so the original is kept and the person told why).
     """
-    data = path.read_bytes()
-    received = received_at or now_utc()
-    if path.suffix.lower() == ".eml":
+    whole = Submission(data=data, file_name=name, source=source, received_at=received_at, origin=origin)
+    if not name.lower().endswith(".eml"):
+        return [whole], None
+    whole = Submission(data=data, file_name=name, source=Source.EML, received_at=received_at, origin=origin)
+    try:
         parsed = parse_email(data)
-        return [
-            Submission(
-                data=att.data,
-                file_name=att.file_name,
-                source=Source.EML,
-                received_at=received,
-                sender=parsed.sender,
-                subject=parsed.subject,
-                message_id=parsed.message_id,
-                origin=str(path),
-            )
-            for att in parsed.attachments
-        ]
-    return [Submission(data=data, file_name=path.name, source=source, received_at=received, origin=str(path))]
+    except EmailUnreadable:
+        return [whole], UnreadableDocument(
+            "This saved email could not be read: it is damaged, or not an email.",
+            hint="Save the email again from your mail program, or send the form itself (Word .docx or PDF).",
+            reason="bad-email",
+        )
+    if not parsed.attachments:
+        return [whole], UnreadableDocument(
+            "This email has no Word or PDF form attached.",
+            hint="Attach the completed form (the Word .docx or the PDF) to an email and send it again.",
+            reason="no-attachment",
+        )
+    return [
+        Submission(
+            data=att.data,
+            file_name=att.file_name,
+            source=Source.EML,
+            received_at=received_at,
+            sender=parsed.sender,
+            subject=parsed.subject,
+            message_id=parsed.message_id,
+            origin=origin,
+        )
+        for att in parsed.attachments
+    ], None

@@ -46,7 +46,7 @@ from ..readers import ReadLimits
 from ..readers.sandbox import too_big
 from ..store import repository as repo
 from ..workflow.ingest import IngestResult
-from .email_parts import parse_email
+from .files import unpack
 from .folder import (
     Candidate,
     Claimed,
@@ -410,25 +410,9 @@ class FolderWatcher:
                 self._emit(outcomes, self._too_big(claimed, size, limit))
                 return []
             data = claimed.path.read_bytes()
-            when, origin = claimed.received_at, str(claimed.path)
-            if not claimed.name.lower().endswith(".eml"):
-                sub = Submission(data=data, file_name=claimed.name, source=Source.FOLDER, received_at=when,
-                                 origin=origin)
-                return [_Part(claimed, sub, claimed.display)]
-            parsed = parse_email(data)
-            if not parsed.attachments:
-                sub = Submission(data=data, file_name=claimed.name, source=Source.EML, received_at=when, origin=origin)
-                refusal = UnreadableDocument(
-                    "This email has no Word or PDF form attached.",
-                    hint="Attach the completed form (the Word .docx or the PDF) to an email and send it again.",
-                    reason="no-attachment",
-                )
-                return [_Part(claimed, sub, claimed.display, refusal)]
-            subs = [
-                Submission(data=att.data, file_name=att.file_name, source=Source.EML, sender=parsed.sender,
-                           subject=parsed.subject, message_id=parsed.message_id, received_at=when, origin=origin)
-                for att in parsed.attachments
-            ]
+            subs, refusal = unpack(data, claimed.name, Source.FOLDER, claimed.received_at, origin=str(claimed.path))
+            if refusal is not None or len(subs) == 1 and subs[0].source == Source.FOLDER:
+                return [_Part(claimed, subs[0], claimed.display, refusal)]
             return [
                 _Part(claimed, sub, f"{claimed.display} > {sub.file_name}", last=n == len(subs))
                 for n, sub in enumerate(subs, start=1)

@@ -486,3 +486,20 @@ def test_processes_opening_a_new_database_at_once(tmp_path: Path) -> None:
         ]
     finally:
         db.close()
+
+
+@pytest.mark.parametrize("header", ['From: "', "From: a@[", "Subject: =?utf-8?q?broken", "Date: 99 Foo 20xx"])
+def test_a_malformed_email_file_is_refused_or_read_and_the_batch_goes_on(
+    home: Home, forms: FormFactory, tmp_path: Path, header: str
+) -> None:
+    folder = tmp_path / "batch"
+    forms.folder = folder
+    good = forms.write(forms.values(1, funding_round=ROUND), "docx", name="b.docx")
+    (folder / "a.eml").write_bytes(f"{header}\r\nTo: host@example.org\r\n\r\nNo form here.\r\n".encode())
+    code, out, err = run(home, "ingest", "--json", str(folder))
+    assert code == ExitCode.FORMS_NEED_ATTENTION, err
+    by_name = {Path(r["file"]).name: r for r in json.loads(out)}
+    assert by_name[good.name]["status"] == "accepted"
+    assert by_name["a.eml"]["status"] == "rejected"
+    assert "email" in by_name["a.eml"]["messages"][0]["message"]
+    assert any(p.suffix == ".eml" for p in home.archive.rglob("*"))  # the original is kept
