@@ -23,7 +23,7 @@ ReadFn = Callable[[bytes, str], ExtractedForm]
 Outcome = ExtractedForm | UnreadableDocument
 
 # Refusals that another try may not repeat (the machine was busy): never served from here.
-TRANSIENT = frozenset({"timeout", "memory"})
+TRANSIENT = frozenset({"timeout", "memory", "crashed"})
 
 
 class PrefetchingReader:
@@ -57,9 +57,9 @@ class PrefetchingReader:
                 dropped.cancel()
 
     def read(self, data: bytes, name: str) -> ExtractedForm:
-        key = hashlib.sha256(data).hexdigest()
         with self._lock:
-            ahead = self._ahead.pop(key, None)
+            # Nothing read ahead (forms ingest, the mailbox): no need to hash the bytes.
+            ahead = self._ahead.pop(hashlib.sha256(data).hexdigest(), None) if self._ahead else None
         if ahead is not None and not ahead.cancelled():
             outcome = ahead.result()
             if isinstance(outcome, ExtractedForm):

@@ -68,7 +68,15 @@ def needed_too_much_memory() -> UnreadableDocument:
     return UnreadableDocument(
         "This file needed too much memory to read; it may be damaged.",
         "Please save it again and resend it, or send it in the other format (Word or PDF).",
-        "too-large",
+        "memory",
+    )
+
+
+def reader_stopped() -> UnreadableDocument:
+    return UnreadableDocument(
+        "The program reading this file stopped unexpectedly; the file may be damaged.",
+        "Please save it again and resend it, or send it in the other format (Word or PDF).",
+        "crashed",
     )
 
 
@@ -286,6 +294,9 @@ class ReaderPool:
         """Read one document in a worker. Raises UnreadableDocument."""
         if len(data) > self.limits.max_bytes:
             raise too_big(len(data), self.limits)
+        with self._lock:
+            if self._closed:  # a closed pool has no workers left: never refuse a form for that
+                raise RuntimeError("the reader pool is closed")
         if not self._started:
             self.start()
         worker = self._idle.get()
@@ -296,9 +307,9 @@ class ReaderPool:
                 raise took_too_long()
             kind, payload = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as exc:
-            # The worker died (killed for memory, or crashed in a library).
+            # The worker died: killed for its memory, or crashed in a library.
             self._replace(worker)
-            raise needed_too_much_memory() from exc
+            raise reader_stopped() from exc
         if kind == "memory":
             self._replace(worker)
             raise needed_too_much_memory()
