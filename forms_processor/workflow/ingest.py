@@ -35,7 +35,7 @@ from ..mail import compose
 from ..mail.queue import OutgoingMail, enqueue
 from ..readers.base import ExtractedForm
 from ..store.db import Database, utcnow_iso
-from ..store.repository import add_event, get_form, next_reference, normalise_reference
+from ..store.repository import add_event, get_form, next_reference, normalise_reference, transition
 from ..validation import ValidationContext, ValidationResult, validate
 from ..validation.context import KnownApplication
 from ..validation.messages import Message, Severity
@@ -355,12 +355,10 @@ class Ingestor:
                 conn, action="received", actor=self.actor, reference=reference, submission_id=sid,
                 to_state=State.RECEIVED.value, reason=f"{sub.source.value}: {sub.file_name}", at=now,
             )
-            conn.execute("UPDATE forms SET state = ? WHERE reference = ?", (new_state.value, reference))
-            add_event(
-                conn, action="checked", actor="checker", reference=reference,
-                from_state=State.RECEIVED.value, to_state=new_state.value,
-                reason=None if result.ok else f"{len(result.errors)} problem(s) to correct", at=now,
-            )
+            stored = get_form(conn, reference)
+            assert stored is not None
+            transition(conn, stored, new_state, actor="checker", action="checked",
+                       reason=None if result.ok else f"{len(result.errors)} problem(s) to correct")
             conn.executemany(
                 "INSERT INTO messages (reference, field, label, severity, message) VALUES (?, ?, ?, ?, ?)",
                 [(reference, m.field, m.label, m.severity.value, m.message) for m in result.messages],
@@ -412,14 +410,11 @@ class Ingestor:
             if state == State.AWAITING_CHECK and not accepted:
                 # An accepted form is replaced only by a newer form that is accepted too.
                 continue
-            conn.execute(
-                "UPDATE forms SET state = ?, superseded_by = ?, updated_at = ? WHERE reference = ?",
-                (State.SUPERSEDED.value, reference, utcnow_iso(), row["reference"]),
-            )
-            add_event(
-                conn, action="superseded", actor=self.actor, reference=row["reference"],
-                from_state=state.value, to_state=State.SUPERSEDED.value, reason=f"replaced by {reference}",
-            )
+            earlier = get_form(conn, row["reference"])
+            assert earlier is not None
+            transition(conn, earlier, State.SUPERSEDED, actor=self.actor, action="superseded",
+                       reason=f"replaced by {reference}")
+            conn.execute("UPDATE forms SET superseded_by = ? WHERE reference = ?", (reference, row["reference"]))
 
     def _queue_ack(
         self,
