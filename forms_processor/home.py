@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import CONFIG_NAME, Config, load_config
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
 from .example import EXAMPLE_CONFIG
 
 
@@ -138,3 +138,24 @@ def init_home(option: str | Path | None) -> tuple[Path, list[Path]]:
     home = Home(root, load_config(cfg))
     created.extend(home.ensure_folders())
     return root, created
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` readable by its owner only (replacing any earlier file, never leaving
+    half a file). A folder or file that cannot be written is a :class:`UsageError` saying so."""
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise UsageError(
+            f"{path} could not be written ({exc.strerror or exc}).",
+            hint="Choose a folder you can write to (for example a folder in your home), with --out.",
+        ) from exc

@@ -147,13 +147,10 @@ def default_template() -> bytes:
 
 def write_default_template(folder: Path) -> Path:
     """Write the shipped template into ``folder`` (owner-only) and return its path."""
-    import os
+    from ..home import write_private
 
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / TEMPLATE_NAME
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(default_template())
+    write_private(path, default_template())
     return path
 
 

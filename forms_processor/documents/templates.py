@@ -6,11 +6,11 @@ only on the configuration (school and round names, cluster name), byte for byte.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 from ..config import Config
+from ..home import write_private
 from ..spec import APPLICATION, IMPACT, FieldSpec, FormSpec
 from .docx_form import build_docx
 from .pdf_form import build_pdf
@@ -44,33 +44,17 @@ def template_pdf(spec: FormSpec, config: Config) -> bytes:
     return build_pdf(spec, config.cluster.name, _choices_of(config))
 
 
-def _write_owner_only(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` readable by its owner only (0o600), replacing it whole."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o600)  # an older tmp file may have had other permissions
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_templates(config: Config, out_dir: Path) -> list[Path]:
     """Write application.docx/.pdf and impact.docx/.pdf into ``out_dir``; return their paths.
 
     A new folder is made owner-only (0o700) and the files are written owner-only (0o600),
     as every file the program writes; share them by email or copy them to a shared folder.
     """
-    if not out_dir.exists():
-        out_dir.mkdir(parents=True, mode=0o700)
     written: list[Path] = []
     for spec in (APPLICATION, IMPACT):
         stem = TEMPLATE_NAMES[spec.form_id]
         for suffix, data in ((".docx", template_docx(spec, config)), (".pdf", template_pdf(spec, config))):
             path = out_dir / f"{stem}{suffix}"
-            _write_owner_only(path, data)
+            write_private(path, data)
             written.append(path)
     return written

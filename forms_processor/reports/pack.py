@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,7 +22,7 @@ from xml.sax.saxutils import escape
 from ..config import Config
 from ..documents.response import pdf_fonts
 from ..errors import NotAllowed, NotFound, UsageError
-from ..home import Home
+from ..home import Home, write_private
 from ..spec import APPLICATION, FieldType
 from ..store.db import Database
 from ..store.repository import FormRow, list_forms
@@ -137,19 +136,12 @@ def build_pack(db: Database, home: Home, round_name: str, out_dir: Path) -> Pack
         if not out_dir.exists():
             out_dir.mkdir(parents=True, mode=0o700)  # the pack holds pupil rows: owner-only
         for path, data in files:
-            _write_private(path, data)
+            write_private(path, data)
     except OSError as exc:
         raise UsageError(f"The pack could not be written into {out_dir}: {exc.strerror or exc}.",
                          hint="Give a folder you can write to with --out (a new one is made for you).") from None
     return Pack(name, rows, money, pdf, docx, xlsx)
 
-
-def _write_private(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
 
 
 # -- the contents, shared by the PDF and the Word copy -------------------------------

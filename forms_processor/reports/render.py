@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
-from ..errors import UsageError
+from ..home import write_private
 
 
 @dataclass
@@ -61,27 +60,6 @@ class Document:
     sections: list[Section]
     footer: str = ""
     landscape: bool = False
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` readable by its owner only (replacing any earlier file, never leaving
-    half a file). A folder or file that cannot be written is a :class:`UsageError` saying so."""
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise UsageError(
-            f"{path} could not be written ({exc.strerror or exc}).",
-            hint="Choose a folder you can write to (for example a folder in your home), with --out.",
-        ) from exc
 
 
 def write_report(doc: Document, out_dir: Path, stem: str) -> list[Path]:

@@ -24,13 +24,12 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from ..config import Config
 from ..documents.response import find_template, render_docx, render_pdf, response_values
 from ..errors import NotAllowed, NotFound, UsageError
-from ..home import Home
+from ..home import Home, write_private
 from ..mail.compose import SIGN_OFF
 from ..mail.queue import OutgoingMail, enqueue
 from ..store.db import Database, utcnow_iso
@@ -104,13 +103,6 @@ def compose_response(config: Config, reference: str, round_name: str | None) -> 
     ]
     return subject, "\n".join(lines)
 
-
-def _write_private(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
 
 
 def _pending_references(db: Database) -> list[str]:
@@ -193,8 +185,8 @@ class Responder:
         docx_path = self.home.responses / f"{stem}.docx"
         pdf_path = self.home.responses / f"{stem}.pdf"
         values = self.values_for(form, decision)
-        _write_private(docx_path, render_docx(self.template, values))
-        _write_private(pdf_path, render_pdf(values))
+        write_private(docx_path, render_docx(self.template, values))
+        write_private(pdf_path, render_pdf(values))
 
         to, cc = recipients(self.config, form)
         subject, body = compose_response(self.config, form.reference, form.round)

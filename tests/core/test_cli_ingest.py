@@ -503,3 +503,11 @@ def test_a_malformed_email_file_is_refused_or_read_and_the_batch_goes_on(
     assert by_name["a.eml"]["status"] == "rejected"
     assert "email" in by_name["a.eml"]["messages"][0]["message"]
     assert any(p.suffix == ".eml" for p in home.archive.rglob("*"))  # the original is kept
+
+
+def test_templates_into_a_folder_that_cannot_be_written_is_a_clear_message(home: Home, tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("a file where a folder should be")
+    code, _, err = run(home, "templates", "--out", str(not_a_folder / "t"))
+    assert code == ExitCode.USAGE and "could not be written" in err
+    assert "Traceback" not in err
