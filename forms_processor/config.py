@@ -223,6 +223,20 @@ class Config(_Model):
                 return school
         return None
 
+    def senco_address(self, school_name: str | None, typed: str | None) -> str | None:
+        """Where to write to a school's SENCO about one of its forms: the address typed on
+        the form when it is one of the school's (its senco_email, headteacher_email or
+        email_domains), else the school's configured senco_email. A school not in the
+        configuration: nobody (an address typed on a form alone is never trusted)."""
+        if not school_name:
+            return None
+        school = next((s for s in self.schools if s.name == school_name), None)
+        if school is None:
+            return None
+        if typed and school.owns_address(typed):
+            return typed
+        return school.senco_email
+
     def find_round(self, text: str) -> Round | None:
         for rnd in self.rounds:
             if rnd.matches(text):

@@ -215,8 +215,7 @@ def return_to_school(db: Database, config: Config, reference: str, reason: str, 
     form = _application(db, reference)
     _awaiting_check(form, "returned")
     check_no_pupil_details(form, reason)
-    school = config.school_by_name(form.school) if form.school and _known_school(config, form.school) else None
-    to = (school.senco_email if school and school.senco_email else None) or form.senco_email
+    to = config.senco_address(form.school, form.senco_email)
     subject, body = compose_returned(config, form.reference, reason)
     with db.atomic() as conn:
         transition(conn, form, State.RETURNED, actor=actor, reason=reason, action="returned")
@@ -224,10 +223,6 @@ def return_to_school(db: Database, config: Config, reference: str, reason: str, 
             dedupe_key=f"returned:{form.reference}", kind="returned", to=(to,) if to else (),
             subject=subject, body=body, reference=form.reference,
         ))
-
-
-def _known_school(config: Config, name: str) -> bool:
-    return any(s.name == name for s in config.schools)
 
 
 @dataclass(frozen=True)

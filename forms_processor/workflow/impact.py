@@ -188,8 +188,7 @@ def return_impact(db: Database, config: Config, reference: str, reason: str, *, 
         if app.state == State.IMPACT_RECEIVED:
             transition(conn, app, State.IMPACT_DUE, actor=actor, reason=f"impact form {impact.reference} returned",
                        action="impact_returned")
-        school = next((s for s in config.schools if s.name == app.school), None)
-        to = impact.senco_email or app.senco_email or (school.senco_email if school else None)
+        to = config.senco_address(app.school, impact.senco_email or app.senco_email)
         subject, body = compose_impact_returned(config, impact.reference, app.reference, reason)
         mail_id = enqueue(conn, OutgoingMail(
             dedupe_key=f"impact-returned:{impact.reference}", kind="impact-returned", to=(to,) if to else (),

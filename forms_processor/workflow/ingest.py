@@ -425,7 +425,7 @@ class Ingestor:
         result: ValidationResult,
         fields_json: dict[str, Any],
     ) -> None:
-        to = sub.sender or self._folder_drop_address(result.school, _text(fields_json.get("senco_email")))
+        to = sub.sender or self.config.senco_address(result.school, _text(fields_json.get("senco_email")))
         if not to:
             return
         title = FORM_TITLES[form_id]
@@ -437,18 +437,6 @@ class Ingestor:
             subject, body = compose.ack_invalid(self.config, reference, title, result.messages, rnd=rnd, form_id=form_id)
             kind = "ack-invalid"
         enqueue(conn, OutgoingMail(dedupe_key=f"ack:{reference}", kind=kind, to=(to,), subject=subject, body=body, reference=reference))
-
-
-    def _folder_drop_address(self, school_name: str | None, typed: str | None) -> str | None:
-        """Where to acknowledge a form dropped in the folder (no sender): the SENCO email
-        typed on the form only when it is configured for the school, else the school's
-        configured SENCO email. A form names no school we know: nobody."""
-        if not school_name:
-            return None
-        school = self.config.school_by_name(school_name)
-        if typed and school.owns_address(typed):
-            return typed
-        return school.senco_email
 
 
 def _text(value: Any) -> str | None:

@@ -81,10 +81,7 @@ def compose_reminder(config: Config, reference: str, stage: str, due: date | Non
 
 
 def _recipient(config: Config, form: FormRow) -> str | None:
-    if form.senco_email:
-        return form.senco_email
-    school = next((s for s in config.schools if s.name == form.school), None)
-    return school.senco_email if school else None
+    return config.senco_address(form.school, form.senco_email)
 
 
 def _already(conn: sqlite3.Connection, reference: str, stage: str) -> bool:

@@ -65,15 +65,10 @@ class ResponseResult:
 
 
 def recipients(config: Config, form: FormRow) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(to, cc): the SENCO (the configured address, else the one on the form); the headteacher
-    in copy where an address is configured and is a different person."""
-    school = None
-    if form.school:
-        try:
-            school = config.school_by_name(form.school)
-        except KeyError:
-            school = None
-    senco = (school.senco_email if school and school.senco_email else None) or form.senco_email
+    """(to, cc): the SENCO (``Config.senco_address``); the headteacher in copy where an
+    address is configured and is a different person."""
+    school = next((s for s in config.schools if s.name == form.school), None)
+    senco = config.senco_address(form.school, form.senco_email)
     to: tuple[str, ...] = (senco,) if senco else ()
     cc: tuple[str, ...] = ()
     if school and school.headteacher_email and not school.senco_is_headteacher:
