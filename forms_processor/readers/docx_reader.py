@@ -30,6 +30,7 @@ from ..spec import FORMS, FormSpec, RowGroup
 from .base import ExtractedForm
 from .labels import (
     CHECKED_GLYPH,
+    EXTRA_ROWS_READ,
     TICKED,
     UNCHECKED_GLYPH,
     UNTICKED,
@@ -437,7 +438,7 @@ class _Collector:
             return
         n = self.rows_used.get(group.name, 0) + 1
         self.rows_used[group.name] = n
-        if n > group.max_rows:
+        if n > group.max_rows + EXTRA_ROWS_READ:
             self.rows_ignored[group.name] = self.rows_ignored.get(group.name, 0) + 1
             return
         for key, value in values.items():

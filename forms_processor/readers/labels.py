@@ -56,6 +56,9 @@ def is_placeholder(value: str) -> bool:
 
 # A form must match at least this many distinct labels to be recognised by its labels alone.
 MIN_LABEL_MATCHES = 6
+# Rows beyond a table's room are still read (as pupil_9_ref, ...), so the checker can tell
+# the school they were too many; past this many extra rows they are only counted.
+EXTRA_ROWS_READ = 50
 
 
 def loose(text: str) -> str:
@@ -111,7 +114,10 @@ class LabelIndex:
         return self.spec.field(key)
 
     def is_checkbox(self, key: str) -> bool:
-        return self.spec.field(key).type is FieldType.CHECKBOX
+        try:
+            return self.spec.field(key).type is FieldType.CHECKBOX
+        except KeyError:  # a row beyond the table's room (pupil_9_ref): text, reported by the checker
+            return False
 
     def header(self, cells: list[str]) -> tuple[RowGroup, list[str | None]] | None:
         """If these cells are a row group's header row: the group and each cell's column key."""

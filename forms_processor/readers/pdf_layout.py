@@ -23,6 +23,7 @@ from ..errors import UnreadableDocument
 from ..spec import FORMS, RowGroup, normalise_label
 from .base import ExtractedForm
 from .labels import (
+    EXTRA_ROWS_READ,
     TICKED,
     UNTICKED,
     LabelIndex,
@@ -501,7 +502,7 @@ class _Layout:
                 continue
             n = self.rows_used.get(group.name, 0) + 1
             self.rows_used[group.name] = n
-            if n > group.max_rows:
+            if n > group.max_rows + EXTRA_ROWS_READ:
                 self.rows_ignored[group.name] = self.rows_ignored.get(group.name, 0) + 1
                 continue
             for key, words in cells.items():

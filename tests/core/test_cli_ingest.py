@@ -511,3 +511,33 @@ def test_templates_into_a_folder_that_cannot_be_written_is_a_clear_message(home:
     code, _, err = run(home, "templates", "--out", str(not_a_folder / "t"))
     assert code == ExitCode.USAGE and "could not be written" in err
     assert "Traceback" not in err
+
+
+def test_a_word_form_with_more_pupils_than_rows_is_told_so(home: Home, tmp_path: Path) -> None:
+    """The Word pupils table grown by the school to ten rows: the school is told."""
+    import io
+
+    import docx
+
+    values = FormFactory(home.config, tmp_path).values(1, funding_round=ROUND)
+    document = docx.Document()
+    table = document.add_table(rows=1, cols=2)
+    for label, key in (("School", "school_name"), ("Type of application", "application_type"),
+                       ("Number of pupils", "number_of_pupils")):
+        row = table.add_row().cells
+        row[0].text, row[1].text = label, str(values[key])
+    pupils = document.add_table(rows=1, cols=4)
+    for cell, text in zip(pupils.rows[0].cells, ("Pupil reference", "Year group", "SEN status", "Primary need"), strict=True):
+        cell.text = text
+    for n in range(1, 11):
+        for cell, text in zip(pupils.add_row().cells, (f"P{n}", "Y3", "EHCP", "SEMH"), strict=True):
+            cell.text = text
+    document.sections[0].footer.paragraphs[0].text = "Form SEND-APP v1"
+    buf = io.BytesIO()
+    document.save(buf)
+    path = tmp_path / "ten pupils.docx"
+    path.write_bytes(buf.getvalue())
+    _, results = ingest_json(home, path)
+    texts = [m["message"] for m in results[0]["messages"]]
+    assert results[0]["status"] == "invalid"
+    assert any("room for 8 rows" in t for t in texts), texts

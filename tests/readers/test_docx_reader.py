@@ -116,13 +116,14 @@ def test_impact_start_date_alias():
     assert read(data) == {"actual_start_date": "05/09/2026", "actual_end_date": "28/03/2027"}
 
 
-def test_too_many_pupil_rows_noted_without_contents():
+def test_pupil_rows_beyond_the_tables_room_are_read_for_the_checker():
     rows = [tr("Pupil reference", "Year group", "SEN status", "Primary need")]
     rows += [tr(f"P{n}", "Y3", "EHCP", "") for n in range(1, 12)]
     form = read_document(docx_with_body([tbl(*rows)]), "x.docx")
     assert form.fields["pupil_8_ref"] == "P8"
-    assert "pupil_9_ref" not in form.fields
-    assert form.notes == ["3 rows of the pupils table were ignored: the table has room for 8"]
+    # Rows beyond the table's room are read too, so the checker can tell the school.
+    assert form.fields["pupil_11_ref"] == "P11"
+    assert form.notes == []
 
 
 def test_row_number_column_and_blank_rows():
