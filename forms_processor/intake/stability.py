@@ -93,10 +93,6 @@ class FileStabilityTracker:
         """Observe the file and decide whether to take it now."""
         return decide(self.observe(key, size, mtime_ns, unchanged_before), complete, self.settle, self.grace)
 
-    def is_settled(self, key: Hashable) -> bool:
-        """Unchanged for the settle time (the completeness check comes after)."""
-        return key in self._seen and self.unchanged_for(key) >= self.settle
-
     def forget(self, key: Hashable) -> None:
         self._seen.pop(key, None)
 

@@ -1,26 +1,22 @@
 """Document readers: Word (.docx) and PDF forms into flat spec keys.
 
-``read_document(data, filename, limits)`` reads one file in this process;
+``read_document(data, filename, limits)`` reads one file in this process, with the
+reader chosen by what the bytes are (``sniff``; the readers are listed in
+``sandbox.READERS``: a new format is one new module and one entry there);
 ``ReaderPool`` reads files in worker processes under time and memory limits
 (use it for anything received from outside).
 """
 
-from .base import ExtractedForm, Reader
-from .docx_reader import DocxReader, read_docx
-from .pdf_fields import PdfFormReader, read_pdf
+from .base import ExtractedForm
+from .docx_reader import read_docx
+from .pdf_fields import read_pdf
 from .sandbox import ReaderPool, ReadLimits, read_document
 from .sniff import DocumentKind, sniff
 
-READERS: tuple[Reader, ...] = (DocxReader(), PdfFormReader())
-
 __all__ = [
-    "READERS",
     "DocumentKind",
-    "DocxReader",
     "ExtractedForm",
-    "PdfFormReader",
     "ReadLimits",
-    "Reader",
     "ReaderPool",
     "read_docx",
     "read_document",

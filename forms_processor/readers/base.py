@@ -13,7 +13,6 @@ the form without a password, or as a Word file.").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
 
 
 @dataclass
@@ -27,13 +26,3 @@ class ExtractedForm:
     # Notes for the Host about the reading itself (not validation), e.g.
     # "2 labels were not recognised: 'Favourite colour'". Never form contents.
     notes: list[str] = field(default_factory=list)
-
-
-class Reader(Protocol):
-    name: str
-
-    def can_read(self, data: bytes) -> bool:
-        """True when the bytes are this reader's kind of document (by content, not name)."""
-
-    def read(self, data: bytes) -> ExtractedForm:
-        """Read the form, or raise UnreadableDocument."""

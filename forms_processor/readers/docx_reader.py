@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from ..errors import UnreadableDocument
 from ..spec import FORMS, FormSpec, RowGroup
 from .base import ExtractedForm
 from .labels import (
@@ -578,20 +577,3 @@ def read_docx(data: bytes) -> ExtractedForm:
     _tagged(body, spec, collector)
     notes.extend(collector.notes())
     return ExtractedForm(spec.form_id, collector.fields, "docx", notes)
-
-
-class DocxReader:
-    """The registry entry for Word documents."""
-
-    name = "docx"
-
-    def can_read(self, data: bytes) -> bool:
-        from .sniff import DocumentKind, sniff
-
-        try:
-            return sniff(data) is DocumentKind.DOCX
-        except UnreadableDocument:
-            return False
-
-    def read(self, data: bytes) -> ExtractedForm:
-        return read_docx(data)

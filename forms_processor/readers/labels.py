@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..errors import UnreadableDocument
-from ..spec import FORMS, FieldSpec, FieldType, FormSpec, RowGroup, normalise_label
+from ..spec import FORMS, FieldType, FormSpec, RowGroup, normalise_label
 from ..spec.response import RESPONSE_FORM_ID, RESPONSE_IDENTITY
 
 # Glyphs and words that mean a checkbox is ticked / not ticked.
@@ -109,9 +109,6 @@ class LabelIndex:
     def is_heading(self, text: str) -> bool:
         n = normalise_label(text)
         return bool(n) and n in self.section_titles
-
-    def field(self, key: str) -> FieldSpec:
-        return self.spec.field(key)
 
     def is_checkbox(self, key: str) -> bool:
         try:

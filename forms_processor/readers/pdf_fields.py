@@ -24,9 +24,9 @@ from .labels import choose_by_labels, find_identity
 
 # A PDF whose field names match fewer spec keys than this is read by its layout instead.
 MIN_KEY_MATCHES = 3
-_RADIO_FLAG = 1 << 15
+RADIO_FLAG = 1 << 15
 _INDEX = re.compile(r"\[\d+\]$")
-_PUSHBUTTON_FLAG = 1 << 16
+PUSHBUTTON_FLAG = 1 << 16
 
 
 def damaged_pdf() -> UnreadableDocument:
@@ -117,7 +117,7 @@ def _field_value(spec_type: FieldType, field: dict[str, Any]) -> str | bool | No
         flags = int(field.get("/Ff", 0) or 0)
     except (TypeError, ValueError):
         flags = 0
-    if ft == "/Btn" and flags & _PUSHBUTTON_FLAG:
+    if ft == "/Btn" and flags & PUSHBUTTON_FLAG:
         return None
     if spec_type is FieldType.CHECKBOX:
         if ft == "/Btn" or isinstance(raw, NameObject):
@@ -191,15 +191,3 @@ def read_pdf(data: bytes) -> ExtractedForm:
     from .pdf_layout import read_layout
 
     return read_layout(data)
-
-
-class PdfFormReader:
-    """The registry entry for PDFs."""
-
-    name = "pdf"
-
-    def can_read(self, data: bytes) -> bool:
-        return b"%PDF-" in data[:1024]
-
-    def read(self, data: bytes) -> ExtractedForm:
-        return read_pdf(data)

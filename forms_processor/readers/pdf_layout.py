@@ -33,6 +33,7 @@ from .labels import (
     is_placeholder,
     to_checkbox,
 )
+from .pdf_fields import PUSHBUTTON_FLAG, RADIO_FLAG, damaged_pdf
 
 # Words whose tops differ by less than this are on one line (points).
 LINE_TOLERANCE = 3.0
@@ -197,9 +198,9 @@ def _field_words(annots: list[dict[str, Any]], offset: float) -> list[Word]:
                 flags = int(resolve1(data.get("Ff") or parent.get("Ff")) or 0)
             except (TypeError, ValueError):
                 flags = 0
-            if flags & (1 << 16):  # a push button
+            if flags & PUSHBUTTON_FLAG:
                 continue
-            if flags & (1 << 15):  # a radio button: only the chosen one, by its option's name
+            if flags & RADIO_FLAG:  # only the chosen one, by its option's name
                 if not state or state == "Off":
                     continue
                 text = state.replace("_", " ")
@@ -552,11 +553,7 @@ def read_layout(data: bytes) -> ExtractedForm:
     except (UnreadableDocument, MemoryError):
         raise
     except Exception as exc:  # pdfminer fails in many ways on damaged files
-        raise UnreadableDocument(
-            "The PDF is damaged or incomplete, so it can't be read.",
-            "Please save or export the form again and resend it, or send the Word form.",
-            "damaged",
-        ) from exc
+        raise damaged_pdf() from exc
     if not words:
         raise UnreadableDocument(
             "This PDF has no text or form fields: it looks like a scan or a picture of the form.",

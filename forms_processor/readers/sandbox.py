@@ -88,6 +88,25 @@ def could_not_read() -> UnreadableDocument:
     )
 
 
+def _read_docx(data: bytes) -> ExtractedForm:
+    from .docx_reader import read_docx
+
+    return read_docx(data)
+
+
+def _read_pdf(data: bytes) -> ExtractedForm:
+    from .pdf_fields import read_pdf
+
+    return read_pdf(data)
+
+
+# The reader of each kind of document ``sniff`` recognises.
+READERS: dict[DocumentKind, Callable[[bytes], ExtractedForm]] = {
+    DocumentKind.DOCX: _read_docx,
+    DocumentKind.PDF: _read_pdf,
+}
+
+
 def read_document(data: bytes, filename: str = "", limits: ReadLimits | None = None) -> ExtractedForm:
     """Read one document in this process. Raises UnreadableDocument.
 
@@ -99,19 +118,10 @@ def read_document(data: bytes, filename: str = "", limits: ReadLimits | None = N
         raise too_big(len(data), limits)
     kind = sniff(data)
     try:
-        if kind is DocumentKind.DOCX:
-            from .docx_reader import read_docx
-
-            form = read_docx(data)
-        else:
-            from .pdf_fields import read_pdf
-
-            form = read_pdf(data)
+        form = READERS[kind](data)
     except (UnreadableDocument, MemoryError):
         raise
-    except RecursionError as exc:
-        raise could_not_read() from exc
-    except Exception as exc:  # a reader failing on a hostile file: unreadable, never a crash
+    except Exception as exc:  # a reader failing on a hostile file (RecursionError too): unreadable, never a crash
         raise could_not_read() from exc
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if ext and ext in ("pdf", "docx", "doc", "docm", "odt") and ext != kind.value:

@@ -105,10 +105,6 @@ def year_label(code: str) -> str:
     return f"20{code[:2]}-{code[2:]}"
 
 
-def current_year(today: date) -> str:
-    return academic_year(today)
-
-
 @dataclass(frozen=True)
 class Application:
     reference: str

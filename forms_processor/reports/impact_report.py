@@ -19,7 +19,7 @@ from ..config import Config, academic_year
 from ..store.db import Database
 from . import charts
 from .entitlement import Application, Impact, YearData, load_year, year_label
-from .governors import MET_LABELS, cell, gain, one_dp, pounds, suppressed
+from .governors import cell, gain, one_dp, pounds, suppressed
 from .render import ChartBlock, Document, Section, TableBlock, write_report
 
 
@@ -111,11 +111,6 @@ def impact_document(config: Config, data: YearData, today: date) -> Document:
 
 def _num(value: Decimal) -> str:
     return f"{value.normalize():f}" if value == value.to_integral_value() else str(value)
-
-
-def met_counts(items: list[Intervention]) -> dict[str, int]:
-    c: Counter[str] = Counter(o.met for it in items for o in it.impact.outcomes)
-    return {k: c.get(k, 0) for k in MET_LABELS}
 
 
 def write_impact_report(

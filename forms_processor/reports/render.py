@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -251,7 +250,3 @@ def to_pdf(doc: Document) -> bytes:
     pdf.build(story, onFirstPage=_page, onLaterPages=_page)
     return buf.getvalue()
 
-
-def numeric_columns(header: Sequence[str], text_columns: int) -> tuple[int, ...]:
-    """All columns after the first ``text_columns`` hold numbers."""
-    return tuple(range(text_columns, len(header)))

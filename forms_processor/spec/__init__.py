@@ -1,6 +1,6 @@
 """Form specifications: the single description of each form the cluster uses."""
 
-from .base import FieldSpec, FieldType, FormSpec, Req, RowGroup, Section, normalise_label, split_row_key
+from .base import FieldSpec, FieldType, FormSpec, Req, RowGroup, Section, normalise_label
 from .forms import APPLICATION, FORMS, IMPACT
 from .measures import BY_NAME as MEASURES_BY_NAME
 from .measures import MEASURE_NAMES, MEASURES, Measure, target_met
@@ -20,6 +20,5 @@ __all__ = [
     "RowGroup",
     "Section",
     "normalise_label",
-    "split_row_key",
     "target_met",
 ]

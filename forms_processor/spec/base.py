@@ -71,12 +71,6 @@ class RowGroup:
     def flat_keys(self) -> list[str]:
         return [self.flat_key(n, c.key) for n in range(1, self.max_rows + 1) for c in self.columns]
 
-    def column(self, key: str) -> FieldSpec:
-        for col in self.columns:
-            if col.key == key:
-                return col
-        raise KeyError(key)
-
     @property
     def header_labels(self) -> tuple[str, ...]:
         return tuple(c.label for c in self.columns)
@@ -158,14 +152,6 @@ class FormSpec:
 
 
 _ROW_KEY = re.compile(r"^([a-z]+)_(\d+)_([a-z_]+)$")
-
-
-def split_row_key(flat_key: str) -> tuple[str, int, str] | None:
-    """``pupil_3_ref`` -> ("pupil", 3, "ref"); None for a single field."""
-    m = _ROW_KEY.match(flat_key)
-    if not m:
-        return None
-    return m.group(1), int(m.group(2)), m.group(3)
 
 
 def normalise_label(text: str) -> str:

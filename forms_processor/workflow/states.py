@@ -141,10 +141,5 @@ def check_transition(form_id: str, reference: str, current: State, new: State) -
         )
 
 
-def is_locked(state: State) -> bool:
-    """A decided application's contents can no longer change."""
-    return state in DECISION_STATES or state in AWARDED_STATES
-
-
 def can_withdraw(state: State) -> bool:
     return state in _WITHDRAWABLE
