@@ -23,14 +23,9 @@ from typing import Any
 from ..config import Config, academic_year
 from ..errors import UsageError
 from ..store.db import Database, stored_date
-from .money import NOT_REQUESTING, distributable, entitlements
-
-PENNY = Decimal("0.01")
-AWARD_DECISIONS = ("approved", "approved_with_conditions", "partially_funded")
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(PENNY)
+from ..workflow.states import AWARD_DECISIONS
+from .money import NOT_REQUESTING, distributable, entitlements, year_of_round
+from .money import pence as money
 
 
 @dataclass(frozen=True)
@@ -186,11 +181,8 @@ def _int(value: Any) -> int:
 
 
 def _year_of(config: Config, round_name: str | None, created_at: str) -> str:
-    if round_name:
-        for rnd in config.rounds:
-            if rnd.name == round_name:
-                return academic_year(rnd.deadline.date())
-    return academic_year(date.fromisoformat(created_at[:10]))
+    """The academic year of the form's round, else of the day it arrived."""
+    return (round_name and year_of_round(config, round_name)) or academic_year(date.fromisoformat(created_at[:10]))
 
 
 def _outcome(row: dict[str, Any]) -> OutcomeResult | None:

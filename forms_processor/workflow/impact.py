@@ -24,7 +24,7 @@ from ..mail.queue import OutgoingMail, enqueue
 from ..store.db import Database
 from ..store.repository import FormRow, current_decision, get_form, transition
 from .check import check_no_pupil_details
-from .states import State
+from .states import AWARD_DECISIONS, State
 
 WAITING_FOR_IMPACT = (State.IMPACT_DUE, State.IMPACT_OVERDUE)
 
@@ -102,7 +102,6 @@ def _application_of(conn: sqlite3.Connection, impact: FormRow) -> FormRow:
     return app
 
 
-AWARD_DECISIONS = ("approved", "approved_with_conditions", "partially_funded")
 _RETURN_HINT = "Return it to the school with the reason: forms impact return {ref} --reason \"...\""
 
 

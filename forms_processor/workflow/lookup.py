@@ -12,7 +12,7 @@ from typing import Any
 from ..store.db import Database, stored_date
 from ..store.repository import current_decision, get_form
 from ..validation.context import KnownApplication
-from .states import AWARD_STATES, AWARDED_STATES, State
+from .states import AWARD_DECISIONS, AWARDED_STATES, State
 
 
 def known_application(db: Database, reference: str) -> KnownApplication | None:
@@ -51,5 +51,5 @@ def _awards_money(state: State, decision: Any) -> bool:
     not left that path (a declined application also ends 'closed')."""
     if decision is None or state not in AWARDED_STATES:
         return False
-    return decision["decision"] in {s.value for s in AWARD_STATES} and Decimal(decision["amount_awarded"]) > 0
+    return decision["decision"] in AWARD_DECISIONS and Decimal(decision["amount_awarded"]) > 0
 

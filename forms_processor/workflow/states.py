@@ -91,6 +91,8 @@ DECISION_STATES = frozenset(
     }
 )
 AWARD_STATES = frozenset({State.APPROVED, State.APPROVED_WITH_CONDITIONS, State.PARTIALLY_FUNDED})
+# The same, as the decisions table stores them ("approved", ...).
+AWARD_DECISIONS = frozenset(s.value for s in AWARD_STATES)
 # States in which the application's money counts as awarded.
 AWARDED_STATES = AWARD_STATES | {State.IMPACT_DUE, State.IMPACT_OVERDUE, State.IMPACT_RECEIVED, State.CLOSED}
 # Before a decision: the school may withdraw.
