@@ -152,11 +152,7 @@ class FormsApp:
         """Forms, oldest first; a round or school named by any of its names or its code."""
         round_name = school_name = None
         if round_text:
-            rnd = self.config.find_round(round_text)
-            if rnd is None:
-                known = ", ".join(f"{r.name} ({r.code})" for r in self.config.rounds)
-                raise NotFound(f"There is no funding round called {round_text!r}.", hint=f"The rounds are: {known}.")
-            round_name = rnd.name
+            round_name = self.config.require_round(round_text).name
         if school_text:
             school = self.config.find_school(school_text)
             if school is None:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError
+from .errors import ConfigError, NotFound
 
 CONFIG_NAME = "cluster.toml"
 
@@ -242,6 +242,14 @@ class Config(_Model):
             if rnd.matches(text):
                 return rnd
         return None
+
+    def require_round(self, text: str) -> Round:
+        """The round named by ``text`` (its name or code), or NotFound listing the rounds."""
+        rnd = self.find_round(text)
+        if rnd is None:
+            known = ", ".join(f"{r.name} ({r.code})" for r in self.rounds) or "none are set in cluster.toml"
+            raise NotFound(f"There is no funding round called '{text}'.", hint=f"The rounds are: {known}.")
+        return rnd
 
     def round_by_name(self, name: str) -> Round:
         for rnd in self.rounds:

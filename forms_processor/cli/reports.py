@@ -34,11 +34,7 @@ def _year(text: str | None) -> str | None:
 
 
 def _round(config: Config, text: str) -> str:
-    rnd = config.find_round(text)
-    if rnd is None:
-        names = ", ".join(f"{r.name} ({r.code})" for r in config.rounds) or "none are configured"
-        raise UsageError(f"There is no funding round called '{text}'.", hint=f"The rounds are: {names}.")
-    return rnd.name
+    return config.require_round(text).name
 
 
 # -- impact forms ----------------------------------------------------------------

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 
 from ..config import Config
 from ..documents.response import pdf_fonts
-from ..errors import NotAllowed, NotFound, UsageError
+from ..errors import NotAllowed, UsageError
 from ..home import Home, write_private
 from ..spec import APPLICATION, FieldType
 from ..store.db import Database
@@ -91,10 +91,7 @@ class Pack:
 
 
 def pack_forms(db: Database, config: Config, round_name: str) -> tuple[str, list[FormRow]]:
-    rnd = config.find_round(round_name)
-    if rnd is None:
-        raise NotFound(f"There is no funding round called '{round_name}'.",
-                       hint="Use a round name or code from cluster.toml, e.g. " + ", ".join(r.code for r in config.rounds) + ".")
+    rnd = config.require_round(round_name)
     forms = [f for f in list_forms(db, round_name=rnd.name, form_id="send-application") if f.state in PACK_STATES]
     forms.sort(key=lambda f: (f.school or "", f.reference))
     return rnd.name, forms

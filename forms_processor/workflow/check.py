@@ -103,10 +103,7 @@ def awaiting(db: Database, config: Config, round_name: str | None = None) -> lis
     """Applications awaiting the Host's check (of one round, or all), oldest first."""
     rnd = None
     if round_name:
-        found = config.find_round(round_name)
-        if found is None:
-            raise NotFound(f"There is no funding round called '{round_name}'.")
-        rnd = found.name
+        rnd = config.require_round(round_name).name
     return list_forms(db, state=State.AWAITING_CHECK.value, round_name=rnd, form_id="send-application")
 
 

@@ -285,10 +285,7 @@ def plan_decision(
     if state == State.DEFERRED:
         if not _text(inp.deferred_to):
             raise UsageError("Deferred needs the round it is deferred to (--deferred-to, or the Deferred to column).")
-        target = config.find_round(inp.deferred_to or "")
-        if target is None:
-            raise NotFound(f"There is no funding round called '{inp.deferred_to}'.",
-                           hint="Use a round name or code from cluster.toml, e.g. " + ", ".join(r.code for r in config.rounds) + ".")
+        target = config.require_round(inp.deferred_to or "")
         if config.local_deadline(target) <= config.local_deadline(rnd):
             raise UsageError(f"An application of {rnd.name} can only be deferred to a later round, not to {target.name}.")
         deferred_to = target.name

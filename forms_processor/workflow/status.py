@@ -16,7 +16,6 @@ from datetime import date
 from typing import Any
 
 from ..config import Config
-from ..errors import NotFound
 from ..reports.money import RoundMoney, round_money
 from ..store.db import Database
 
@@ -61,11 +60,7 @@ class RoundStatus:
 
 def round_status(db: Database, config: Config, round_name: str | None = None, *, today: date) -> list[RoundStatus]:
     if round_name:
-        rnd = config.find_round(round_name)
-        if rnd is None:
-            raise NotFound(f"There is no funding round called '{round_name}'.",
-                           hint="Use a round name or code from cluster.toml.")
-        rounds = [rnd]
+        rounds = [config.require_round(round_name)]
     else:
         rounds = sorted(config.rounds, key=lambda r: config.local_deadline(r))
     out = []

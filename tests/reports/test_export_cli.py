@@ -78,7 +78,8 @@ def test_report_commands(cluster: Cluster, tmp_path: Path) -> None:
     assert r.exit_code == 2
     r = runner.invoke(cli, ["--home", str(cluster.home.root), "report", "impact", "--round", "Summer 9",
                             "--out", str(out)])
-    assert r.exit_code == 2
+    assert r.exit_code == 4  # no such round: the README's code for a round that does not exist
+    assert "no funding round called 'Summer 9'" in r.output
 
 
 def test_export_keeps_text_as_text_and_dates_as_dates(cluster: Cluster, tmp_path: Path) -> None:
