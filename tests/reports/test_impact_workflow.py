@@ -4,9 +4,7 @@ reminders sent once per stage to a real SMTP server on loopback."""
 from __future__ import annotations
 
 import json
-import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from email import message_from_bytes
 from email.message import Message
@@ -24,6 +22,7 @@ from forms_processor.mail.transport import SmtpTransport
 from forms_processor.store.repository import get_form, history_of
 from forms_processor.workflow.impact import accept_impact, mark_overdue, on_impact_recorded, return_impact
 from forms_processor.workflow.remind import remind
+from tests.support import free_port, wait_for
 
 from .conftest import Cluster
 
@@ -107,24 +106,10 @@ class _Sink:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.02)
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[_Sink, int]]:
     sink = _Sink()
-    port = _free_port()
+    port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -151,7 +136,7 @@ def test_reminders_once_per_stage_through_smtp(cluster: Cluster, smtp: tuple[_Si
     assert [(r.reference, r.stage) for r in first] == [
         ("TVC-2627-AU1-001", "due_soon"), ("TVC-2627-AU1-003", "overdue")]
     _send(cluster, port)
-    _wait_for(lambda: len(sink.messages) == 2)
+    wait_for(lambda: len(sink.messages) == 2)
     # Run again the same day and the next: nothing new for the same stage.
     assert remind(cluster.db, cluster.config, date(2027, 2, 1)) == []
     assert remind(cluster.db, cluster.config, date(2027, 2, 2)) == []
@@ -160,7 +145,7 @@ def test_reminders_once_per_stage_through_smtp(cluster: Cluster, smtp: tuple[_Si
     assert [(r.reference, r.stage) for r in later] == [("TVC-2627-AU1-001", "overdue")]
     assert remind(cluster.db, cluster.config, date(2027, 2, 12)) == []
     _send(cluster, port)
-    _wait_for(lambda: len(sink.messages) == 3)
+    wait_for(lambda: len(sink.messages) == 3)
     subjects = [m["Subject"] for _, m in sink.messages]
     assert subjects == [
         "Reminder: the impact form for TVC-2627-AU1-001 is due by Wednesday 10 February 2027",
