@@ -1,7 +1,9 @@
 """Retention: after the configured period, pupil details are removed; totals stay.
 
 A form is due when it was received more than ``cluster.retention_years`` ago and
-its life has ended (closed, withdrawn, superseded, or an accepted impact form).
+its life has ended: closed, withdrawn, superseded, an accepted impact form, or a
+form left invalid or returned that the school never corrected (after years, it will
+not be).
 Its pupil references are blanked in the stored fields, the raw values and the
 messages, and its original file (which holds them too) is deleted from the
 archive. Amounts, decisions, outcomes and dates are kept, so the figures for
