@@ -22,15 +22,15 @@ from dataclasses import dataclass, field
 from ..errors import UnreadableDocument
 from ..spec import FORMS, FieldType, FormSpec, RowGroup, normalise_label
 from ..spec.response import RESPONSE_FORM_ID, RESPONSE_IDENTITY
+from ..spec.ticks import TICKED_GLYPHS, TICKED_WORDS, UNTICKED_GLYPHS, UNTICKED_WORDS
 
-# Glyphs and words that mean a checkbox is ticked / not ticked.
-# ✕ ✖: the cross a PDF viewer draws in a ticked box (ZapfDingbats), seen when a filled PDF is printed to PDF.
-TICKED = ("\u2612", "\u2611", "\u2713", "\u2714", "\u2717", "\u2718", "\u2715", "\u2716", "\u25a0", "\u25c9")
-UNTICKED = ("\u2610", "\u25a1", "\u25cb")
-CHECKED_GLYPH = "\u2612"  # ☒: what the readers write for a ticked box
-UNCHECKED_GLYPH = "\u2610"  # ☐
-_TRUE_WORDS = {"x", "yes", "y", "true", "ticked", "checked", "on", "agreed", "confirmed", *TICKED}
-_FALSE_WORDS = {"no", "n", "false", "off", "unticked", *UNTICKED}
+# Glyphs and words that mean a checkbox is ticked / not ticked (spec/ticks.py).
+TICKED = TICKED_GLYPHS
+UNTICKED = UNTICKED_GLYPHS
+CHECKED_GLYPH = TICKED_GLYPHS[0]  # ☒: what the readers write for a ticked box
+UNCHECKED_GLYPH = UNTICKED_GLYPHS[0]  # ☐
+_TRUE_WORDS = {*TICKED_WORDS, *TICKED}
+_FALSE_WORDS = {*UNTICKED_WORDS, *UNTICKED}
 
 _NOT_LOOSE = re.compile("[^0-9a-z£%" + "".join(TICKED + UNTICKED) + "]+")
 

@@ -16,6 +16,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from ..spec.ticks import TICKED_GLYPHS, TICKED_WORDS, UNTICKED_GLYPHS, UNTICKED_WORDS
+
 __all__ = [
     "ParseError",
     "fold_choice",
@@ -301,10 +303,8 @@ def parse_choice(text: str, choices: tuple[str, ...], aliases: tuple[tuple[str, 
     raise ParseError(f"please choose one of: {', '.join(choices)}.")
 
 
-_TICKED = frozenset(
-    {"yes", "y", "x", "true", "ticked", "checked", "on", "1", "☒", "☑", "✓", "✔", "✗", "✘", "✕", "✖", "■"}
-)
-_UNTICKED = frozenset({"", "no", "n", "false", "unticked", "unchecked", "off", "0", "☐", "□"})
+_TICKED = frozenset({*TICKED_WORDS, *TICKED_GLYPHS})
+_UNTICKED = frozenset({"", *UNTICKED_WORDS, *UNTICKED_GLYPHS})
 
 
 def parse_checkbox(value: str | bool) -> bool:
