@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..references import normalise_reference
 from ..spec import APPLICATION, MEASURES_BY_NAME
+from ..spec.forms import APPLICATION_TYPES, PUPILS
 from .checker import FormChecker, ValidationResult, same_text
 from .context import ValidationContext
 from .models import ApplicationForm
@@ -18,8 +19,8 @@ from .parsing import format_date, format_money
 if TYPE_CHECKING:  # readers are not imported at run time: validation needs only the data
     from ..readers.base import ExtractedForm
 
-WHOLE_SCHOOL = "Whole school"
-INDIVIDUAL = "Individual pupil"
+INDIVIDUAL, GROUP, WHOLE_SCHOOL = APPLICATION_TYPES
+REF_MAX = PUPILS.columns[0].max_length or 12
 
 PRIVACY = "names and UPNs must never be sent to the cluster."
 _UPN = re.compile(r"^[A-Za-z]\d{11}[A-Za-z0-9]$")
@@ -204,8 +205,8 @@ def _pupils(c: FormChecker, app_type: str | None) -> None:
             if problem is not None:
                 c.error(key, problem)
                 row["ref"] = None  # never keep a name, email or UPN
-            elif len(ref) > 12:
-                c.error(key, "please use at most 12 characters: initials or the school's own pupil code.")
+            elif len(ref) > REF_MAX:
+                c.error(key, f"please use at most {REF_MAX} characters: initials or the school's own pupil code.")
                 row["ref"] = None
             else:
                 folded = ref.upper().replace(" ", "")
@@ -222,7 +223,7 @@ def _pupils(c: FormChecker, app_type: str | None) -> None:
             f"an Individual pupil application needs exactly one pupil row (this form has {filled}). "
             "Please fill in one row, or choose Group of pupils.",
         )
-    elif app_type == "Group of pupils" and filled == 0:
+    elif app_type == GROUP and filled == 0:
         c.error(
             "application_type",
             "a Group of pupils application needs a row for each pupil in the pupils table. "

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..references import normalise_reference
 from ..spec import IMPACT, MEASURES_BY_NAME, target_met
+from .application import WHOLE_SCHOOL
 from .checker import FormChecker, ValidationResult, same_text
 from .context import KnownApplication, ValidationContext
 from .models import ImpactForm
@@ -132,7 +133,7 @@ def _delivery(c: FormChecker, known: KnownApplication | None) -> None:
     if supported is not None:
         if supported < 0:
             c.error("pupils_supported", "this cannot be less than 0. Please correct it.")
-        elif supported < 1 and known is not None and known.application_type != "Whole school":
+        elif supported < 1 and known is not None and known.application_type != WHOLE_SCHOOL:
             c.error("pupils_supported", "this must be at least 1. Please correct it.")
 
 
