@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import UnreadableDocument
 from ..spec import FORMS, RowGroup, normalise_label
 from .base import ExtractedForm
+from .glyphs import as_tick, drawn_ticks
 from .labels import (
     EXTRA_ROWS_READ,
     TICKED,
@@ -150,16 +151,27 @@ def _words(data: bytes) -> list[Word]:
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         for n, page in enumerate(pdf.pages):
             offset = n * PAGE_OFFSET
-            for w in page.extract_words(keep_blank_chars=False, use_text_flow=False):
-                text = str(w["text"]).strip()
+            for w in page.extract_words(keep_blank_chars=False, use_text_flow=False, extra_attrs=["fontname"]):
+                text = as_tick(str(w["text"]).strip(), str(w.get("fontname", "")))
                 if text:
                     words.append(
                         Word(
                             text, float(w["x0"]), float(w["x1"]), float(w["top"]) + offset, float(w["bottom"]) + offset
                         )
                     )
-            words.extend(_field_words(page.annots, offset))
+            fields = _field_words(page.annots, offset)
+            # A checkbox drawn as a box (a flattened one): ☒ in its place when a mark is drawn in it, else ☐;
+            # not where a form field is (its value is read from the field).
+            for x0, x1, top, bottom, ticked in drawn_ticks(page.rects, [*page.lines, *page.curves], page.chars):
+                box = Word(TICKED[0] if ticked else UNTICKED[0], x0, x1, top + offset, bottom + offset)
+                if not any(_overlap(box, f) for f in fields):
+                    words.append(box)
+            words.extend(fields)
     return words
+
+
+def _overlap(a: Word, b: Word) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.top < b.bottom and b.top < a.bottom
 
 
 # A field's value is placed where a printed value would be: the text size of a form's values.
