@@ -99,42 +99,7 @@ class Host(_Model):
     chair: str | None = None
 
 
-class _MailAuth(_Model):
-    """How [smtp] and [imap] sign in: a password (the default) or OAuth 2.0 (``auth = "oauth2"``)."""
-
-    auth: str = Field("password", pattern=r"^(password|oauth2)$")
-    oauth_provider: str | None = Field(None, pattern=r"^(microsoft|google|custom)$")
-    oauth_client_id: str | None = None
-    # Name of the environment variable holding the client secret (Google's device clients have one).
-    oauth_client_secret_env: str | None = None
-    oauth_tenant: str = "organizations"
-    oauth_device_url: str | None = None
-    oauth_token_url: str | None = None
-    oauth_scopes: list[str] | None = None
-
-    @model_validator(mode="after")
-    def _oauth_complete(self) -> _MailAuth:
-        if self.auth != "oauth2":
-            return self
-        if not getattr(self, "username", None):
-            raise ValueError("auth = \"oauth2\" needs username = \"...\" (the mailbox's address)")
-        if self.oauth_provider is None:
-            raise ValueError("auth = \"oauth2\" needs oauth_provider = \"microsoft\", \"google\" or \"custom\"")
-        if not self.oauth_client_id:
-            raise ValueError("auth = \"oauth2\" needs oauth_client_id = \"...\" (from the school's IT support)")
-        if self.oauth_provider == "custom":
-            for key in ("oauth_device_url", "oauth_token_url"):
-                url = getattr(self, key)
-                if not url:
-                    raise ValueError(f"oauth_provider = \"custom\" needs {key} = \"https://...\"")
-                if not (url.startswith("https://") or url.startswith(("http://localhost", "http://127.0.0.1"))):
-                    raise ValueError(f"{key} must be an https:// address")
-            if not self.oauth_scopes:
-                raise ValueError("oauth_provider = \"custom\" needs oauth_scopes = [\"...\"]")
-        return self
-
-
-class Smtp(_MailAuth):
+class Smtp(_Model):
     host: str
     port: int = 587
     username: str | None = None
@@ -151,7 +116,7 @@ class Smtp(_MailAuth):
         return self
 
 
-class Imap(_MailAuth):
+class Imap(_Model):
     host: str
     port: int = 993
     username: str

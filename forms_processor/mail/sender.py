@@ -221,7 +221,7 @@ def transport_for(home: Home, **smtp_options: Any) -> Transport:
         sender = cfg.smtp.sender or (cfg.smtp.username if cfg.smtp.username and "@" in cfg.smtp.username else None)
         return SmtpTransport(
             cfg.smtp, home.root, sender=sender or cfg.host.email, sender_name=name, reply_to=cfg.host.email,
-            data_dir=home.data, **smtp_options,
+            **smtp_options,
         )
     return FileTransport(home.mail_outbox, home.root, sender=cfg.host.email, sender_name=name,
                          reply_to=cfg.host.email, tz=cfg.tz)

@@ -1,4 +1,4 @@
-"""How a queued email leaves: over SMTP, or as an .eml file in ``outbox/mail/``.
+"""How a queued email leaves: over SMTP (yagmail), or as an .eml file in ``outbox/mail/``.
 
 Both transports take one :class:`QueuedMail` and return where it went, or raise
 :class:`~forms_processor.errors.MailUnavailable` (the server cannot be reached, or
@@ -18,12 +18,11 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from ..config import Smtp
 from ..errors import ConfigError, MailUnavailable
-from .oauth import OAuthSignInNeeded, TokenSource, provider_refusal, xoauth2_responder
 from .queue import OutgoingMail
 from .secrets import get_password
 
@@ -97,14 +96,9 @@ def _headers(msg: QueuedMail, reply_to: str | None) -> dict[str, str]:
 
 
 class SmtpTransport:
-    """SMTP (smtplib): STARTTLS (default) or implicit TLS, both verifying the server's
-    certificate; plain only to this machine. Signs in with a password or, with
-    ``auth = "oauth2"``, an OAuth 2.0 access token (SASL XOAUTH2). One connection is kept
-    between sends and dropped after any error, and before its access token expires.
-
-    The message is the one :func:`build_eml` makes, so what the school receives is
-    exactly the ``.eml`` preview written when no SMTP server is set (plain text, no HTML).
-    """
+    """yagmail over SMTP: STARTTLS (default) or implicit TLS, both verifying the
+    server's certificate; plain only to this machine. One connection is kept
+    between sends and dropped after any error."""
 
     def __init__(
         self,
@@ -117,8 +111,6 @@ class SmtpTransport:
         ssl_context: ssl.SSLContext | None = None,
         timeout: float = 30.0,
         password: str | None = None,
-        tokens: TokenSource | None = None,
-        data_dir: Path | None = None,
     ) -> None:
         if config.security == "plain" and config.host not in LOCAL_HOSTS:
             raise ConfigError(
@@ -133,83 +125,73 @@ class SmtpTransport:
         self.context = ssl_context or ssl.create_default_context()
         self.timeout = timeout
         self.password = password
-        self.tokens = tokens
-        if config.auth == "oauth2":
-            if self.tokens is None:
-                self.tokens = TokenSource.for_section("smtp", config, data_dir or home_root / "data")
-        elif password is None and config.username:
+        if password is None and config.username:
             self.password = get_password("smtp", config.username, config.password_env, config.use_keyring)
-        self._client: smtplib.SMTP | None = None
-        self._token_expires: float | None = None
-        self._greeting = ""
+        self._client: Any = None
 
     @property
     def where(self) -> str:
         return f"smtp:{self.config.host}:{self.config.port}"
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> Any:
+        import yagmail
+
         security = self.config.security
-        client: smtplib.SMTP
+        kwargs: dict[str, Any] = {"timeout": self.timeout}
         if security == "ssl":
-            client = smtplib.SMTP_SSL(self.config.host, self.config.port, timeout=self.timeout, context=self.context)
-        else:
-            client = smtplib.SMTP(self.config.host, self.config.port, timeout=self.timeout)
-        try:
-            client.ehlo()
-            self._greeting = (client.ehlo_resp or b"").decode("utf-8", "replace").split("\n", 1)[0]
-            if security == "starttls":
-                client.starttls(context=self.context)
-                client.ehlo()
-            if self.tokens is not None:
-                token = self.tokens.access_token()
-                self._token_expires = self.tokens.expires_at
-                try:
-                    client.auth("XOAUTH2", xoauth2_responder(self.tokens.username, token), initial_response_ok=True)
-                except smtplib.SMTPAuthenticationError:
-                    self.tokens.forget_access()  # the next try refreshes it
-                    raise
-            elif self.config.username:
-                client.login(self.config.username, self.password or "")
-        except BaseException:
-            client.close()
-            raise
+            kwargs["context"] = self.context  # smtplib.SMTP_SSL(host, port, context=...)
+        client = yagmail.SMTP(
+            {self.sender: self.sender_name},
+            None,
+            host=self.config.host,
+            port=self.config.port,
+            smtp_ssl=security == "ssl",
+            # yagmail calls smtp.starttls(**dict): our context, so the certificate is verified.
+            smtp_starttls={"context": self.context} if security == "starttls" else False,
+            # We log in ourselves: yagmail would otherwise prompt on a terminal when no password is found.
+            smtp_skip_login=True,
+            **kwargs,
+        )
+        client.set_logging(None)
+        client.login()  # connects (and STARTTLS), without AUTH
+        if self.config.username:
+            client.smtp.login(self.config.username, self.password or "")
         return client
 
-    def _token_still_good(self) -> bool:
-        """False when the access token the connection signed in with is about to expire:
-        the connection is then made again with a fresh one."""
-        if self.tokens is None or self._token_expires is None:
-            return True
-        return self.tokens.clock() < self._token_expires - TokenSource.MARGIN
-
     def send(self, msg: QueuedMail) -> str:
+        import yagmail
+
         paths = resolve_attachments(self.home_root, msg.attachments)
         try:
-            if self._client is not None and not self._token_still_good():
-                self.close()
             if self._client is None:
                 self._client = self._connect()
-            message = build_eml(msg, self.sender, self.sender_name, paths, self.reply_to)
-            refused = self._client.send_message(message, from_addr=self.sender, to_addrs=[*msg.to, *msg.cc])
+            client = self._client
+            recipients, text = client.prepare_send(
+                to=list(msg.to),
+                subject=msg.subject,
+                contents=[yagmail.raw(msg.body)],  # raw: never taken for a file path
+                attachments=[str(p) for p in paths] or None,
+                cc=list(msg.cc) or None,
+                headers=_headers(msg, self.reply_to),
+                prettify_html=False,
+                message_id=msg.message_id(_domain(self.sender)),
+            )
+            # Sent once, by us: yagmail's own send() retries with sleeps after a disconnect.
+            refused = client.smtp.sendmail(client.user, recipients, text)
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             codes = {code for code, _ in exc.recipients.values()}
             if all(500 <= c < 600 for c in codes):
                 raise MailRefused(f"The mail server refused every recipient ({_codes(codes)}).") from None
             raise MailUnavailable(f"The mail server did not accept the recipients now ({_codes(codes)}).") from None
+        except smtplib.SMTPAuthenticationError as exc:
+            self.close()
+            raise MailUnavailable(
+                f"The mail server refused the username or password ({exc.smtp_code}).",
+                hint="Check username under [smtp] and the password in the environment variable or keyring.",
+            ) from None
         except smtplib.SMTPResponseException as exc:
             self.close()
-            reply = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-            refusal = provider_refusal("smtp", self.config.host, self._greeting, exc.smtp_code, reply)
-            if refusal is not None:
-                raise refusal from None
-            if isinstance(exc, smtplib.SMTPAuthenticationError):
-                if self.config.auth == "oauth2":
-                    raise OAuthSignInNeeded.for_section("smtp", self.config.username, "the mail server refused the token") from None
-                raise MailUnavailable(
-                    f"The mail server refused the username or password ({exc.smtp_code}).",
-                    hint="Check username under [smtp] and the password in the environment variable or keyring.",
-                ) from None
             raise MailUnavailable(f"The mail server refused the email ({exc.smtp_code}).") from None
         except ssl.SSLCertVerificationError as exc:
             self.close()
@@ -217,9 +199,6 @@ class SmtpTransport:
                 f"The mail server's certificate could not be verified ({exc.verify_message}).",
                 hint="Check host under [smtp]: it must be the name on the server's certificate.",
             ) from None
-        except MailUnavailable:
-            self.close()
-            raise
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             self.close()
             raise MailUnavailable(
@@ -232,15 +211,11 @@ class SmtpTransport:
 
     def close(self) -> None:
         client, self._client = self._client, None
-        self._token_expires = None
         if client is not None:
             try:
-                client.quit()
+                client.close()
             except Exception:  # noqa: BLE001 - closing a broken connection may fail; nothing to do
-                try:
-                    client.close()
-                except Exception:  # noqa: BLE001
-                    pass
+                pass
 
 
 def _codes(codes: set[int]) -> str:
