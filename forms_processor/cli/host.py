@@ -27,7 +27,7 @@ def _show_summary(s: Any) -> None:
     echo_err("")
     echo_err(f"{s.reference}   {s.school or '?'}   ({s.round or 'no round'})")
     if s.state != "awaiting_check":
-        from ..workflow.states import State
+        from ..states import State
 
         echo_err(f"  State:         {State(s.state).label}")
     echo_err(f"  Intervention:  {s.intervention or '?'}")

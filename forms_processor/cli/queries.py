@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import click
 
+from ..states import State
 from ..validation.parsing import format_money
-from ..workflow.states import State
 from ._common import Context, cli, echo_json, json_option, pass_ctx
 
 

@@ -17,9 +17,9 @@ from ..errors import UsageError
 from ..reports.entitlement import entitlement_table, load_year, parse_year, year_label
 from ..reports.governors import pounds, write_governors_report
 from ..reports.impact_report import write_impact_report
+from ..states import State
 from ..workflow.impact import accept_impact, mark_overdue, return_impact
 from ..workflow.remind import STAGE_LABELS, remind
-from ..workflow.states import State
 from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
 
 _BY = click.option("--by", "actor", default="host", show_default=True, help="Who is recording this (for the history).")

@@ -30,9 +30,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 from ..errors import ConfigError
+from ..locking import FileLock
 from .files import is_ignored
 from .stability import HEAD_BYTES, TAIL_BYTES, looks_complete
 from .submission import safe_file_name
@@ -143,39 +143,6 @@ def is_complete(cand: Candidate) -> bool:
 
 
 # -- the processing folder -----------------------------------------------------
-
-
-class FileLock:
-    """An exclusive, non-blocking lock on a file, released when the process ends."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fh: IO[bytes] | None = None
-
-    def acquire(self) -> bool:
-        try:
-            fh = os.fdopen(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), "r+b")  # held open while locked
-        except OSError:
-            return False
-        try:
-            if sys.platform == "win32":
-                import msvcrt
-
-                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            fh.close()
-            return False
-        self._fh = fh
-        return True
-
-    def release(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
 
 
 @dataclass

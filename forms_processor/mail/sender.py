@@ -28,7 +28,7 @@ from typing import Any
 
 from ..errors import MailUnavailable, NotFound
 from ..home import Home
-from ..intake.folder import FileLock
+from ..locking import FileLock
 from ..store.db import Database
 from .transport import FileTransport, MailRefused, QueuedMail, SmtpTransport, Transport
 

@@ -9,7 +9,7 @@ reader chosen by what the bytes are (``sniff``; the readers are listed in
 
 from .base import ExtractedForm
 from .docx_reader import read_docx
-from .pdf_fields import read_pdf
+from .pdf import read_pdf
 from .sandbox import ReaderPool, ReadLimits, read_document
 from .sniff import DocumentKind, sniff
 

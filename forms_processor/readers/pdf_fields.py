@@ -180,14 +180,3 @@ def read_fields(reader: PdfReader) -> ExtractedForm | None:
     if identity is None:
         notes.append("The PDF has no form_id field; the form was recognised by its field names")
     return ExtractedForm(spec.form_id, values, "pdf-fields", notes)
-
-
-def read_pdf(data: bytes) -> ExtractedForm:
-    """Read a PDF form: its fields if it has them, else its printed layout."""
-    reader = open_pdf(data)
-    form = read_fields(reader)
-    if form is not None:
-        return form
-    from .pdf_layout import read_layout
-
-    return read_layout(data)

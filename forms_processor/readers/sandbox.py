@@ -95,7 +95,7 @@ def _read_docx(data: bytes) -> ExtractedForm:
 
 
 def _read_pdf(data: bytes) -> ExtractedForm:
-    from .pdf_fields import read_pdf
+    from .pdf import read_pdf
 
     return read_pdf(data)
 

@@ -22,8 +22,8 @@ from typing import Any
 
 from ..config import Config, academic_year
 from ..errors import UsageError
+from ..states import AWARD_DECISIONS
 from ..store.db import Database, stored_date
-from ..workflow.states import AWARD_DECISIONS
 from .money import NOT_REQUESTING, distributable, entitlements, year_of_round
 from .money import pence as money
 

@@ -23,8 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..config import Config
+from ..states import State
 from ..store.db import Database
-from ..workflow.states import State
 from .entitlement import YearData, entitlement_table, load_year, year_label
 from .render import write_private
 from .sheets import append_values

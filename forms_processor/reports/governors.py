@@ -36,8 +36,8 @@ from typing import Any
 
 from ..config import Config, academic_year
 from ..spec import MEASURES_BY_NAME
+from ..states import State
 from ..store.db import Database
-from ..workflow.states import State
 from . import charts
 from .entitlement import Application, Impact, OutcomeResult, YearData, compute_shares, load_year, money, year_label
 from .render import ChartBlock, Document, Section, TableBlock, write_report

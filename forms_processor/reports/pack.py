@@ -24,10 +24,10 @@ from ..documents.response import pdf_fonts
 from ..errors import NotAllowed, UsageError
 from ..home import Home, write_private
 from ..spec import APPLICATION, FieldType
+from ..states import DECISION_STATES, State
 from ..store.db import Database
 from ..store.repository import FormRow, list_forms
 from ..validation.parsing import format_date, format_money
-from ..workflow.states import DECISION_STATES, State
 from .money import RoundMoney, awarded_by_school, entitlements, round_money, year_of_round
 
 # Applications that belong in the pack: forwarded (and, on a re-run, decided but not yet answered).
@@ -410,7 +410,7 @@ def pack_xlsx(round_name: str, rows: list[PackRow], money: RoundMoney) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from ..workflow.decide import DECISION_WORDS
+    from ..states import DECISION_WORDS
     from .sheets import append_values
 
     wb = Workbook()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..references import normalise_reference
-from ..workflow.states import State, check_transition
+from ..states import State, check_transition
 from .db import Database, fetch_one, utcnow_iso
 
 

@@ -27,6 +27,7 @@ from ..home import Home
 from ..mail.compose import SIGN_OFF
 from ..mail.queue import OutgoingMail, enqueue
 from ..reports.money import awarded_by_school, entitlements, forwarded_in_round, round_money, year_of_round
+from ..states import State
 from ..store.db import Database, utcnow_iso
 from ..store.repository import (
     FormRow,
@@ -40,7 +41,6 @@ from ..store.repository import (
 )
 from ..validation import ValidationContext, validate
 from .lookup import known_application
-from .states import State
 
 HIGH_NEEDS_RULE = "high_needs_allocation"
 # The field the checker flags when a school has not used its high-level SEND allocation.

@@ -38,24 +38,10 @@ from typing import Any
 from ..config import Config
 from ..errors import ExitCode, FormsError, NotAllowed, NotFound, UsageError
 from ..reports.money import ZERO, awarded_in_round, pence
-from ..spec.response import AWARDING_DECISIONS, DECISIONS
+from ..states import AWARDING, DECISION_LABELS, DECISION_STATES, DECISION_WORDS, State
 from ..store.db import Database, utcnow_iso
 from ..store.repository import FormRow, add_event, current_decision, get_form, transition
 from ..validation.parsing import ParseError, format_date, format_money, parse_date, parse_money
-from .states import DECISION_STATES, State
-
-# The words used on the command line and in minutes files, and the state each records.
-DECISION_WORDS: dict[str, State] = {
-    "approved": State.APPROVED,
-    "approved-with-conditions": State.APPROVED_WITH_CONDITIONS,
-    "partially-funded": State.PARTIALLY_FUNDED,
-    "deferred": State.DEFERRED,
-    "declined": State.DECLINED,
-    "more-information": State.MORE_INFORMATION,
-}
-# The decision as printed on the response form.
-DECISION_LABELS: dict[State, str] = dict(zip(DECISION_WORDS.values(), DECISIONS, strict=True))
-AWARDING: frozenset[State] = frozenset(s for s, label in DECISION_LABELS.items() if label in AWARDING_DECISIONS)
 
 _ALIASES = {
     "approve": "approved",

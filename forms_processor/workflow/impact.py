@@ -5,7 +5,7 @@
     return_impact(db, config, ref, reason)    # impact form returned, email queued, impact due again
     mark_overdue(db, today)                   # the timer: impact due -> impact overdue
 
-The application's life (workflow/states.py): impact due -> impact received (an
+The application's life (states.py): impact due -> impact received (an
 accepted impact form arrives; also from impact overdue) -> closed (the Host accepts
 the impact form) or back to impact due (the Host returns it to the school).
 """
@@ -21,10 +21,10 @@ from ..config import Config
 from ..errors import NotAllowed, NotFound, UsageError
 from ..mail.compose import SIGN_OFF
 from ..mail.queue import OutgoingMail, enqueue
+from ..states import AWARD_DECISIONS, State
 from ..store.db import Database
 from ..store.repository import FormRow, current_decision, get_form, transition
 from .check import check_no_pupil_details
-from .states import AWARD_DECISIONS, State
 
 WAITING_FOR_IMPACT = (State.IMPACT_DUE, State.IMPACT_OVERDUE)
 

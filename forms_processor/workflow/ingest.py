@@ -34,6 +34,7 @@ from ..intake.submission import Submission
 from ..mail import compose
 from ..mail.queue import OutgoingMail, enqueue
 from ..readers.base import ExtractedForm
+from ..states import State
 from ..store.db import Database, utcnow_iso
 from ..store.repository import add_event, get_form, next_reference, normalise_reference, transition
 from ..validation import ValidationContext, ValidationResult, validate
@@ -41,7 +42,6 @@ from ..validation.context import KnownApplication
 from ..validation.messages import Message, Severity
 from .impact import on_impact_recorded
 from .lookup import known_application
-from .states import State
 
 ReadFn = Callable[[bytes, str], ExtractedForm]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ..states import AWARD_DECISIONS, AWARDED_STATES, State
 from ..store.db import Database, stored_date
 from ..store.repository import current_decision, get_form
 from ..validation.context import KnownApplication
-from .states import AWARD_DECISIONS, AWARDED_STATES, State
 
 
 def known_application(db: Database, reference: str) -> KnownApplication | None:

@@ -18,10 +18,10 @@ from typing import Any
 from ..config import Config
 from ..mail.compose import SIGN_OFF
 from ..mail.queue import OutgoingMail, enqueue
+from ..states import State
 from ..store.db import Database, utcnow_iso
 from ..store.repository import FormRow
 from .impact import WAITING_FOR_IMPACT, due_dates
-from .states import State
 
 DUE_SOON = "due_soon"
 OVERDUE = "overdue"

@@ -32,10 +32,9 @@ from ..errors import NotAllowed, NotFound, UsageError
 from ..home import Home, write_private
 from ..mail.compose import SIGN_OFF
 from ..mail.queue import OutgoingMail, enqueue
+from ..states import AWARDING, DECISION_LABELS, State
 from ..store.db import Database, utcnow_iso
 from ..store.repository import FormRow, add_event, current_decision, get_form, normalise_reference, transition
-from .decide import AWARDING, DECISION_LABELS
-from .states import State
 
 
 @dataclass(frozen=True)

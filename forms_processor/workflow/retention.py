@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..home import Home
+from ..states import State
 from ..store.db import Database, utcnow_iso
 from ..store.repository import add_event
-from .states import State
 
 ENDED = (State.CLOSED, State.WITHDRAWN, State.SUPERSEDED, State.ACCEPTED, State.INVALID, State.RETURNED)
 _PUPIL_KEY = re.compile(r"^pupil_\d+_ref$")

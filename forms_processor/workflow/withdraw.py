@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..errors import NotAllowed
+from ..states import State, can_withdraw
 from ..store import repository as repo
 from ..store.db import Database
-from .states import State, can_withdraw
 
 
 def withdraw(db: Database, reference: str, reason: str, actor: str) -> repo.FormRow:

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 from enum import Enum
 
-from ..errors import NotAllowed
+from .errors import NotAllowed
+from .spec.response import AWARDING_DECISIONS, DECISIONS
 
 
 class State(str, Enum):
@@ -145,3 +146,17 @@ def check_transition(form_id: str, reference: str, current: State, new: State) -
 
 def can_withdraw(state: State) -> bool:
     return state in _WITHDRAWABLE
+
+
+# The words used on the command line and in minutes files, and the state each records.
+DECISION_WORDS: dict[str, State] = {
+    "approved": State.APPROVED,
+    "approved-with-conditions": State.APPROVED_WITH_CONDITIONS,
+    "partially-funded": State.PARTIALLY_FUNDED,
+    "deferred": State.DEFERRED,
+    "declined": State.DECLINED,
+    "more-information": State.MORE_INFORMATION,
+}
+# The decision as printed on the response form.
+DECISION_LABELS: dict[State, str] = dict(zip(DECISION_WORDS.values(), DECISIONS, strict=True))
+AWARDING: frozenset[State] = frozenset(s for s, label in DECISION_LABELS.items() if label in AWARDING_DECISIONS)
