@@ -11,7 +11,7 @@ from typing import Any
 
 from ..references import normalise_reference
 from ..states import State, check_transition
-from .db import Database, fetch_one, utcnow_iso
+from .db import Database, fetch_all, fetch_one, utcnow_iso
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def transition(
     Call inside a transaction; the state is re-read there so two writers never
     both move the same form.
     """
-    current = State(conn.execute("SELECT state FROM forms WHERE reference = ?", (form.reference,)).fetchone()[0])
+    current = state_of(conn, form.reference)
     check_transition(form.form_id, form.reference, current, new)
     now = utcnow_iso()
     conn.execute("UPDATE forms SET state = ?, updated_at = ? WHERE reference = ?", (new.value, now, form.reference))
@@ -179,3 +179,107 @@ def current_decision(db: Database | sqlite3.Connection, reference: str) -> sqlit
 
 def has_exception(db: Database | sqlite3.Connection, reference: str, rule: str) -> bool:
     return fetch_one(db, "SELECT 1 FROM host_exceptions WHERE reference = ? AND rule = ?", (reference, rule)) is not None
+
+
+# -- intake: submissions, forms and their messages -------------------------------------------
+
+
+def first_recording(db: Database | sqlite3.Connection, sha256: str, statuses: tuple[str, ...]) -> sqlite3.Row | None:
+    """The first submission of these bytes whose status is one of ``statuses``. Asked
+    inside the write transaction too (BEGIN IMMEDIATE), so two watchers handling the same
+    bytes at once never both record them."""
+    marks = ", ".join("?" * len(statuses))
+    return fetch_one(
+        db,
+        f"SELECT id, form_ref, status FROM submissions WHERE sha256 = ? AND status IN ({marks}) ORDER BY id LIMIT 1",
+        (sha256, *statuses),
+    )
+
+
+def insert_submission(conn: sqlite3.Connection, values: dict[str, Any]) -> int:
+    """One file or attachment received (``values`` keyed by the submissions columns)."""
+    cols = [
+        "sha256", "file_name", "source", "sender", "subject", "message_id", "received_at", "size",
+        "archive_path", "status", "reason", "reason_text", "duplicate_of", "form_ref",
+    ]
+    cur = conn.execute(
+        f"INSERT INTO submissions ({', '.join(cols)}, created_at) VALUES ({', '.join('?' * len(cols))}, ?)",
+        (*(values.get(c) for c in cols), utcnow_iso()),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def insert_form(conn: sqlite3.Connection, values: dict[str, Any]) -> None:
+    """A form read from a submission (``values`` keyed by the forms columns)."""
+    cols = [
+        "reference", "form_id", "submission_id", "school", "round", "state", "intervention",
+        "amount_requested", "senco_email", "linked_ref", "reader", "fields_json", "raw_json", "created_at", "updated_at",
+    ]
+    conn.execute(
+        f"INSERT INTO forms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+        tuple(values.get(c) for c in cols),
+    )
+
+
+def add_messages(conn: sqlite3.Connection, reference: str, messages: list[tuple[str, str, str, str]]) -> None:
+    """The checker's messages on a form: (field, label, severity, message) each."""
+    conn.executemany(
+        "INSERT INTO messages (reference, field, label, severity, message) VALUES (?, ?, ?, ?, ?)",
+        [(reference, *m) for m in messages],
+    )
+
+
+def replace_messages(conn: sqlite3.Connection, reference: str, messages: list[tuple[str, str, str, str]]) -> None:
+    conn.execute("DELETE FROM messages WHERE reference = ?", (reference,))
+    add_messages(conn, reference, messages)
+
+
+def open_forms_of_school(conn: sqlite3.Connection, form_id: str, school: str, other_than: str) -> list[sqlite3.Row]:
+    """A school's forms of one kind not yet replaced (candidates for being superseded)."""
+    return conn.execute(
+        "SELECT reference, state, intervention, linked_ref FROM forms"
+        " WHERE form_id = ? AND school = ? AND reference != ? AND superseded_by IS NULL",
+        (form_id, school, other_than),
+    ).fetchall()
+
+
+def mark_superseded(conn: sqlite3.Connection, reference: str, by: str) -> None:
+    conn.execute("UPDATE forms SET superseded_by = ? WHERE reference = ?", (by, reference))
+
+
+def state_of(conn: sqlite3.Connection, reference: str) -> State:
+    """A form's state, read inside the caller's transaction."""
+    return State(conn.execute("SELECT state FROM forms WHERE reference = ?", (reference,)).fetchone()[0])
+
+
+def set_round(conn: sqlite3.Connection, reference: str, round_name: str) -> None:
+    conn.execute("UPDATE forms SET round = ?, updated_at = ? WHERE reference = ?", (round_name, utcnow_iso(), reference))
+
+
+def set_fields(conn: sqlite3.Connection, reference: str, values: dict[str, Any]) -> None:
+    """Change some columns of a form (the Host's correction; the event log says why)."""
+    allowed = {"school", "round", "intervention", "amount_requested", "senco_email", "linked_ref", "fields_json"}
+    assert set(values) <= allowed, set(values) - allowed
+    sets = ", ".join(f"{c} = ?" for c in values)
+    conn.execute(f"UPDATE forms SET {sets}, updated_at = ? WHERE reference = ?",
+                 (*values.values(), utcnow_iso(), reference))
+
+
+def exception_interventions(db: Database | sqlite3.Connection, form_id: str, school: str, rule: str) -> list[str]:
+    """The interventions of a school's forms that carry the Host's exception to ``rule``."""
+    rows = fetch_all(
+        db,
+        "SELECT f.intervention FROM forms f JOIN host_exceptions e ON e.reference = f.reference"
+        " WHERE f.form_id = ? AND f.school = ? AND e.rule = ?",
+        (form_id, school, rule),
+    )
+    return [r["intervention"] or "" for r in rows]
+
+
+def add_exception(conn: sqlite3.Connection, reference: str, rule: str, reason: str, actor: str, at: str) -> None:
+    """The Host's recorded exception to one rule for one form."""
+    conn.execute(
+        "INSERT INTO host_exceptions (reference, rule, reason, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?)",
+        (reference, rule, reason, actor, at),
+    )

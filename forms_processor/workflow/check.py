@@ -28,6 +28,7 @@ from ..mail.compose import SIGN_OFF
 from ..mail.queue import OutgoingMail, enqueue
 from ..reports.money import awarded_by_school, entitlements, forwarded_in_round, round_money, year_of_round
 from ..states import State
+from ..store import repository as repo
 from ..store.db import Database, utcnow_iso
 from ..store.repository import (
     FormRow,
@@ -266,25 +267,19 @@ def record_exception(db: Database, config: Config, reference: str, reason: str, 
     moved = False
     with db.atomic() as conn:
         if not already:  # recorded once, however often it is asked for
-            conn.execute(
-                "INSERT INTO host_exceptions (reference, rule, reason, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?)",
-                (form.reference, HIGH_NEEDS_RULE, reason, actor, now),
-            )
+            repo.add_exception(conn, form.reference, HIGH_NEEDS_RULE, reason, actor, now)
             add_event(conn, action="exception", actor=actor, reference=form.reference,
                       reason=f"{HIGH_NEEDS_RULE}: {reason}", at=now)
         if result.ok:
             fields_json = result.fields_json()
-            conn.execute(
-                "UPDATE forms SET fields_json = ?, school = ?, round = ?, amount_requested = ?, updated_at = ?"
-                " WHERE reference = ?",
-                (json.dumps(fields_json), result.school or form.school, result.round or form.round,
-                 str(fields_json.get("amount_requested") or form.amount_requested or ""), now, form.reference),
-            )
-            conn.execute("DELETE FROM messages WHERE reference = ?", (form.reference,))
-            conn.executemany(
-                "INSERT INTO messages (reference, field, label, severity, message) VALUES (?, ?, ?, ?, ?)",
-                [(form.reference, m.field, m.label, m.severity.value, m.message) for m in result.messages],
-            )
+            repo.set_fields(conn, form.reference, {
+                "fields_json": json.dumps(fields_json),
+                "school": result.school or form.school,
+                "round": result.round or form.round,
+                "amount_requested": str(fields_json.get("amount_requested") or form.amount_requested or ""),
+            })
+            repo.replace_messages(conn, form.reference,
+                                  [(m.field, m.label, m.severity.value, m.message) for m in result.messages])
             if form.state == State.INVALID:
                 transition(conn, form, State.AWAITING_CHECK, actor=actor, action="checked",
                            reason="valid with the Host's exception to the high-level SEND rule")

@@ -39,6 +39,8 @@ from ..config import Config
 from ..errors import ExitCode, FormsError, NotAllowed, NotFound, UsageError
 from ..reports.money import ZERO, awarded_in_round, pence
 from ..states import AWARDING, DECISION_LABELS, DECISION_STATES, DECISION_WORDS, State
+from ..store import decisions
+from ..store import repository as repo
 from ..store.db import Database, utcnow_iso
 from ..store.repository import FormRow, add_event, current_decision, get_form, transition
 from ..validation.parsing import ParseError, format_date, format_money, parse_date, parse_money
@@ -191,8 +193,7 @@ def plan_decision(
     if prev is not None and form.state == State.WITH_WORKING_PARTY and _same_decision(config, prev, inp, state):
         return _unchanged(conn, config, form, prev)  # a deferral, answered: the old minutes read again
     if prev is not None and form.state in _DECIDED:
-        answered = form.state not in DECISION_STATES or conn.execute(
-            "SELECT 1 FROM responses WHERE decision_id = ?", (prev["id"],)).fetchone() is not None
+        answered = form.state not in DECISION_STATES or decisions.has_response(conn, prev["id"])
         if _same_decision(config, prev, inp, state):
             return _unchanged(conn, config, form, prev)
         if answered:
@@ -354,39 +355,33 @@ def write_decision(conn: sqlite3.Connection, plan: PlannedDecision, *, actor: st
     form = plan.form
     if plan.unchanged_id is not None:
         return _record(plan, plan.unchanged_id, unchanged=True)
-    cur = conn.execute(
-        "INSERT INTO decisions (reference, decision, amount_awarded, conditions, feedback, information_requested,"
-        " resubmit_by, deferred_to, meeting_date, impact_due, decided_at, decided_by, replaces, reason)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            form.reference,
-            plan.state.value,
-            f"{plan.amount_awarded:.2f}",
-            plan.conditions,
-            plan.feedback,
-            plan.information_requested,
-            plan.resubmit_by.isoformat() if plan.resubmit_by else None,
-            plan.deferred_to,
-            plan.meeting_date.isoformat(),
-            plan.impact_due.isoformat() if plan.impact_due else None,
-            at,
-            actor,
-            plan.replaces,
-            plan.reason,
-        ),
-    )
-    assert cur.lastrowid is not None
-    why = f"decision {cur.lastrowid}: {DECISION_LABELS[plan.state]}, {format_money(plan.amount_awarded)}"
+    decision_id = decisions.insert_decision(conn, {
+        "reference": form.reference,
+        "decision": plan.state.value,
+        "amount_awarded": f"{plan.amount_awarded:.2f}",
+        "conditions": plan.conditions,
+        "feedback": plan.feedback,
+        "information_requested": plan.information_requested,
+        "resubmit_by": plan.resubmit_by.isoformat() if plan.resubmit_by else None,
+        "deferred_to": plan.deferred_to,
+        "meeting_date": plan.meeting_date.isoformat(),
+        "impact_due": plan.impact_due.isoformat() if plan.impact_due else None,
+        "decided_at": at,
+        "decided_by": actor,
+        "replaces": plan.replaces,
+        "reason": plan.reason,
+    })
+    why = f"decision {decision_id}: {DECISION_LABELS[plan.state]}, {format_money(plan.amount_awarded)}"
     if plan.replaces is not None:
         why += f"; corrects decision {plan.replaces}: {plan.reason}"
-    current = State(conn.execute("SELECT state FROM forms WHERE reference = ?", (form.reference,)).fetchone()[0])
+    current = repo.state_of(conn, form.reference)
     if current == plan.state:  # a correction that keeps the decision (e.g. a new amount)
         add_event(conn, action="decision corrected", actor=actor, reference=form.reference,
                   from_state=current.value, to_state=current.value, reason=why, at=at)
     else:
         transition(conn, form, plan.state, actor=actor, reason=why,
                    action="decision corrected" if plan.replaces is not None else "decided")
-    return _record(plan, cur.lastrowid)
+    return _record(plan, decision_id)
 
 
 def _record(plan: PlannedDecision, decision_id: int, *, unchanged: bool = False) -> DecisionRecord:

@@ -35,6 +35,7 @@ from ..mail import compose
 from ..mail.queue import OutgoingMail, enqueue
 from ..readers.base import ExtractedForm
 from ..states import State
+from ..store import repository as repo
 from ..store.db import Database, utcnow_iso
 from ..store.repository import add_event, get_form, next_reference, normalise_reference, transition
 from ..validation import ValidationContext, ValidationResult, validate
@@ -148,19 +149,16 @@ class Ingestor:
 
     # Only forms that were read count: a file refused before (empty, damaged, a picture)
     # is refused again with its reason, so whoever sends it next is told why.
-    _FIRST_OF_SHA = (
-        "SELECT id, form_ref, status FROM submissions WHERE sha256 = ? AND status IN ('accepted', 'invalid')"
-        " ORDER BY id LIMIT 1"
-    )
+    _RECORDED = ("accepted", "invalid")
 
     def find_duplicate(self, sub: Submission) -> sqlite3.Row | None:
         """The first recording of the same bytes, if any."""
-        return self.db.one(self._FIRST_OF_SHA, (sub.sha256,))
+        return repo.first_recording(self.db, sub.sha256, self._RECORDED)
 
     def _duplicate_in(self, conn: sqlite3.Connection, sub: Submission) -> sqlite3.Row | None:
         """The same, asked again inside the write transaction (BEGIN IMMEDIATE), so two
         watchers handling the same bytes at once never both record them."""
-        return conn.execute(self._FIRST_OF_SHA, (sub.sha256,)).fetchone()
+        return repo.first_recording(conn, sub.sha256, self._RECORDED)
 
     def archive(self, sub: Submission) -> Path:
         """Keep the original bytes, named by SHA-256 (the same bytes are kept once)."""
@@ -196,12 +194,8 @@ class Ingestor:
         if not any(m.field == "high_needs_used" for m in result.errors):
             return False
         title = fold_plain(str(result.fields_json().get("intervention_title") or ""))
-        rows = self.db.query(
-            "SELECT f.intervention FROM forms f JOIN host_exceptions e ON e.reference = f.reference"
-            " WHERE f.form_id = 'send-application' AND f.school = ? AND e.rule = 'high_needs_allocation'",
-            (result.school,),
-        )
-        return bool(title) and any(fold_plain(r["intervention"] or "") == title for r in rows)
+        found = repo.exception_interventions(self.db, "send-application", result.school, "high_needs_allocation")
+        return bool(title) and any(fold_plain(i) == title for i in found)
 
     def lookup_application(self, reference: str) -> KnownApplication | None:
         return known_application(self.db, reference)
@@ -218,30 +212,22 @@ class Ingestor:
         duplicate_of: int | None = None,
         form_ref: str | None = None,
     ) -> int:
-        cur = conn.execute(
-            "INSERT INTO submissions (sha256, file_name, source, sender, subject, message_id, received_at, size,"
-            " archive_path, status, reason, reason_text, duplicate_of, form_ref, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                sub.sha256,
-                sub.file_name,
-                sub.source.value,
-                sub.sender,
-                sub.subject,
-                sub.message_id,
-                sub.received_at.isoformat(timespec="seconds"),
-                sub.size,
-                self.home.relative(archived) if archived else None,
-                status,
-                reason,
-                reason_text,
-                duplicate_of,
-                form_ref,
-                utcnow_iso(),
-            ),
-        )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+        return repo.insert_submission(conn, {
+            "sha256": sub.sha256,
+            "file_name": sub.file_name,
+            "source": sub.source.value,
+            "sender": sub.sender,
+            "subject": sub.subject,
+            "message_id": sub.message_id,
+            "received_at": sub.received_at.isoformat(timespec="seconds"),
+            "size": sub.size,
+            "archive_path": self.home.relative(archived) if archived else None,
+            "status": status,
+            "reason": reason,
+            "reason_text": reason_text,
+            "duplicate_of": duplicate_of,
+            "form_ref": form_ref,
+        })
 
     def record_duplicate(self, sub: Submission, display: str, original: sqlite3.Row) -> IngestResult:
         """The same bytes as a form already read: recorded, reported, not queued, not emailed."""
@@ -329,28 +315,23 @@ class Ingestor:
                 return self.record_duplicate(sub, display, dup)
             reference = next_reference(conn, self.reference_prefix(form_id, result, sub.received_at))
             sid = self._insert_submission(conn, sub, status, archived, form_ref=reference)
-            conn.execute(
-                "INSERT INTO forms (reference, form_id, submission_id, school, round, state, intervention,"
-                " amount_requested, senco_email, linked_ref, reader, fields_json, raw_json, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    reference,
-                    form_id,
-                    sid,
-                    result.school,
-                    result.round,
-                    State.RECEIVED.value,
-                    title,
-                    _text(fields_json.get("amount_requested")),
-                    _text(fields_json.get("senco_email")),
-                    normalise_reference(linked) if linked else None,
-                    extracted.reader,
-                    json.dumps(fields_json),
-                    json.dumps(extracted.fields, ensure_ascii=False),
-                    now,
-                    now,
-                ),
-            )
+            repo.insert_form(conn, {
+                "reference": reference,
+                "form_id": form_id,
+                "submission_id": sid,
+                "school": result.school,
+                "round": result.round,
+                "state": State.RECEIVED.value,
+                "intervention": title,
+                "amount_requested": _text(fields_json.get("amount_requested")),
+                "senco_email": _text(fields_json.get("senco_email")),
+                "linked_ref": normalise_reference(linked) if linked else None,
+                "reader": extracted.reader,
+                "fields_json": json.dumps(fields_json),
+                "raw_json": json.dumps(extracted.fields, ensure_ascii=False),
+                "created_at": now,
+                "updated_at": now,
+            })
             add_event(
                 conn, action="received", actor=self.actor, reference=reference, submission_id=sid,
                 to_state=State.RECEIVED.value, reason=f"{sub.source.value}: {sub.file_name}", at=now,
@@ -359,10 +340,7 @@ class Ingestor:
             assert stored is not None
             transition(conn, stored, new_state, actor="checker", action="checked",
                        reason=None if result.ok else f"{len(result.errors)} problem(s) to correct")
-            conn.executemany(
-                "INSERT INTO messages (reference, field, label, severity, message) VALUES (?, ?, ?, ?, ?)",
-                [(reference, m.field, m.label, m.severity.value, m.message) for m in result.messages],
-            )
+            repo.add_messages(conn, reference, [(m.field, m.label, m.severity.value, m.message) for m in result.messages])
             self._supersede_earlier(conn, reference, form_id, result.school, title, linked, result.ok)
             if form_id == "send-impact":
                 on_impact_recorded(conn, reference, normalise_reference(linked) if linked else None, result.ok)
@@ -392,11 +370,7 @@ class Ingestor:
         impact form, the same award) replaces the earlier one that was not accepted."""
         if not school:
             return
-        rows = conn.execute(
-            "SELECT reference, state, intervention, linked_ref FROM forms"
-            " WHERE form_id = ? AND school = ? AND reference != ? AND superseded_by IS NULL",
-            (form_id, school, reference),
-        ).fetchall()
+        rows = repo.open_forms_of_school(conn, form_id, school, reference)
         for row in rows:
             state = State(row["state"])
             if state not in _REPLACEABLE:
@@ -414,7 +388,7 @@ class Ingestor:
             assert earlier is not None
             transition(conn, earlier, State.SUPERSEDED, actor=self.actor, action="superseded",
                        reason=f"replaced by {reference}")
-            conn.execute("UPDATE forms SET superseded_by = ? WHERE reference = ?", (reference, row["reference"]))
+            repo.mark_superseded(conn, row["reference"], reference)
 
     def _queue_ack(
         self,

@@ -33,6 +33,8 @@ from ..home import Home, write_private
 from ..mail.compose import SIGN_OFF
 from ..mail.queue import OutgoingMail, enqueue
 from ..states import AWARDING, DECISION_LABELS, State
+from ..store import decisions
+from ..store import repository as repo
 from ..store.db import Database, utcnow_iso
 from ..store.repository import FormRow, add_event, current_decision, get_form, normalise_reference, transition
 
@@ -101,21 +103,12 @@ def compose_response(config: Config, reference: str, round_name: str | None) -> 
 
 def _pending_references(db: Database) -> list[str]:
     """Applications whose decision in force has no response yet."""
-    rows = db.query(
-        "SELECT d.reference FROM decisions d"
-        " WHERE d.id = (SELECT MAX(id) FROM decisions WHERE reference = d.reference)"
-        " AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.decision_id = d.id)"
-        " ORDER BY d.reference"
-    )
-    return [r[0] for r in rows]
+    return decisions.unanswered_references(db)
 
 
 def _file_stem(conn: sqlite3.Connection, reference: str, decision_id: int) -> str:
     """'REF response' for the first decision answered, 'REF response 2' for the next, ..."""
-    earlier = conn.execute(
-        "SELECT COUNT(DISTINCT decision_id) FROM responses WHERE reference = ? AND decision_id < ?",
-        (reference, decision_id),
-    ).fetchone()[0]
+    earlier = decisions.decisions_answered_before(conn, reference, decision_id)
     return f"{reference} response" + (f" {earlier + 1}" if earlier else "")
 
 
@@ -168,7 +161,7 @@ class Responder:
 
     def respond_one(self, reference: str, *, resend: bool = False) -> ResponseResult:
         form, decision = self._decision_of(reference)
-        sent = self.db.query("SELECT * FROM responses WHERE decision_id = ? ORDER BY id", (decision["id"],))
+        sent = decisions.responses_to(self.db, decision["id"])
         if sent and not resend:
             first = sent[0]
             return ResponseResult(form.reference, decision["id"], "already-sent", first["docx_path"], first["pdf_path"],
@@ -186,25 +179,23 @@ class Responder:
         subject, body = compose_response(self.config, form.reference, form.round)
         rel_docx, rel_pdf = self.home.relative(docx_path), self.home.relative(pdf_path)
         with self.db.atomic() as conn:
-            n = conn.execute("SELECT COUNT(*) FROM responses WHERE decision_id = ?", (decision["id"],)).fetchone()[0]
+            n = decisions.count_responses(conn, decision["id"])
             if n and not resend:  # another run answered it meanwhile: never twice by accident
                 return ResponseResult(form.reference, decision["id"], "already-sent", rel_docx, rel_pdf,
                                       state=form.state.value)
             key = f"response:{decision['id']}" if n == 0 else f"response:{decision['id']}:resend:{n}"
             # The round that decided: a deferred application has moved on since its first response.
-            first = conn.execute("SELECT round FROM responses WHERE decision_id = ? ORDER BY id LIMIT 1",
-                                 (decision["id"],)).fetchone()
-            decided_in = first[0] if first is not None and first[0] else form.round
+            earlier = decisions.responses_to(conn, decision["id"])
+            decided_in = earlier[0]["round"] if earlier and earlier[0]["round"] else form.round
             mail_id = enqueue(conn, OutgoingMail(
                 dedupe_key=key, kind="response", to=to, cc=cc, subject=subject, body=body,
                 attachments=(rel_docx, rel_pdf), reference=form.reference,
             ))
-            conn.execute(
-                "INSERT INTO responses (reference, decision_id, dedupe_key, docx_path, pdf_path, mail_id, resend,"
-                " created_at, created_by, round) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (form.reference, decision["id"], key, rel_docx, rel_pdf, mail_id, int(n > 0), utcnow_iso(), self.actor,
-                 decided_in),
-            )
+            decisions.insert_response(conn, {
+                "reference": form.reference, "decision_id": decision["id"], "dedupe_key": key,
+                "docx_path": rel_docx, "pdf_path": rel_pdf, "mail_id": mail_id, "resend": int(n > 0),
+                "created_at": utcnow_iso(), "created_by": self.actor, "round": decided_in,
+            })
             state = self._move(conn, form, decision) if n == 0 else form.state
             if n > 0:
                 add_event(conn, action="response resent", actor=self.actor, reference=form.reference,
@@ -213,15 +204,14 @@ class Responder:
         return ResponseResult(form.reference, decision["id"], status, rel_docx, rel_pdf, mail_id, to, cc, state.value)
 
     def _move(self, conn: sqlite3.Connection, form: FormRow, decision: sqlite3.Row) -> State:
-        current = State(conn.execute("SELECT state FROM forms WHERE reference = ?", (form.reference,)).fetchone()[0])
+        current = repo.state_of(conn, form.reference)
         why = f"response to decision {decision['id']} queued"
         nxt = _NEXT_STATE.get(current)
         if nxt is None:  # more information: unchanged until the school's new form arrives
             add_event(conn, action="response", actor=self.actor, reference=form.reference, reason=why)
             return current
         if current == State.DEFERRED and decision["deferred_to"]:
-            conn.execute("UPDATE forms SET round = ?, updated_at = ? WHERE reference = ?",
-                         (decision["deferred_to"], utcnow_iso(), form.reference))
+            repo.set_round(conn, form.reference, decision["deferred_to"])
             why += f"; goes to {decision['deferred_to']}"
         transition(conn, form, nxt, actor=self.actor, reason=why, action="response")
         return nxt
