@@ -144,7 +144,7 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
     """Read the school mailbox ([imap] in cluster.toml) once: every new form is checked and
     its acknowledgement queued, exactly as 'forms ingest' does; 'forms mail send' then sends
     them. ('forms watch' does both every poll_seconds.)"""
-    from ..intake.mailbox import poll_mailbox
+    from ..workflow.mailbox import poll_mailbox
 
     with ctx.app() as app:
         report = poll_mailbox(app)

@@ -775,7 +775,7 @@ def mail_tasks(app: FormsApp, send_every: float = 30.0,
     periodic = [Periodic("sending mail", send_every, send, lane="send")]
     imap = home.config.imap
     if imap is not None:
-        from .mailbox import poll_mailbox
+        from ..workflow.mailbox import poll_mailbox
 
         reader = FormsApp(home, workers=1)
         apps.append(reader)

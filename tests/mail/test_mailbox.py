@@ -26,8 +26,8 @@ from forms_processor.documents.samples import sample_application
 from forms_processor.documents.templates import template_docx, template_pdf
 from forms_processor.home import Home
 from forms_processor.intake.email_parts import parse_email
-from forms_processor.intake.mailbox import poll_mailbox
 from forms_processor.spec import APPLICATION
+from forms_processor.workflow.mailbox import poll_mailbox
 from tests.support import free_port, wait_for
 
 USER, PASSWORD = "demouser", "demopass"
@@ -270,7 +270,7 @@ def test_failed_move_still_prevents_reprocessing(mail_app: tuple[FormsApp, Imap]
 
 
 def test_overlapping_polls_claim_each_message_once(mail_app: tuple[FormsApp, Imap], imap_port: int) -> None:
-    from forms_processor.intake import mailbox as mb
+    from forms_processor.workflow import mailbox as mb
 
     app, cfg = mail_app
     append(imap_port, message(app.config.schools[1].senco_email or "", "Hello there"))
@@ -403,7 +403,7 @@ def test_imap_starttls_verifies_the_certificate(home: Home, tmp_path: Path, monk
 def test_a_claim_left_by_a_killed_poll_is_taken_over_at_once(mail_app: tuple[FormsApp, Imap], imap_port: int) -> None:
     import socket
 
-    from forms_processor.intake import mailbox as mb
+    from forms_processor.workflow import mailbox as mb
 
     app, cfg = mail_app
     append(imap_port, message(app.config.schools[1].senco_email or "", "First"))
