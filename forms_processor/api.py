@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import NotFound, UnreadableDocument
 from .home import Home, open_home
@@ -22,7 +22,20 @@ from .readers.base import ExtractedForm
 from .readers.prefetch import PrefetchingReader
 from .store import repository as repo
 from .store.db import Database
+from .workflow.folder_intake import FileOutcome, FolderIntake
 from .workflow.ingest import Ingestor, IngestResult
+
+if TYPE_CHECKING:
+    import threading
+    from datetime import datetime
+
+    from .config import Imap
+    from .intake.folder import ProcessingArea
+    from .mail.sender import SendReport
+    from .mail.transport import Transport
+    from .workflow.mailbox import PollReport
+
+__all__ = ["FileOutcome", "FormsApp", "IngestResult", "read_limits"]
 
 ReadFn = Callable[[bytes, str], ExtractedForm]
 
@@ -195,3 +208,31 @@ class FormsApp:
             "messages": repo.messages_of(self.db, form.reference),
             "history": repo.history_of(self.db, form.reference),
         }
+
+    # -- the folder and the mailbox ------------------------------------------------------
+
+    def folder_intake(self, area: ProcessingArea, *, stop: threading.Event | None = None,
+                      abort: threading.Event | None = None, on_outcome: Callable[[FileOutcome], None] | None = None,
+                      now: Callable[[], datetime] = now_utc) -> FolderIntake:
+        """Taking in the files one watcher claims from the inbox (its ``processing/`` area)."""
+        return FolderIntake(self, area, stop=stop, abort=abort, on_outcome=on_outcome, now=now)
+
+    def poll_mailbox(self, imap: Imap | None = None, **kw: Any) -> PollReport:
+        """Read the school mailbox once: every new form taken in, exactly once."""
+        from .workflow.mailbox import poll_mailbox
+
+        return poll_mailbox(self, imap, **kw)
+
+    # -- mail -----------------------------------------------------------------------------
+
+    def mail_transport(self, **smtp_options: Any) -> Transport:
+        """SMTP when ``[smtp]`` is configured, else .eml files in ``outbox/mail/``."""
+        from .mail.sender import transport_for
+
+        return transport_for(self.home, **smtp_options)
+
+    def send_mail(self, transport: Transport, limit: int | None = None, now: datetime | None = None) -> SendReport:
+        """Send every email that is due (one sender at a time per home)."""
+        from .mail.sender import send_due
+
+        return send_due(self.db, self.home, transport, now or now_utc(), limit)

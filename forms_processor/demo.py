@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from .api import FormsApp
+from .api import FileOutcome, FormsApp
 from .config import Config
 from .documents.fill import fill_docx, fill_pdf
 from .documents.samples import sample_application
 from .documents.templates import template_docx, template_pdf
+from .drivers.scheduler import mail_tasks
+from .drivers.watcher import FolderWatcher, WatchSettings
 from .intake.submission import now_utc
-from .intake.watcher import FileOutcome, FolderWatcher, WatchSettings, mail_tasks
 from .spec import APPLICATION
 
 

@@ -10,8 +10,10 @@ from types import FrameType
 
 import click
 
+from ..api import FileOutcome
+from ..drivers.scheduler import mail_tasks
+from ..drivers.watcher import FolderWatcher, WatchSettings
 from ..errors import ExitCode
-from ..intake.watcher import FileOutcome, FolderWatcher, WatchSettings, mail_tasks
 from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
 
 

@@ -228,3 +228,29 @@ def no_attachment(config: Config, subject: str | None, other_files: int,
         _signature(config),
     ]
     return reply_subject, "\n".join(lines)
+
+
+# -- alerts to the Host (never a file name or anything read from a form) ---------------------
+
+
+def file_needs_looking_at(config: Config, received_at: datetime) -> tuple[str, str]:
+    """A file in the inbox folder could not be processed because of an unexpected error."""
+    when = received_at.astimezone(config.tz).strftime("%d/%m/%Y %H:%M")
+    body = (
+        f"A file dropped in the forms inbox at {when} could not be processed because of an unexpected error.\n\n"
+        "It has been moved to the rejected folder, with a note beside it. Nothing has been deleted.\n"
+        "Please look at it, and tell whoever looks after the system.\n"
+    )
+    return "A file in the forms inbox needs looking at", body
+
+
+def mail_needs_looking_at(config: Config, folder: str, tried_at: datetime) -> tuple[str, str]:
+    """An email in the school mailbox could not be processed, after its tries."""
+    when = tried_at.astimezone(config.tz).strftime("%d/%m/%Y %H:%M")
+    body = (
+        f"An email in the forms mailbox ({folder}) could not be processed because of an unexpected error"
+        f" (last tried {when}). It has been left where it is, unread, and will not be tried again.\n\n"
+        "Please look at it: save its attachments and put them in the inbox folder, or ask the school to send"
+        " them again. Please also tell whoever looks after the system.\n"
+    )
+    return "An email in the forms mailbox needs looking at", body

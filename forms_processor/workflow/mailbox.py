@@ -212,18 +212,13 @@ def _failed(app: MailIntake, cfg: Imap, key: str, uidvalidity: str, uid: str, ex
         log.error("mail %s could not be processed (an unexpected error, %s); it stays in %s and is tried again",
                   uid, type(exc).__name__, cfg.folder)
         return MessageOutcome(uid=uid, outcome="error")
-    when = now.astimezone(app.config.tz).strftime("%d/%m/%Y %H:%M")
+    subject, body = compose.mail_needs_looking_at(app.config, cfg.folder, now)
     alert = OutgoingMail(
         dedupe_key=f"mail-failed:{key};{uidvalidity};{uid}",
         kind="host-alert",
         to=(app.config.host.email,),
-        subject="An email in the forms mailbox needs looking at",
-        body=(
-            f"An email in the forms mailbox ({cfg.folder}) could not be processed because of an unexpected error"
-            f" (last tried {when}). It has been left where it is, unread, and will not be tried again.\n\n"
-            "Please look at it: save its attachments and put them in the inbox folder, or ask the school to send"
-            " them again. Please also tell whoever looks after the system.\n"
-        ),
+        subject=subject,
+        body=body,
     )
     _record(app, key, uidvalidity, uid, None, "failed", f"unexpected error ({type(exc).__name__})", now, alert)
     log.error("mail %s could not be processed after %d tries (%s); it is left in %s and the Host has been told",

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from forms_processor.api import FormsApp
+from forms_processor.api import FileOutcome, FormsApp
 from forms_processor.documents import fill_docx, fill_pdf, sample_application, template_docx, template_pdf
+from forms_processor.drivers.watcher import FolderWatcher, WatchSettings
 from forms_processor.home import Home, init_home, open_home
-from forms_processor.intake.watcher import FileOutcome, FolderWatcher, WatchSettings
 from forms_processor.spec import APPLICATION
 from forms_processor.store.db import Database
 

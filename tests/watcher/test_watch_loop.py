@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from forms_processor.api import FormsApp
 from forms_processor.cli._common import cli
+from forms_processor.drivers.watcher import FolderWatcher, WatchSettings
 from forms_processor.errors import ConfigError, ExitCode
 from forms_processor.home import Home
-from forms_processor.intake.watcher import FolderWatcher, WatchSettings
 from forms_processor.readers import read_document
 from forms_processor.readers.base import ExtractedForm
 from tests.support import wait_for
@@ -341,7 +341,7 @@ def silent_server() -> Iterator[int]:
 def test_a_hung_mailbox_never_holds_up_the_folder(home: Home, forms: list[Form], silent_server: int,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from forms_processor.config import Imap
-    from forms_processor.intake.watcher import mail_tasks
+    from forms_processor.drivers.scheduler import mail_tasks
 
     monkeypatch.setenv("FORMS_TEST_IMAP_PW", "x")
     imap = Imap(host="127.0.0.1", port=silent_server, username="forms", password_env="FORMS_TEST_IMAP_PW",
