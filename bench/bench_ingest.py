@@ -26,7 +26,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from forms_processor.cli import cli
-from forms_processor.demo import write_batch
+from forms_processor.documents.batch import write_batch
 from forms_processor.home import init_home, open_home
 
 

@@ -39,7 +39,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from forms_processor.cli import cli
-from forms_processor.demo import write_batch
+from forms_processor.documents.batch import write_batch
 from forms_processor.home import Home, init_home, open_home
 
 

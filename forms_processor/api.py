@@ -20,22 +20,29 @@ from .intake.submission import Source, Submission, now_utc
 from .readers import ReaderPool, ReadLimits
 from .readers.base import ExtractedForm
 from .readers.prefetch import PrefetchingReader
+from .reports.entitlement import parse_year, year_label
+from .reports.governors import pounds
+from .service.aftercare import Aftercare
+from .service.host import HostActions
+from .service.mail import MailActions
 from .store import repository as repo
 from .store.db import Database
+from .validation.parsing import ParseError, format_date, format_money, parse_date
 from .workflow.folder_intake import FileOutcome, FolderIntake
 from .workflow.ingest import Ingestor, IngestResult
+from .workflow.remind import STAGE_LABELS
 
 if TYPE_CHECKING:
     import threading
     from datetime import datetime
 
-    from .config import Imap
     from .intake.folder import ProcessingArea
-    from .mail.sender import SendReport
-    from .mail.transport import Transport
-    from .workflow.mailbox import PollReport
 
-__all__ = ["FileOutcome", "FormsApp", "IngestResult", "read_limits"]
+# Pure helpers the screens use to show and read values the one way the library does.
+__all__ = [
+    "STAGE_LABELS", "FileOutcome", "FormsApp", "IngestResult", "ParseError", "format_date", "format_money",
+    "parse_date", "parse_year", "pounds", "read_limits", "year_label",
+]
 
 ReadFn = Callable[[bytes, str], ExtractedForm]
 
@@ -49,7 +56,7 @@ def read_limits(home: Home) -> ReadLimits:
     )
 
 
-class FormsApp:
+class FormsApp(HostActions, Aftercare, MailActions):
     def __init__(self, home: Home, read: ReadFn | None = None, workers: int = 2) -> None:
         self.home = home
         self.config = home.config
@@ -216,23 +223,3 @@ class FormsApp:
                       now: Callable[[], datetime] = now_utc) -> FolderIntake:
         """Taking in the files one watcher claims from the inbox (its ``processing/`` area)."""
         return FolderIntake(self, area, stop=stop, abort=abort, on_outcome=on_outcome, now=now)
-
-    def poll_mailbox(self, imap: Imap | None = None, **kw: Any) -> PollReport:
-        """Read the school mailbox once: every new form taken in, exactly once."""
-        from .workflow.mailbox import poll_mailbox
-
-        return poll_mailbox(self, imap, **kw)
-
-    # -- mail -----------------------------------------------------------------------------
-
-    def mail_transport(self, **smtp_options: Any) -> Transport:
-        """SMTP when ``[smtp]`` is configured, else .eml files in ``outbox/mail/``."""
-        from .mail.sender import transport_for
-
-        return transport_for(self.home, **smtp_options)
-
-    def send_mail(self, transport: Transport, limit: int | None = None, now: datetime | None = None) -> SendReport:
-        """Send every email that is due (one sender at a time per home)."""
-        from .mail.sender import send_due
-
-        return send_due(self.db, self.home, transport, now or now_utc(), limit)

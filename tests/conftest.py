@@ -34,7 +34,7 @@ class FormFactory:
     """Writes real filled application forms (Word or PDF) from the cluster's templates."""
 
     def __init__(self, config: Config, folder: Path) -> None:
-        from forms_processor.demo import application_templates
+        from forms_processor.documents.batch import application_templates
 
         self.config = config
         self.folder = folder

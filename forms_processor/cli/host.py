@@ -1,6 +1,6 @@
 """The SEND Host's commands: ``forms check``, ``pack``, ``decide``, ``respond``, ``status``.
 
-Thin: each parses its options, calls the library (workflow/, reports/), renders.
+Thin: each parses its options, calls one FormsApp method (the service), renders.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
+from ..api import format_money
 from ..errors import UsageError
-from ..validation.parsing import format_money
 from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
 
 
@@ -69,8 +69,6 @@ def check(ctx: Context, reference: str | None, round_name: str | None, do_forwar
       forms check WVC-2627-AU2-014 --exception --reason "Allocation spent on an EHCP transfer."
     With --json and no action: lists what is waiting, as data.
     """
-    from ..workflow import check as chk
-
     actions = [a for a in (do_forward, do_return, do_exception) if a]
     if len(actions) > 1:
         raise UsageError("Choose one of --forward, --return and --exception.")
@@ -82,35 +80,35 @@ def check(ctx: Context, reference: str | None, round_name: str | None, do_forwar
         raise UsageError("--reason goes with --return or --exception.")
     with ctx.app() as app:
         if do_forward:
-            form = chk.forward(app.db, app.config, reference or "", note)
+            form = app.forward(reference or "", note)
             _done(as_json, {"reference": form.reference, "state": form.state.value},
                   f"{form.reference} forwarded to the Working Party.")
             return
         if do_return:
-            mail_id = chk.return_to_school(app.db, app.config, reference or "", reason or "")
-            ref = chk._application(app.db, reference or "").reference
+            returned, mail_id = app.return_to_school(reference or "", reason or "")
+            ref = returned.reference
             _done(as_json, {"reference": ref, "state": "returned", "mail_id": mail_id},
                   f"{ref} returned to the school; " + (_QUEUED if mail_id else _NO_ADDRESS))
             return
         if do_exception:
-            res = chk.record_exception(app.db, app.config, reference or "", reason or "")
+            res = app.record_exception(reference or "", reason or "")
             text = f"Exception recorded for {res.reference}; it is now {res.state.replace('_', ' ')}."
             if res.remaining_errors:
                 text += " It still has other problems:\n" + "\n".join(f"  - {e}" for e in res.remaining_errors)
             _done(as_json, res.to_json(), text)
             return
         if reference:
-            forms = [chk._application(app.db, reference)]
+            forms = [app.application(reference)]
         else:
-            forms = chk.awaiting(app.db, app.config, round_name)
+            forms = app.awaiting_check(round_name)
         if as_json:
-            echo_json([chk.summarise(app.db, app.home, f).to_json() for f in forms])
+            echo_json([app.check_summary(f).to_json() for f in forms])
             return
         if not forms:
             echo_err("Nothing is awaiting a check.")
             return
         if reference and forms[0].state.value != "awaiting_check":
-            _show_summary(chk.summarise(app.db, app.home, forms[0]))
+            _show_summary(app.check_summary(forms[0]))
             echo_err("\nIt is not awaiting a check, so there is nothing to forward or return.")
             return
         _walk(app, [f.reference for f in forms], round_name)
@@ -140,12 +138,10 @@ def _open_original(path: Path | None) -> None:
         echo_err("  It could not be opened from here: open that file yourself (it is a copy; nothing changes it).")
 
 
-def _reason_problem(form: Any, reason: str) -> str | None:
+def _reason_problem(app: Any, form: Any, reason: str) -> str | None:
     """What is wrong with a reason meant for the school's email (a pupil reference), or None."""
-    from ..workflow import check as chk
-
     try:
-        chk.check_no_pupil_details(form, reason)
+        app.check_reason(form, reason)
     except UsageError as exc:
         return f"{exc.message} {exc.hint}".strip()
     return None
@@ -155,7 +151,6 @@ def _walk(app: Any, references: list[str], round_name: str | None = None) -> Non
     """Ask about each application in turn. Each answer is saved at once; q, Ctrl-C or the end
     of the input stops the walk with what is done kept."""
     from ..errors import FormsError
-    from ..workflow import check as chk
 
     counts = {"forwarded": 0, "returned": 0, "skipped": 0}
     emails = 0
@@ -165,14 +160,14 @@ def _walk(app: Any, references: list[str], round_name: str | None = None) -> Non
     interrupted = False
     try:
         for n, ref in enumerate(references, 1):
-            form = chk._application(app.db, ref)
+            form = app.application(ref)
             echo_err(f"\n--- {n} of {len(references)} ---")
             if form.state.value != "awaiting_check":  # changed meanwhile (e.g. a corrected form arrived)
                 echo_err(f"{form.reference} is now {form.state.label}: skipped.")
                 continue
-            summary = chk.summarise(app.db, app.home, form)
+            summary = app.check_summary(form)
             _show_summary(summary)
-            choice = _ask(summary, partial(_reason_problem, form))
+            choice = _ask(summary, partial(_reason_problem, app, form))
             if choice == "q":
                 break
             if choice == "s":
@@ -180,12 +175,12 @@ def _walk(app: Any, references: list[str], round_name: str | None = None) -> Non
                 continue
             try:
                 if choice == "f":
-                    chk.forward(app.db, app.config, ref)
+                    app.forward(ref)
                     counts["forwarded"] += 1
                     echo_err("  Forwarded.")
                 else:
                     reason = choice[2:]
-                    mail_id = chk.return_to_school(app.db, app.config, ref, reason)
+                    _, mail_id = app.return_to_school(ref, reason)
                     counts["returned"] += 1
                     emails += 1 if mail_id else 0
                     echo_err("  Returned; " + (_QUEUED if mail_id else _NO_ADDRESS))
@@ -196,7 +191,7 @@ def _walk(app: Any, references: list[str], round_name: str | None = None) -> Non
         echo_err("")
     done = f"{counts['forwarded']} forwarded, {counts['returned']} returned, {counts['skipped']} skipped."
     echo_err(("\nStopped. " if interrupted else "\n") + done)
-    left = len(chk.awaiting(app.db, app.config, round_name))
+    left = len(app.awaiting_check(round_name))
     if left:
         echo_err(f"{left} still awaiting a check: run forms check again to carry on.")
     if emails:
@@ -242,10 +237,8 @@ def pack(ctx: Context, round_name: str, out_dir: Path, as_json: bool) -> None:
     fill in the decision columns of the spreadsheet and read it back with
     forms decide --from "<round> decisions.xlsx".
     """
-    from ..reports.pack import build_pack
-
     with ctx.app() as app:
-        result = build_pack(app.db, app.home, round_name, out_dir.resolve())
+        result = app.pack(round_name, out_dir.resolve())
     if as_json:
         echo_json(result.to_json())
         return
@@ -258,7 +251,7 @@ def pack(ctx: Context, round_name: str, out_dir: Path, as_json: bool) -> None:
 def _parse_day(value: str | None, what: str) -> date | None:
     if not value:
         return None
-    from ..validation.parsing import ParseError, parse_date
+    from ..api import ParseError, parse_date
 
     try:
         return parse_date(value)
@@ -297,31 +290,28 @@ def decide(ctx: Context, reference: str | None, decision: str | None, award: str
     so the same file can be read again safely. A decided application is locked: to
     correct it before its response has gone, decide again with --reason.
     """
-    from ..workflow import decide as dec
-
     with ctx.app() as app:
         if from_file is not None:
             if reference or decision:
                 raise UsageError("Use either --from FILE or a reference with --decision, not both.")
-            rows = dec.read_decisions_file(from_file.resolve())
+            rows = app.read_decisions_file(from_file.resolve())
             if not rows:
                 raise UsageError(f"{from_file.name} has no row with a decision filled in.")
-            records = dec.decide_many(app.db, app.config, rows, actor=actor)
+            records = app.decide_many(rows, actor=actor)
         else:
             if not reference or not decision:
                 raise UsageError("Name the application and the decision: forms decide REFERENCE --decision approved",
                                  hint="Or record a whole minutes file with --from FILE.")
             values = {"decision": decision, "award": award, "conditions": conditions, "feedback": feedback,
                       "information_requested": information, "deferred_to": deferred_to, "reason": reason}
-            inp = dec.input_from_values(reference, values)
-            inp = dec.DecisionInput(**{**inp.__dict__, "resubmit_by": _parse_day(resubmit_by, "resubmit-by date"),
-                                       "meeting": _parse_day(meeting, "meeting date")})
-            records = [dec.decide(app.db, app.config, inp, actor=actor)]
+            inp = app.decision_input(reference, values, resubmit_by=_parse_day(resubmit_by, "resubmit-by date"),
+                                     meeting=_parse_day(meeting, "meeting date"))
+            records = [app.decide(inp, actor=actor)]
     if as_json:
         echo_json([r.to_json() for r in records])
         return
     for r in records:
-        echo_err(dec.describe(r))
+        echo_err(r.describe())
     echo_err("Next: forms respond --all (writes the response forms and queues the emails).")
 
 
@@ -343,13 +333,11 @@ def respond(ctx: Context, references: tuple[str, ...], every: bool, resend: bool
     Each response goes out once: running it again sends nothing twice. The files are
     in outbox/responses/; the emails leave with 'forms mail send'.
     """
-    from ..workflow.respond import respond as do_respond
-
     if references and every:
         raise UsageError("Name the applications, or use --all, not both.")
     with ctx.app() as app:
-        results = do_respond(app.db, app.home, list(references) or None, every=every, resend=resend,
-                             today=_parse_day(signed_on, "date"))
+        results = app.respond(list(references) or None, every=every, resend=resend,
+                              today=_parse_day(signed_on, "date"))
     if as_json:
         echo_json([r.to_json() for r in results])
         return
@@ -379,15 +367,12 @@ def status(ctx: Context, round_name: str | None, as_json: bool) -> None:
       forms status
       forms status --round AU2 --json
     """
-    from ..workflow.status import round_status
-
     with ctx.app() as app:
-        today = datetime.now(app.config.tz).date()
-        rounds = round_status(app.db, app.config, round_name, today=today)
+        rounds = app.round_status(round_name)
     if as_json:
         echo_json([r.to_json() for r in rounds])
         return
-    from ..validation.parsing import format_date
+    from ..api import format_date
 
     for r in rounds:
         m = r.money

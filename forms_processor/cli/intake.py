@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from ..api import IngestResult
 from ..errors import ExitCode
 from ..home import init_home
-from ..workflow.ingest import IngestResult
 from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
 
 
@@ -33,18 +33,17 @@ def init(ctx: Context) -> None:
 def templates(ctx: Context, out_dir: Path) -> None:
     """Write the blank forms SENCOs fill in (application and impact, Word and PDF), and
     response.docx, the Word template of the response form that the cluster may restyle."""
-    from ..documents.response import write_default_template
-    from ..documents.templates import write_templates
     from ..home import open_home
+    from ..service.setup import write_response_template, write_templates
 
     home = open_home(ctx.home_option)
-    for path in write_templates(home.config, out_dir):
+    for path in write_templates(home, out_dir):
         click.echo(str(path))
     restyled = out_dir / "response.docx"
     if restyled.exists():
         echo_err(f"Kept {restyled} as it is (it may have been restyled); delete it to get the plain one.")
     else:
-        click.echo(str(write_default_template(out_dir)))
+        click.echo(str(write_response_template(out_dir)))
 
 
 _STATUS_MARK = {"accepted": "OK ", "invalid": "FIX", "rejected": "BAD", "duplicate": "DUP"}

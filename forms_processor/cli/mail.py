@@ -7,7 +7,6 @@ from datetime import UTC, datetime, tzinfo
 import click
 
 from ..errors import ExitCode, UsageError
-from ..mail import sender as mail_sender
 from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
 
 
@@ -29,7 +28,7 @@ def mail() -> None:
 def status_cmd(ctx: Context, as_json: bool) -> None:
     """Show how many emails are queued, sent and failed, the oldest one waiting, and recent errors."""
     with ctx.app() as app:
-        data = mail_sender.mail_status(app.db)
+        data = app.mail_status()
         data["transport"] = "smtp" if app.config.smtp is not None else f"files in {app.home.mail_outbox}"
         tz = app.config.tz
     if as_json:
@@ -68,7 +67,7 @@ def retry_cmd(ctx: Context, ids: tuple[int, ...], retry_all: bool, as_json: bool
     if bool(ids) == retry_all:
         raise UsageError("Give either email numbers or --all.", hint="For example: forms mail retry --all")
     with ctx.app() as app:
-        result = mail_sender.retry(app.db, None if retry_all else list(ids))
+        result = app.retry_mail(None if retry_all else list(ids))
     if as_json:
         echo_json(result)
         return
@@ -84,12 +83,12 @@ def retry_cmd(ctx: Context, ids: tuple[int, ...], retry_all: bool, as_json: bool
 def send_cmd(ctx: Context, limit: int | None, as_json: bool) -> None:
     """Send the emails that are due now (by SMTP, or as .eml files in outbox/mail when no [smtp] is set)."""
     with ctx.app() as app:
-        transport = mail_sender.transport_for(app.home)
+        transport = app.mail_transport()
         try:
-            report = mail_sender.send_due(app.db, app.home, transport, datetime.now(UTC), limit=limit)
+            report = app.send_mail(transport, limit=limit)
         finally:
             transport.close()
-        waiting = mail_sender.mail_status(app.db)
+        waiting = app.mail_status()
         tz = app.config.tz
     if as_json:
         echo_json(report.to_json())
@@ -144,11 +143,9 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
     """Read the school mailbox ([imap] in cluster.toml) once: every new form is checked and
     its acknowledgement queued, exactly as 'forms ingest' does; 'forms mail send' then sends
     them. ('forms watch' does both every poll_seconds.)"""
-    from ..workflow.mailbox import poll_mailbox
-
     with ctx.app() as app:
-        report = poll_mailbox(app)
-        due = mail_sender.mail_status(app.db)["due_now"]
+        report = app.poll_mailbox()
+        due = app.mail_status()["due_now"]
     if as_json:
         echo_json(report.to_json())
         return

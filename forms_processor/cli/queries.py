@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import click
 
+from ..api import format_money
 from ..states import State
-from ..validation.parsing import format_money
 from ._common import Context, cli, echo_json, json_option, pass_ctx
 
 
@@ -91,10 +91,8 @@ def show(ctx: Context, reference: str, as_json: bool) -> None:
 @pass_ctx
 def withdraw(ctx: Context, reference: str, reason: str, actor: str, as_json: bool) -> None:
     """Record that a school has withdrawn an application (only before a decision)."""
-    from ..workflow.withdraw import withdraw as do_withdraw
-
     with ctx.app() as app:
-        form = do_withdraw(app.db, reference, reason, actor)
+        form = app.withdraw(reference, reason, actor=actor)
     if as_json:
         echo_json({"reference": form.reference, "state": form.state.value})
     else:
@@ -112,11 +110,8 @@ def retention(ctx: Context, apply_now: bool, as_json: bool) -> None:
     Only forms whose life has ended are touched. Pupil references are blanked and the
     original files deleted; amounts, decisions and outcomes stay for the totals.
     """
-    from ..intake.submission import now_utc
-    from ..workflow.retention import apply_retention
-
     with ctx.app() as app:
-        report = apply_retention(app.home, app.db, now_utc(), dry_run=not apply_now)
+        report = app.retention(apply=apply_now)
     if as_json:
         echo_json({"due": report.due, "applied": apply_now, "files_deleted": report.files_deleted})
         return

@@ -12,14 +12,10 @@ from pathlib import Path
 
 import click
 
-from ..config import Config, academic_year
+from ..api import STAGE_LABELS, parse_year, pounds, year_label
+from ..config import Config
 from ..errors import UsageError
-from ..reports.entitlement import entitlement_table, load_year, parse_year, year_label
-from ..reports.governors import pounds, write_governors_report
-from ..reports.impact_report import write_impact_report
 from ..states import State
-from ..workflow.impact import accept_impact, mark_overdue, return_impact
-from ..workflow.remind import STAGE_LABELS, remind
 from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
 
 _BY = click.option("--by", "actor", default="host", show_default=True, help="Who is recording this (for the history).")
@@ -62,7 +58,7 @@ def impact_accept(ctx: Context, reference: str, actor: str, as_json: bool) -> No
     A form about an award already closed, or one not awarded money, is refused:
     return it to the school instead (forms impact return)."""
     with ctx.app() as app:
-        out = accept_impact(app.db, app.config, reference, actor=actor)
+        out = app.accept_impact(reference, actor=actor)
     if as_json:
         echo_json(out.to_json())
         return
@@ -84,7 +80,7 @@ def impact_return(ctx: Context, reference: str, reason: str, actor: str, as_json
       forms impact return WVC-2627-IMP-004 --reason "Please add the results for outcome 2."
     """
     with ctx.app() as app:
-        out = return_impact(app.db, app.config, reference, reason, actor=actor)
+        out = app.return_impact(reference, reason, actor=actor)
     if as_json:
         echo_json(out.to_json())
         return
@@ -104,7 +100,7 @@ def impact_return(ctx: Context, reference: str, reason: str, actor: str, as_json
 def impact_overdue(ctx: Context, as_json: bool) -> None:
     """Mark as overdue every award whose impact form is past its due date (run daily)."""
     with ctx.app() as app:
-        moved = mark_overdue(app.db, _today(app.config))
+        moved = app.mark_overdue()
     if as_json:
         echo_json({"overdue": moved})
         return
@@ -127,7 +123,7 @@ def remind_cmd(ctx: Context, days: int, as_json: bool) -> None:
     Each award gets at most one "due soon" and one "overdue" reminder, however often
     this runs. The emails are queued: 'forms mail send' sends them."""
     with ctx.app() as app:
-        sent = remind(app.db, app.config, _today(app.config), days)
+        sent = app.remind(days)
     if as_json:
         echo_json([r.to_json() for r in sent])
         return
@@ -156,8 +152,8 @@ def entitlement_cmd(ctx: Context, year: str | None, as_json: bool) -> None:
       forms entitlement --year 2026-27
     """
     with ctx.app() as app:
-        code = _year(year) or academic_year(_today(app.config))
-        table = entitlement_table(app.config, load_year(app.db, app.config, year=code))
+        table = app.entitlement(_year(year))
+        code = table.year or ""
     if as_json:
         echo_json(table.to_json())
         return
@@ -206,9 +202,7 @@ def report_impact(ctx: Context, round_name: str | None, year: str | None, out_di
     if round_name and year:
         raise UsageError("Give either --round or --year, not both.")
     with ctx.app() as app:
-        rnd = _round(app.config, round_name) if round_name else None
-        data, paths = write_impact_report(app.db, app.config, out_dir.resolve(), round_name=rnd, year=_year(year),
-                                          today=_today(app.config))
+        data, paths = app.impact_report(out_dir.resolve(), round_name=round_name, year=_year(year))
     files = [str(p) for p in paths]
     if as_json:
         echo_json({"report": data.label, "interventions": len(data.impacts), "files": files})
@@ -233,8 +227,7 @@ def report_governors(ctx: Context, year: str | None, out_dir: Path, as_json: boo
       forms report governors --year 2026-27 --out reports
     """
     with ctx.app() as app:
-        figures, paths = write_governors_report(app.db, app.config, out_dir.resolve(), year=_year(year),
-                                                today=_today(app.config))
+        figures, paths = app.governors_report(out_dir.resolve(), year=_year(year))
     files = [str(p) for p in paths]
     if as_json:
         echo_json({**figures.to_json(), "files": files})
@@ -261,9 +254,7 @@ def export_cmd(ctx: Context, out_file: Path, year: str | None, as_json: bool) ->
     if out_file.suffix.lower() != ".xlsx":
         raise UsageError(f"{out_file.name} does not end in .xlsx.", hint="Give a file name like finance.xlsx.")
     with ctx.app() as app:
-        from ..reports.export import export_workbook  # openpyxl only when exporting
-
-        summary = export_workbook(app.db, app.config, out_file.resolve(), year=_year(year))
+        summary = app.export(out_file.resolve(), year=_year(year))
     if as_json:
         echo_json(summary.to_json())
         return

@@ -64,3 +64,44 @@ def unanswered_references(db: Database | sqlite3.Connection) -> list[str]:
         " ORDER BY d.reference",
     )
     return [r[0] for r in rows]
+
+
+# -- a round's figures (forms status) --------------------------------------------------------
+
+
+def response_mail_counts(db: Database | sqlite3.Connection, round_name: str) -> dict[str, int]:
+    """The round's responses by what became of their email: sent, failed, queued, no_address."""
+    rows = fetch_all(
+        db,
+        "SELECT CASE WHEN m.id IS NULL THEN 'no_address' WHEN m.status = 'sent' THEN 'sent'"
+        " WHEN m.status = 'failed' THEN 'failed' ELSE 'queued' END, COUNT(*)"
+        " FROM responses r LEFT JOIN outgoing_mail m ON m.id = r.mail_id"
+        " JOIN forms f ON f.reference = r.reference WHERE COALESCE(r.round, f.round) = ? GROUP BY 1",
+        (round_name,),
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+def unanswered_in_round(db: Database | sqlite3.Connection, form_id: str, round_name: str) -> int:
+    """Forms of the round whose decision in force has no response yet."""
+    row = fetch_one(
+        db,
+        "SELECT COUNT(*) FROM forms f JOIN decisions d"
+        " ON d.id = (SELECT MAX(id) FROM decisions WHERE reference = f.reference)"
+        " WHERE f.form_id = ? AND f.round = ?"
+        " AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.decision_id = d.id)",
+        (form_id, round_name),
+    )
+    return int(row[0]) if row is not None else 0
+
+
+def in_force_of_round(db: Database | sqlite3.Connection, round_name: str, states: tuple[str, ...]) -> list[sqlite3.Row]:
+    """Each form of the round in one of ``states`` with its decision in force's impact due date."""
+    marks = ", ".join("?" * len(states))
+    return fetch_all(
+        db,
+        "SELECT f.reference, f.state, d.impact_due FROM forms f"
+        " JOIN decisions d ON d.id = (SELECT MAX(id) FROM decisions WHERE reference = f.reference)"
+        f" WHERE f.round = ? AND f.state IN ({marks})",
+        (round_name, *states),
+    )

@@ -283,3 +283,13 @@ def add_exception(conn: sqlite3.Connection, reference: str, rule: str, reason: s
         "INSERT INTO host_exceptions (reference, rule, reason, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?)",
         (reference, rule, reason, actor, at),
     )
+
+
+def state_counts(db: Database | sqlite3.Connection, form_id: str, round_name: str) -> dict[str, int]:
+    """How many forms of one kind in a round are in each state."""
+    rows = fetch_all(
+        db,
+        "SELECT state, COUNT(*) FROM forms WHERE form_id = ? AND round = ? GROUP BY state ORDER BY state",
+        (form_id, round_name),
+    )
+    return {r[0]: r[1] for r in rows}

@@ -92,7 +92,7 @@ class CheckSummary:
         }
 
 
-def _application(db: Database, reference: str) -> FormRow:
+def application(db: Database, reference: str) -> FormRow:
     form = get_form(db, reference)
     if form is None or form.form_id != "send-application":
         raise NotFound(f"There is no application with the reference {reference}.",
@@ -151,12 +151,12 @@ def _awaiting_check(form: FormRow, action: str) -> None:
 
 def forward(db: Database, config: Config, reference: str, note: str | None = None, *, actor: str = "host") -> FormRow:
     """Awaiting check -> with the Working Party (with the Host's note, if any, in the history)."""
-    form = _application(db, reference)
+    form = application(db, reference)
     _awaiting_check(form, "forwarded")
     with db.atomic() as conn:
         transition(conn, form, State.WITH_WORKING_PARTY, actor=actor, reason=(note or "").strip() or None,
                    action="forwarded")
-    return _application(db, form.reference)
+    return application(db, form.reference)
 
 
 def pupil_refs(form: FormRow) -> list[str]:
@@ -210,7 +210,7 @@ def return_to_school(db: Database, config: Config, reference: str, reason: str, 
     reason = (reason or "").strip()
     if not reason:
         raise UsageError("A returned application needs the reason (--reason): the school is told it.")
-    form = _application(db, reference)
+    form = application(db, reference)
     _awaiting_check(form, "returned")
     check_no_pupil_details(form, reason)
     to = config.senco_address(form.school, form.senco_email)
@@ -244,7 +244,7 @@ def record_exception(db: Database, config: Config, reference: str, reason: str, 
     reason = (reason or "").strip()
     if not reason:
         raise UsageError("An exception needs the reason (--reason): it is recorded with it.")
-    form = _application(db, reference)
+    form = application(db, reference)
     if form.state not in (State.INVALID, State.AWAITING_CHECK):
         raise NotAllowed(f"{form.reference} is {form.state.label}: an exception can be recorded only for an application"
                          " that is invalid or awaiting the Host's check.")
@@ -284,5 +284,5 @@ def record_exception(db: Database, config: Config, reference: str, reason: str, 
                 transition(conn, form, State.AWAITING_CHECK, actor=actor, action="checked",
                            reason="valid with the Host's exception to the high-level SEND rule")
                 moved = True
-    new = _application(db, form.reference)
+    new = application(db, form.reference)
     return ExceptionResult(form.reference, new.state.value, moved, [m.message for m in result.errors])

@@ -128,6 +128,10 @@ class DecisionRecord:
     # True when the decision was already recorded exactly so (nothing was written).
     unchanged: bool = False
 
+    def describe(self) -> str:
+        """One line for people (see :func:`describe`)."""
+        return describe(self)
+
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 

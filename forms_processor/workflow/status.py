@@ -17,6 +17,9 @@ from typing import Any
 
 from ..config import Config
 from ..reports.money import RoundMoney, round_money
+from ..states import State
+from ..store import decisions
+from ..store import repository as repo
 from ..store.db import Database
 
 
@@ -65,25 +68,12 @@ def round_status(db: Database, config: Config, round_name: str | None = None, *,
         rounds = sorted(config.rounds, key=lambda r: config.local_deadline(r))
     out = []
     for rnd in rounds:
-        states = {r[0]: r[1] for r in db.query(
-            "SELECT state, COUNT(*) FROM forms WHERE form_id = 'send-application' AND round = ?"
-            " GROUP BY state ORDER BY state", (rnd.name,))}
-        mail = {r[0]: r[1] for r in db.query(
-            "SELECT CASE WHEN m.id IS NULL THEN 'no_address' WHEN m.status = 'sent' THEN 'sent'"
-            " WHEN m.status = 'failed' THEN 'failed' ELSE 'queued' END, COUNT(*)"
-            " FROM responses r LEFT JOIN outgoing_mail m ON m.id = r.mail_id"
-            " JOIN forms f ON f.reference = r.reference WHERE COALESCE(r.round, f.round) = ? GROUP BY 1", (rnd.name,))}
-        to_write = db.one(
-            "SELECT COUNT(*) FROM forms f JOIN decisions d"
-            " ON d.id = (SELECT MAX(id) FROM decisions WHERE reference = f.reference)"
-            " WHERE f.form_id = 'send-application' AND f.round = ?"
-            " AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.decision_id = d.id)", (rnd.name,))
-        impact = db.query(
-            "SELECT f.reference, f.state, d.impact_due FROM forms f"
-            " JOIN decisions d ON d.id = (SELECT MAX(id) FROM decisions WHERE reference = f.reference)"
-            " WHERE f.round = ? AND f.state IN ('impact_due', 'impact_overdue')", (rnd.name,))
+        states = repo.state_counts(db, "send-application", rnd.name)
+        mail = decisions.response_mail_counts(db, rnd.name)
+        to_write = decisions.unanswered_in_round(db, "send-application", rnd.name)
+        impact = decisions.in_force_of_round(db, rnd.name, (State.IMPACT_DUE.value, State.IMPACT_OVERDUE.value))
         overdue = sorted(r["reference"] for r in impact
-                         if r["state"] == "impact_overdue" or (r["impact_due"] and date.fromisoformat(r["impact_due"]) < today))
+                         if r["state"] == State.IMPACT_OVERDUE.value or (r["impact_due"] and date.fromisoformat(r["impact_due"]) < today))
         out.append(RoundStatus(
             round=rnd.name,
             deadline=config.local_deadline(rnd).isoformat(),
@@ -93,7 +83,7 @@ def round_status(db: Database, config: Config, round_name: str | None = None, *,
             responses_queued=mail.get("queued", 0),
             responses_sent=mail.get("sent", 0),
             responses_failed=mail.get("failed", 0),
-            responses_to_write=int(to_write[0]) if to_write is not None else 0,
+            responses_to_write=to_write,
             responses_no_address=mail.get("no_address", 0),
             impact_due=len(impact) - len(overdue),
             impact_overdue=len(overdue),

@@ -129,6 +129,27 @@ def test_every_import_runs_downward() -> None:
     assert not upward, "imports running up the layers (see ARCHITECTURE.md):\n" + "\n".join(upward)
 
 
+DRIVERS = ("cli", "drivers", "web", "demo", "__main__")
+# What a screen may use besides the service: the foundations, and the intake's file rules
+# (the watcher's loop decides when a file is settled; the service takes it in).
+DRIVER_MAY_USE = ("intake.folder", "intake.stability", "intake.submission", "intake.files")
+
+
+def test_the_drivers_call_only_the_service() -> None:
+    """The command line, the watcher and the web page reach the workflow, the store, the
+    readers and the reports only through the service API (api.py, service/)."""
+    wrong: list[str] = []
+    for name, path in all_modules().items():
+        if not name.split(".")[0] in DRIVERS:
+            continue
+        for imported in sorted(imports_of(path)):
+            layer = layer_of(imported)
+            if layer in (0, 5, 6) or imported.startswith(DRIVER_MAY_USE):
+                continue
+            wrong.append(f"{name} imports {imported} ({LAYER_NAMES[layer or 0]}): call a FormsApp method instead")
+    assert not wrong, "\n".join(wrong)
+
+
 def test_no_import_cycles() -> None:
     graph = {name: {m for m in imports_of(path) if m} for name, path in all_modules().items()}
     # Importing a submodule runs its package's __init__ first, but that is not a cycle of ours.

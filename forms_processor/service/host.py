@@ -1,0 +1,82 @@
+"""The SEND Host's and the Working Party's actions: the check (forward, return, exception),
+withdrawing, the pack, decisions, responses and the round's status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..reports.pack import Pack, build_pack
+from ..store.repository import FormRow
+from ..workflow import check as chk
+from ..workflow import decide as dec
+from ..workflow.respond import ResponseResult, respond
+from ..workflow.status import RoundStatus, round_status
+from ..workflow.withdraw import withdraw
+from .base import ServiceBase
+
+
+class HostActions(ServiceBase):
+    # -- the check ---------------------------------------------------------------------------
+
+    def application(self, reference: str) -> FormRow:
+        """An application by its reference (NotFound when there is none)."""
+        return chk.application(self.db, reference)
+
+    def awaiting_check(self, round_name: str | None = None) -> list[FormRow]:
+        """Applications awaiting the Host's check (of one round, or all), oldest first."""
+        return chk.awaiting(self.db, self.config, round_name)
+
+    def check_summary(self, form: FormRow) -> chk.CheckSummary:
+        """Everything the Host needs to judge one application."""
+        return chk.summarise(self.db, self.home, form)
+
+    def check_reason(self, form: FormRow, text: str) -> None:
+        """Refuse a reason or note that quotes a pupil's details (UsageError, with why)."""
+        chk.check_no_pupil_details(form, text)
+
+    def forward(self, reference: str, note: str | None = None, *, actor: str = "host") -> FormRow:
+        return chk.forward(self.db, self.config, reference, note, actor=actor)
+
+    def return_to_school(self, reference: str, reason: str, *, actor: str = "host") -> tuple[FormRow, int | None]:
+        """Return an application with a reason; the school's email is queued (its id, or None
+        when the school has no address)."""
+        mail_id = chk.return_to_school(self.db, self.config, reference, reason, actor=actor)
+        return chk.application(self.db, reference), mail_id
+
+    def record_exception(self, reference: str, reason: str, *, actor: str = "host") -> chk.ExceptionResult:
+        return chk.record_exception(self.db, self.config, reference, reason, actor=actor)
+
+    def withdraw(self, reference: str, reason: str, *, actor: str = "host") -> FormRow:
+        return withdraw(self.db, reference, reason, actor)
+
+    # -- the Working Party ---------------------------------------------------------------------
+
+    def pack(self, round_name: str, out_dir: Path) -> Pack:
+        """The round's pack for the Working Party (PDF, Word and a spreadsheet)."""
+        return build_pack(self.db, self.home, round_name, out_dir)
+
+    def decision_input(self, reference: str, values: dict[str, Any], **overrides: Any) -> dec.DecisionInput:
+        """A decision as typed on the command line or in a form on a page."""
+        inp = dec.input_from_values(reference, values)
+        return dec.DecisionInput(**{**inp.__dict__, **overrides}) if overrides else inp
+
+    def decide(self, inp: dec.DecisionInput, *, actor: str = "host") -> dec.DecisionRecord:
+        return dec.decide(self.db, self.config, inp, actor=actor)
+
+    def read_decisions_file(self, path: Path) -> list[dec.FileRow]:
+        return dec.read_decisions_file(path)
+
+    def decide_many(self, rows: Iterable[dec.FileRow], *, actor: str = "host") -> list[dec.DecisionRecord]:
+        """Every decision of a minutes file, all or none."""
+        return dec.decide_many(self.db, self.config, rows, actor=actor)
+
+    def respond(self, references: Sequence[str] | None = None, *, every: bool = False, resend: bool = False,
+                **kw: Any) -> list[ResponseResult]:
+        """Response forms (Word and PDF) for decided applications, their emails queued."""
+        return respond(self.db, self.home, list(references) if references else None, every=every, resend=resend, **kw)
+
+    def round_status(self, round_name: str | None = None, *, today: date | None = None) -> list[RoundStatus]:
+        return round_status(self.db, self.config, round_name, today=today or self.today())

@@ -1,0 +1,40 @@
+"""The mail: the outgoing queue (status, retry, send), and the school mailbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ..intake.submission import now_utc
+from ..mail import sender
+from ..mail.transport import Transport
+from .base import ServiceBase
+
+if TYPE_CHECKING:
+    from ..config import Imap
+    from ..workflow.mailbox import PollReport
+
+
+class MailActions(ServiceBase):
+    def mail_status(self, now: datetime | None = None) -> dict[str, Any]:
+        """Counts by status and kind, the oldest queued email, the latest errors (never bodies)."""
+        return sender.mail_status(self.db, now)
+
+    def retry_mail(self, ids: list[int] | None = None) -> dict[str, Any]:
+        """Put failed emails back in the queue (these, or every failed one)."""
+        return sender.retry(self.db, ids)
+
+    def mail_transport(self, **smtp_options: Any) -> Transport:
+        """SMTP when ``[smtp]`` is configured, else .eml files in ``outbox/mail/``."""
+        return sender.transport_for(self.home, **smtp_options)
+
+    def send_mail(self, transport: Transport, limit: int | None = None,
+                  now: datetime | None = None) -> sender.SendReport:
+        """Send every email that is due (one sender at a time per home)."""
+        return sender.send_due(self.db, self.home, transport, now or now_utc(), limit)
+
+    def poll_mailbox(self, imap: Imap | None = None, **kw: Any) -> PollReport:
+        """Read the school mailbox once: every new form taken in, exactly once."""
+        from ..workflow.mailbox import poll_mailbox
+
+        return poll_mailbox(self, imap, **kw)  # type: ignore[arg-type]
