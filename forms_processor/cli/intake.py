@@ -54,7 +54,7 @@ def render_result(r: IngestResult) -> None:
     school = r.school or ""
     echo_err(f"{_STATUS_MARK[r.status]} {r.status:<9} {ref:<18} {school:<34} {r.file}")
     for m in r.messages:
-        echo_err(f"      {m.severity.value}: {m.message}")
+        echo_err(f"      {m.severity.value}: {m.full}")
 
 
 @cli.command()

@@ -215,5 +215,6 @@ def email_outcome(result: dict[str, Any]) -> FileOutcome:
         reference=result.get("reference"),
         form=result.get("form"),
         school=result.get("school"),
-        messages=[str(m.get("message", "")) for m in result.get("messages") or [] if isinstance(m, dict)],
+        messages=[" ".join(filter(None, (str(m.get("message", "")), str(m.get("hint") or ""))))
+                  for m in result.get("messages") or [] if isinstance(m, dict)],
     )

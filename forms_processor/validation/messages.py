@@ -20,6 +20,8 @@ class Message(BaseModel):
     whole sentence for the school, starting with the label, e.g.
     "Total cost: £2,450.00 does not match the sum of the cost rows (£2,400.00)."
     Messages never quote a pupil reference back (no pupil details in emails).
+    ``hint`` says what to do, when the rule knows; it stays a field of its own all the
+    way to the screen, the email and the JSON (``full`` joins the two for one line).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -28,6 +30,12 @@ class Message(BaseModel):
     label: str
     severity: Severity
     message: str
+    hint: str = ""
+
+    @property
+    def full(self) -> str:
+        """The message and its hint as one sentence pair, for a one-line display."""
+        return f"{self.message} {self.hint}" if self.hint else self.message
 
 
 def error(field: str, label: str, text: str) -> Message:

@@ -228,7 +228,7 @@ class FolderIntake:
         """Move the processed file out of processing/: to the archive when any of its forms
         was recorded, else to rejected/ with the reason beside it."""
         outcomes = [
-            FileOutcome(part.display, r.status, None, r.reference, r.form, r.school, [m.message for m in r.messages])
+            FileOutcome(part.display, r.status, None, r.reference, r.form, r.school, [m.full for m in r.messages])
             for part, r in results
         ]
         refused = all(r.status == "rejected" or (r.status == "duplicate" and not r.reference) for _, r in results)
@@ -255,10 +255,9 @@ class FolderIntake:
             if r.status == "duplicate":
                 problem, hint = self._original_reason(r)
             else:
-                problem = r.messages[0].message if r.messages else "This file could not be read as a form."
-                if r.hint and problem.endswith(r.hint):
-                    problem = problem[: -len(r.hint)].rstrip()
-                hint = r.hint
+                first = r.messages[0] if r.messages else None
+                problem = first.message if first else "This file could not be read as a form."
+                hint = first.hint if first else ""
             problems.append(problem if len(results) == 1 else f"{r.file}: {problem}")
             if hint and hint not in hints:
                 hints.append(hint)

@@ -62,7 +62,6 @@ class IngestResult:
     submission_id: int | None = None
     sha256: str = ""
     # For rejected files: what to do, for the .reason.txt and the email.
-    hint: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -271,14 +270,12 @@ class Ingestor:
                         body=body,
                     ),
                 )
-        text = err.message + (f" {err.hint}" if err.hint else "")
         return IngestResult(
             file=display,
             status="rejected",
-            messages=[Message(field="", label="", severity=Severity.ERROR, message=text)],
+            messages=[Message(field="", label="", severity=Severity.ERROR, message=err.message, hint=err.hint or "")],
             submission_id=sid,
             sha256=sub.sha256,
-            hint=err.hint,
         )
 
     def reference_prefix(self, form_id: str, result: ValidationResult, received: datetime) -> str:
