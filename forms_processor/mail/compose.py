@@ -230,6 +230,47 @@ def no_attachment(config: Config, subject: str | None, other_files: int,
     return reply_subject, "\n".join(lines)
 
 
+# -- the Host's check and the Working Party's responses -------------------------------------
+
+
+def returned_to_school(config: Config, reference: str, reason: str) -> tuple[str, str]:
+    subject = f"Returned: your application {reference}"
+    lines = [
+        "Hello,",
+        "",
+        f"The SEND Host has checked your application {reference} and is returning it to you before the"
+        " Working Party meets, for this reason:",
+        "",
+        *[f"  {line}" for line in reason.strip().splitlines()],
+        "",
+        "Please correct the form and send the whole form again (by email or to the shared folder), before"
+        " the round's deadline if you can. The corrected form replaces this one.",
+        "",
+        _signature(config),
+    ]
+    return subject, "\n".join(lines)
+
+
+def response_sent(config: Config, reference: str, round_name: str | None) -> tuple[str, str]:
+    """Subject and body: no pupil details, no form contents; the decision is in the attachments."""
+    subject = f"Working Party decision: your application {reference}"
+    lines = [
+        "Hello,",
+        "",
+        f"The Working Party has met and decided on your application {reference}"
+        + (f" ({round_name})." if round_name else "."),
+        "",
+        "The response form is attached twice, as a Word file and as a PDF: they hold the same decision."
+        " Please keep it with the application. Where money is awarded, it also gives the date the impact"
+        " form is due.",
+        "",
+        "Please quote the reference in any email about this application.",
+        "",
+        _signature(config),
+    ]
+    return subject, "\n".join(lines)
+
+
 # -- alerts to the Host (never a file name or anything read from a form) ---------------------
 
 

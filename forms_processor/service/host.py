@@ -12,6 +12,7 @@ from ..reports.pack import Pack, build_pack
 from ..store.repository import FormRow
 from ..workflow import check as chk
 from ..workflow import decide as dec
+from ..workflow import minutes
 from ..workflow.respond import ResponseResult, respond
 from ..workflow.status import RoundStatus, round_status
 from ..workflow.withdraw import withdraw
@@ -60,18 +61,18 @@ class HostActions(ServiceBase):
 
     def decision_input(self, reference: str, values: dict[str, Any], **overrides: Any) -> dec.DecisionInput:
         """A decision as typed on the command line or in a form on a page."""
-        inp = dec.input_from_values(reference, values)
+        inp = minutes.input_from_values(reference, values)
         return dec.DecisionInput(**{**inp.__dict__, **overrides}) if overrides else inp
 
     def decide(self, inp: dec.DecisionInput, *, actor: str = "host") -> dec.DecisionRecord:
         return dec.decide(self.db, self.config, inp, actor=actor)
 
-    def read_decisions_file(self, path: Path) -> list[dec.FileRow]:
-        return dec.read_decisions_file(path)
+    def read_decisions_file(self, path: Path) -> list[minutes.FileRow]:
+        return minutes.read_decisions_file(path)
 
-    def decide_many(self, rows: Iterable[dec.FileRow], *, actor: str = "host") -> list[dec.DecisionRecord]:
+    def decide_many(self, rows: Iterable[minutes.FileRow], *, actor: str = "host") -> list[dec.DecisionRecord]:
         """Every decision of a minutes file, all or none."""
-        return dec.decide_many(self.db, self.config, rows, actor=actor)
+        return minutes.decide_many(self.db, self.config, rows, actor=actor)
 
     def respond(self, references: Sequence[str] | None = None, *, every: bool = False, resend: bool = False,
                 **kw: Any) -> list[ResponseResult]:

@@ -24,7 +24,7 @@ from typing import Any
 from ..config import Config
 from ..errors import NotAllowed, NotFound, UsageError
 from ..home import Home
-from ..mail.compose import SIGN_OFF
+from ..mail import compose
 from ..mail.queue import OutgoingMail, enqueue
 from ..reports.money import awarded_by_school, entitlements, forwarded_in_round, round_money, year_of_round
 from ..states import State
@@ -187,24 +187,6 @@ def check_no_pupil_details(form: FormRow, text: str) -> None:
             )
 
 
-def compose_returned(config: Config, reference: str, reason: str) -> tuple[str, str]:
-    subject = f"Returned: your application {reference}"
-    lines = [
-        "Hello,",
-        "",
-        f"The SEND Host has checked your application {reference} and is returning it to you before the"
-        " Working Party meets, for this reason:",
-        "",
-        *[f"  {line}" for line in reason.strip().splitlines()],
-        "",
-        "Please correct the form and send the whole form again (by email or to the shared folder), before"
-        " the round's deadline if you can. The corrected form replaces this one.",
-        "",
-        f"{config.host.name}\nSEND Host, {config.cluster.name}\n{config.host.email}\n\n{SIGN_OFF}",
-    ]
-    return subject, "\n".join(lines)
-
-
 def return_to_school(db: Database, config: Config, reference: str, reason: str, *, actor: str = "host") -> int | None:
     """Awaiting check -> returned, and the email with the reason queued. Returns the mail id."""
     reason = (reason or "").strip()
@@ -214,7 +196,7 @@ def return_to_school(db: Database, config: Config, reference: str, reason: str, 
     _awaiting_check(form, "returned")
     check_no_pupil_details(form, reason)
     to = config.senco_address(form.school, form.senco_email)
-    subject, body = compose_returned(config, form.reference, reason)
+    subject, body = compose.returned_to_school(config, form.reference, reason)
     with db.atomic() as conn:
         transition(conn, form, State.RETURNED, actor=actor, reason=reason, action="returned")
         return enqueue(conn, OutgoingMail(

@@ -30,7 +30,7 @@ from ..config import Config
 from ..documents.response import find_template, render_docx, render_pdf, response_values
 from ..errors import NotAllowed, NotFound, UsageError
 from ..home import Home, write_private
-from ..mail.compose import SIGN_OFF
+from ..mail import compose
 from ..mail.queue import OutgoingMail, enqueue
 from ..states import AWARDING, DECISION_LABELS, State
 from ..store import decisions
@@ -78,26 +78,6 @@ def recipients(config: Config, form: FormRow) -> tuple[tuple[str, ...], tuple[st
     if not to and cc:
         to, cc = cc, ()
     return to, cc
-
-
-def compose_response(config: Config, reference: str, round_name: str | None) -> tuple[str, str]:
-    """Subject and body: no pupil details, no form contents; the decision is in the attachments."""
-    subject = f"Working Party decision: your application {reference}"
-    lines = [
-        "Hello,",
-        "",
-        f"The Working Party has met and decided on your application {reference}"
-        + (f" ({round_name})." if round_name else "."),
-        "",
-        "The response form is attached twice, as a Word file and as a PDF: they hold the same decision."
-        " Please keep it with the application. Where money is awarded, it also gives the date the impact"
-        " form is due.",
-        "",
-        "Please quote the reference in any email about this application.",
-        "",
-        f"{config.host.name}\nSEND Host, {config.cluster.name}\n{config.host.email}\n\n{SIGN_OFF}",
-    ]
-    return subject, "\n".join(lines)
 
 
 
@@ -176,7 +156,7 @@ class Responder:
         write_private(pdf_path, render_pdf(values))
 
         to, cc = recipients(self.config, form)
-        subject, body = compose_response(self.config, form.reference, form.round)
+        subject, body = compose.response_sent(self.config, form.reference, form.round)
         rel_docx, rel_pdf = self.home.relative(docx_path), self.home.relative(pdf_path)
         with self.db.atomic() as conn:
             n = decisions.count_responses(conn, decision["id"])

@@ -21,7 +21,8 @@ from pypdf import PdfReader
 from forms_processor.errors import ExitCode, NotAllowed, NotFound
 from forms_processor.store.repository import current_decision, get_form
 from forms_processor.workflow.check import forward, quotes_pupil_ref
-from forms_processor.workflow.decide import DecisionInput, decide, decide_many, read_decisions_file
+from forms_processor.workflow.decide import DecisionInput, decide
+from forms_processor.workflow.minutes import decide_many, read_decisions_file
 from forms_processor.workflow.respond import respond
 from forms_processor.workflow.status import round_status
 
