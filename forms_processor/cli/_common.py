@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..api import FormsApp
+from ..api import FormsApp, json_data
 from ..errors import ExitCode, FormsError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -96,7 +96,8 @@ def json_option(f: F) -> F:
 
 
 def echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """Results (typed models, or lists and dicts of them) as JSON on stdout, the one way."""
+    click.echo(json.dumps(json_data(data), indent=2, ensure_ascii=False, default=str))
 
 
 def echo_err(text: str) -> None:

@@ -23,7 +23,7 @@ def demo(ctx: Context, count: int, seed: int | None, as_json: bool) -> None:
     Emails are written as .eml files under outbox/mail/ unless [smtp] is configured.
     Use --home to choose the folder (the README's 'python3 dev.py demo' uses demo-home/).
     """
-    from ..api import FormsApp
+    from ..api import FormsApp, json_data
     from ..demo import run_demo
 
     root, _ = init_home(ctx.home_option)
@@ -31,7 +31,7 @@ def demo(ctx: Context, count: int, seed: int | None, as_json: bool) -> None:
         report = run_demo(app, count=count, seed=seed)
     out = report.outcomes
     if as_json:
-        echo_json({"home": str(report.home), "files": [o.to_json() for o in out],
+        echo_json({"home": str(report.home), "files": [json_data(o) for o in out],
                    "emails": [str(p) for p in report.emails]})
         return
     say = click.echo

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..api import IngestResult
+from ..api import IngestResult, json_data
 from ..errors import ExitCode
 from ..home import init_home
 from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
@@ -94,6 +94,6 @@ def ingest(ctx: Context, paths: tuple[Path, ...], as_json: bool, quiet: bool) ->
     counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "invalid", "rejected", "duplicate")}
     echo_err(", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({len(results)} in all)")
     if as_json:
-        echo_json([r.to_json() for r in results])
+        echo_json([json_data(r) for r in results])
     if any(r.status != "accepted" for r in results):
         raise click.exceptions.Exit(ExitCode.FORMS_NEED_ATTENTION)

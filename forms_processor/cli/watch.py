@@ -10,7 +10,7 @@ from types import FrameType
 
 import click
 
-from ..api import FileOutcome
+from ..api import FileOutcome, json_data
 from ..drivers.scheduler import mail_tasks
 from ..drivers.watcher import FolderWatcher, WatchSettings
 from ..errors import ExitCode
@@ -92,7 +92,7 @@ def watch(ctx: Context, once: bool, poll: float | None, settle: float | None, as
             outcomes.append(o)
             echo_err(_line(o))
             if as_json and not once:
-                click.echo(json.dumps(o.to_json(), ensure_ascii=False))
+                click.echo(json.dumps(json_data(o), ensure_ascii=False))
 
         watcher = FolderWatcher(app, settings, on_outcome=show)
         tasks = mail_tasks(app, on_outcome=show)
@@ -111,6 +111,6 @@ def watch(ctx: Context, once: bool, poll: float | None, settle: float | None, as
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("accepted", "invalid", "rejected", "duplicate")}
     echo_err(", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({len(outcomes)} in all)")
     if as_json and once:
-        echo_json([o.to_json() for o in outcomes])
+        echo_json([json_data(o) for o in outcomes])
     if once and any(o.status != "accepted" for o in outcomes):
         raise click.exceptions.Exit(ExitCode.FORMS_NEED_ATTENTION)

@@ -17,10 +17,12 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
+
+from pydantic import Field
 
 from ..errors import UnreadableDocument
 from ..home import Home
@@ -31,6 +33,7 @@ from ..mail import compose
 from ..mail.queue import OutgoingMail, enqueue
 from ..readers import ReadLimits
 from ..readers.sandbox import too_big
+from ..results import IntakeStatus, Result
 from ..store import repository as repo
 from ..store.db import Database
 from .ingest import IngestResult
@@ -40,28 +43,16 @@ log = logging.getLogger(__name__)
 UNEXPECTED_REASON = "an unexpected error; the Host has been told"
 
 
-@dataclass
-class FileOutcome:
-    """What happened to one file taken from the inbox."""
+class FileOutcome(Result):
+    """What happened to one file taken from the inbox (a saved email: to each form in it)."""
 
     file: str  # where it was, relative to the inbox
-    status: str  # accepted | invalid | duplicate | rejected
-    moved_to: str | None  # relative to the home folder (None if it could not be moved)
+    status: IntakeStatus
     reference: str | None = None
     form: str | None = None
     school: str | None = None
-    messages: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "status": self.status,
-            "reference": self.reference,
-            "form": self.form,
-            "school": self.school,
-            "moved_to": self.moved_to,
-            "messages": self.messages,
-        }
+    moved_to: str | None = None  # relative to the home folder (None if it could not be moved)
+    messages: list[str] = Field(default_factory=list)
 
 
 _Item = tuple[Submission, str] | tuple[Submission, str, UnreadableDocument]
@@ -228,7 +219,8 @@ class FolderIntake:
         """Move the processed file out of processing/: to the archive when any of its forms
         was recorded, else to rejected/ with the reason beside it."""
         outcomes = [
-            FileOutcome(part.display, r.status, None, r.reference, r.form, r.school, [m.full for m in r.messages])
+            FileOutcome(file=part.display, status=r.status, reference=r.reference, form=r.form, school=r.school,
+                        messages=[m.full for m in r.messages])
             for part, r in results
         ]
         refused = all(r.status == "rejected" or (r.status == "duplicate" and not r.reference) for _, r in results)
@@ -276,7 +268,7 @@ class FolderIntake:
     def _too_big(self, claimed: Claimed, size: int, limit: int) -> FileOutcome:
         err = too_big(size, ReadLimits(max_bytes=limit))
         log.warning("%s is larger than max_file_mb; moved to rejected unread", claimed.display)
-        outcome = FileOutcome(claimed.display, "rejected", None, messages=[f"{err.message} {err.hint}"])
+        outcome = FileOutcome(file=claimed.display, status=IntakeStatus.REJECTED, messages=[f"{err.message} {err.hint}"])
         try:
             moved = move_to_rejected(self.home.rejected, claimed, reason_text(claimed.display, err.message, err.hint))
             outcome.moved_to = self.home.relative(moved)
@@ -287,7 +279,8 @@ class FolderIntake:
     def _unexpected(self, claimed: Claimed, exc: BaseException) -> FileOutcome:
         log.error("%s: an unexpected error (%s); moved to rejected", claimed.display, type(exc).__name__)
         log.debug("unexpected error", exc_info=True)
-        outcome = FileOutcome(claimed.display, "rejected", None, messages=[f"This file could not be processed: {UNEXPECTED_REASON}."])
+        outcome = FileOutcome(file=claimed.display, status=IntakeStatus.REJECTED,
+                              messages=[f"This file could not be processed: {UNEXPECTED_REASON}."])
         try:
             moved = move_to_rejected(
                 self.home.rejected,

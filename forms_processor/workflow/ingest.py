@@ -22,10 +22,11 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from pydantic import Field
 
 from ..config import Config, academic_year, fold_plain
 from ..errors import UnreadableDocument
@@ -34,6 +35,7 @@ from ..intake.submission import Submission
 from ..mail import compose
 from ..mail.queue import OutgoingMail, enqueue
 from ..readers.base import ExtractedForm
+from ..results import IntakeStatus, Result
 from ..states import State
 from ..store import repository as repo
 from ..store.db import Database, utcnow_iso
@@ -51,27 +53,17 @@ FORM_TITLES = {"send-application": "Application form", "send-impact": "Impact fo
 _REPLACEABLE = (State.INVALID, State.RETURNED, State.MORE_INFORMATION, State.AWAITING_CHECK)
 
 
-@dataclass
-class IngestResult:
+class IngestResult(Result):
+    """One file or attachment taken in."""
+
     file: str
-    status: str  # accepted | invalid | rejected | duplicate
+    status: IntakeStatus
     reference: str | None = None
     form: str | None = None
     school: str | None = None
-    messages: list[Message] = field(default_factory=list)
-    submission_id: int | None = None
-    sha256: str = ""
-    # For rejected files: what to do, for the .reason.txt and the email.
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "status": self.status,
-            "reference": self.reference,
-            "form": self.form,
-            "school": self.school,
-            "messages": [m.model_dump(mode="json") for m in self.messages],
-        }
+    messages: list[Message] = Field(default_factory=list)
+    submission_id: int | None = Field(default=None, exclude=True)
+    sha256: str = Field(default="", exclude=True)
 
 
 class Ingestor:

@@ -53,6 +53,7 @@ from ..intake.mailbox import (
 from ..intake.submission import Source, Submission
 from ..mail import compose
 from ..mail.queue import OutgoingMail, enqueue
+from ..results import json_data
 from ..store import mailbox_log
 from ..store.db import Database
 from .ingest import IngestResult
@@ -322,7 +323,7 @@ def _process_one(app: MailIntake, cfg: Imap, box: Any, key: str, uidvalidity: st
             for att in parsed.attachments
         )
         results = list(app.ingest_submissions(subs))
-        outcome.results = [r.to_json() for r in results]
+        outcome.results = [json_data(r) for r in results]
         detail = ", ".join(f"{r.status} {r.reference or ''}".strip() for r in results)
         _record(app, key, uidvalidity, uid, parsed.message_id, "ingested", detail, clock())
         for r in results:
