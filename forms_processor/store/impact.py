@@ -28,14 +28,6 @@ def _values(states: Collection[State]) -> tuple[str, ...]:
     return tuple(State(s).value for s in states)
 
 
-def state_of(db: Database | sqlite3.Connection, reference: str) -> str:
-    """The stored state of the form ``reference`` (which must exist)."""
-    row = fetch_one(db, "SELECT state FROM forms WHERE reference = ?", (reference,))
-    if row is None:
-        raise LookupError(f"no form {reference}")
-    return str(row[0])
-
-
 # -- impact forms of an application --------------------------------------------------
 
 

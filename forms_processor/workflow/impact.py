@@ -24,7 +24,7 @@ from ..mail.queue import OutgoingMail, enqueue
 from ..states import AWARD_DECISIONS, State
 from ..store import impact as store_impact
 from ..store.db import Database
-from ..store.repository import FormRow, current_decision, get_form, transition
+from ..store.repository import FormRow, current_decision, get_form, state_of, transition
 from .check import check_no_pupil_details
 
 WAITING_FOR_IMPACT = (State.IMPACT_DUE, State.IMPACT_OVERDUE)
@@ -186,7 +186,7 @@ def return_impact(db: Database, config: Config, reference: str, reason: str, *, 
             dedupe_key=f"impact-returned:{impact.reference}", kind="impact-returned", to=(to,) if to else (),
             subject=subject, body=body, reference=impact.reference,
         ))
-        state = store_impact.state_of(conn, app.reference)
+        state = state_of(conn, app.reference).value
     return ImpactOutcome(impact.reference, app.reference, State.RETURNED.value, state, mail_id)
 
 

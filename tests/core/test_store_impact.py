@@ -40,9 +40,6 @@ def test_the_impact_forms_of_an_application(db: Database) -> None:
     assert impact.has_impact_form(db, "A-009", State.ACCEPTED)
     assert not impact.has_impact_form(db, "A-009", State.RETURNED)
     assert not impact.has_impact_form(db, "A-001", State.ACCEPTED)
-    assert impact.state_of(db, "A-001") == "impact_received"
-    with pytest.raises(LookupError):
-        impact.state_of(db, "A-404")
 
 
 def test_impact_due_dates_come_from_the_decision_in_force(db: Database) -> None:
