@@ -7,10 +7,10 @@ form is never acknowledged twice, even after a crash and a re-run.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass, field
 
+from ..store import outbox
 from ..store.db import utcnow_iso
 
 
@@ -34,23 +34,15 @@ def enqueue(conn: sqlite3.Connection, mail: OutgoingMail) -> int | None:
     """
     if not mail.to:
         return None
-    now = utcnow_iso()
-    cur = conn.execute(
-        "INSERT OR IGNORE INTO outgoing_mail"
-        " (dedupe_key, kind, reference, to_addrs, cc_addrs, subject, body, attachments,"
-        "  status, attempts, next_attempt_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
-        (
-            mail.dedupe_key,
-            mail.kind,
-            mail.reference,
-            json.dumps(list(mail.to)),
-            json.dumps(list(mail.cc)),
-            mail.subject,
-            mail.body,
-            json.dumps(list(mail.attachments)),
-            now,
-            now,
-        ),
+    return outbox.insert_mail(
+        conn,
+        dedupe_key=mail.dedupe_key,
+        kind=mail.kind,
+        reference=mail.reference,
+        to=mail.to,
+        cc=mail.cc,
+        subject=mail.subject,
+        body=mail.body,
+        attachments=mail.attachments,
+        at=utcnow_iso(),
     )
-    return cur.lastrowid if cur.rowcount else None

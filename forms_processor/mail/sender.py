@@ -13,7 +13,7 @@ lock knows that any mail still 'sending' was left by a process that stopped, and
 it back at once instead of waiting for its lease.
 
 The one window left: a crash after the server accepted a mail and before 'sent' is
-committed (one short UPDATE) sends that mail again at the next send. The Message-ID is
+committed (one short write) sends that mail again at the next send. The Message-ID is
 the same both times, so mail clients show it once; the .eml outbox writes it once.
 """
 
@@ -29,6 +29,7 @@ from typing import Any
 from ..errors import MailUnavailable, NotFound
 from ..home import Home
 from ..locking import FileLock
+from ..store import outbox
 from ..store.db import Database
 from .transport import FileTransport, MailRefused, QueuedMail, SmtpTransport, Transport
 
@@ -104,31 +105,20 @@ def recover_stuck(db: Database, now: datetime, everything: bool = False) -> int:
     or, with ``everything`` (the caller holds the sender lock, so nobody else is sending),
     all of them."""
     with db.atomic() as conn:
-        cur = conn.execute(
-            "UPDATE outgoing_mail SET status = 'queued', next_attempt_at = ?"
-            " WHERE status = 'sending' AND (? OR next_attempt_at <= ?)",
-            (iso(now), 1 if everything else 0, iso(now)),
-        )
-    if cur.rowcount:
-        log.warning("%d email(s) left half-sent by an earlier run were queued again", cur.rowcount)
-    return cur.rowcount
+        count = outbox.requeue_sending(conn, at=iso(now), everything=everything)
+    if count:
+        log.warning("%d email(s) left half-sent by an earlier run were queued again", count)
+    return count
 
 
 def claim_next(db: Database, now: datetime) -> QueuedMail | None:
     """Claim the next due mail (one transaction), or None when nothing is due."""
     with db.atomic() as conn:
-        row = conn.execute(
-            "SELECT * FROM outgoing_mail WHERE status = 'queued' AND next_attempt_at <= ?"
-            " ORDER BY next_attempt_at, id LIMIT 1",
-            (iso(now),),
-        ).fetchone()
+        row = outbox.next_due(conn, iso(now))
         if row is None:
             return None
-        cur = conn.execute(
-            "UPDATE outgoing_mail SET status = 'sending', next_attempt_at = ? WHERE id = ? AND status = 'queued'",
-            (iso(now + LEASE), row["id"]),
-        )
-        if cur.rowcount != 1:  # cannot happen under BEGIN IMMEDIATE; kept as a guard
+        if not outbox.mark_sending(conn, row["id"], lease_until=iso(now + LEASE)):
+            # cannot happen under BEGIN IMMEDIATE; kept as a guard
             return None
     return _row_to_mail(row)
 
@@ -177,11 +167,7 @@ def _send_due(db: Database, transport: Transport, now: datetime, limit: int | No
             log.debug("unexpected error while sending", exc_info=True)
             continue
         # Straight after the server took it: the shorter this gap, the smaller the resend window.
-        db.execute(
-            "UPDATE outgoing_mail SET status = 'sent', sent_at = ?, sent_via = ?, last_error = NULL"
-            " WHERE id = ? AND status = 'sending'",
-            (iso(now), where, mail.id),
-        )
+        outbox.mark_sent(db, mail.id, at=iso(now), via=where)
         report.sent.append(_brief(mail, via=where))
         log.info("email %d (%s%s) sent: %s", mail.id, mail.kind, f", {mail.reference}" if mail.reference else "", where)
     return report
@@ -196,10 +182,9 @@ def _record_failure(db: Database, mail: QueuedMail, now: datetime, error: str, f
     attempts = mail.attempts + 1
     final = final or attempts >= MAX_ATTEMPTS
     with db.atomic() as conn:
-        conn.execute(
-            "UPDATE outgoing_mail SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?"
-            " WHERE id = ? AND status = 'sending'",
-            ("failed" if final else "queued", attempts, iso(now + backoff(attempts)), error[:500], mail.id),
+        outbox.mark_attempt_failed(
+            conn, mail.id, failed=final, attempts=attempts, next_attempt_at=iso(now + backoff(attempts)),
+            error=error[:500],
         )
     return final
 
@@ -207,10 +192,7 @@ def _record_failure(db: Database, mail: QueuedMail, now: datetime, error: str, f
 def _postpone_rest(db: Database, mail: QueuedMail, now: datetime) -> None:
     """The server is down: the other due mails wait as long as this one (attempts unchanged)."""
     until = iso(now + backoff(mail.attempts + 1))
-    db.execute(
-        "UPDATE outgoing_mail SET next_attempt_at = ? WHERE status = 'queued' AND next_attempt_at < ? AND id != ?",
-        (until, until, mail.id),
-    )
+    outbox.postpone_queued(db, until=until, except_id=mail.id)
 
 
 def transport_for(home: Home, **smtp_options: Any) -> Transport:
@@ -235,28 +217,20 @@ def mail_status(db: Database, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
     counts = {s: 0 for s in ("queued", "sending", "sent", "failed")}
     by_kind: dict[str, dict[str, int]] = {}
-    for row in db.query("SELECT kind, status, COUNT(*) AS n FROM outgoing_mail GROUP BY kind, status"):
+    for row in outbox.counts_by_kind_and_status(db):
         counts[row["status"]] = counts.get(row["status"], 0) + row["n"]
         by_kind.setdefault(row["kind"], {})[row["status"]] = row["n"]
-    oldest = db.one(
-        "SELECT id, kind, reference, created_at, next_attempt_at, attempts, last_error FROM outgoing_mail"
-        " WHERE status = 'queued' ORDER BY created_at, id LIMIT 1"
-    )
-    due = db.one(
-        "SELECT COUNT(*) AS n FROM outgoing_mail WHERE status = 'queued' AND next_attempt_at <= ?", (iso(now),)
-    )
-    errors = db.query(
-        "SELECT id, kind, reference, status, attempts, next_attempt_at, last_error FROM outgoing_mail"
-        " WHERE last_error IS NOT NULL AND status IN ('queued', 'failed') ORDER BY id DESC LIMIT 10"
-    )
-    last_sent = db.one("SELECT MAX(sent_at) AS at FROM outgoing_mail WHERE status = 'sent'")
+    oldest = outbox.oldest_queued(db)
+    due_now = outbox.count_due(db, iso(now))
+    errors = outbox.latest_errors(db)
+    last_sent_at = outbox.last_sent_at(db)
     return {
         "counts": counts,
         "total": sum(counts.values()),
         "by_kind": by_kind,
-        "due_now": due["n"] if due else 0,
+        "due_now": due_now,
         "oldest_queued": dict(oldest) if oldest else None,
-        "last_sent_at": last_sent["at"] if last_sent else None,
+        "last_sent_at": last_sent_at,
         "errors": [dict(r) for r in errors],
     }
 
@@ -269,15 +243,11 @@ def retry(db: Database, ids: list[int] | None, now: datetime | None = None) -> d
     skipped: list[dict[str, Any]] = []
     with db.atomic() as conn:
         if ids is None:
-            rows = conn.execute(
-                "SELECT id, status FROM outgoing_mail WHERE status = 'failed'"
-                " OR (status = 'queued' AND next_attempt_at > ?) ORDER BY id",
-                (iso(now),),
-            ).fetchall()
+            rows = outbox.retryable(conn, iso(now))
         else:
             rows = []
             for mail_id in ids:
-                row = conn.execute("SELECT id, status FROM outgoing_mail WHERE id = ?", (mail_id,)).fetchone()
+                row = outbox.status_of(conn, mail_id)
                 if row is None:
                     raise NotFound(
                         f"There is no queued email number {mail_id}.",
@@ -286,10 +256,7 @@ def retry(db: Database, ids: list[int] | None, now: datetime | None = None) -> d
                 rows.append(row)
         for row in rows:
             if row["status"] in ("failed", "queued"):
-                conn.execute(
-                    "UPDATE outgoing_mail SET status = 'queued', next_attempt_at = ? WHERE id = ?",
-                    (iso(now), row["id"]),
-                )
+                outbox.requeue(conn, row["id"], at=iso(now))
                 requeued.append(row["id"])
             else:
                 reason = "already sent" if row["status"] == "sent" else "being sent now"

@@ -22,7 +22,8 @@ from typing import Any
 
 from ..config import Config, academic_year
 from ..errors import UsageError
-from ..states import AWARD_DECISIONS
+from ..states import AWARD_DECISIONS, State
+from ..store import awards as store_awards
 from ..store.db import Database, stored_date
 from .money import NOT_REQUESTING, distributable, entitlements, year_of_round
 from .money import pence as money
@@ -211,17 +212,8 @@ def load_year(db: Database, config: Config, *, year: str | None = None, round_na
     """The applications of one academic year (or one round; or everything when both are
     None), each with its decision in force, and the accepted impact forms on them."""
     data = YearData(year=year, round=round_name)
-    decisions = {
-        r["reference"]: r
-        for r in db.query(
-            "SELECT d.reference, d.decision, d.amount_awarded, d.impact_due FROM decisions d"
-            " WHERE d.id = (SELECT MAX(id) FROM decisions WHERE reference = d.reference)"
-        )
-    }
-    for r in db.query(
-        "SELECT reference, school, round, state, intervention, amount_requested, fields_json, created_at"
-        " FROM forms WHERE form_id = 'send-application' AND state != 'superseded' ORDER BY reference"
-    ):
+    decisions = {r["reference"]: r for r in store_awards.decisions_in_force(db)}
+    for r in store_awards.applications(db, not_in_states=(State.SUPERSEDED,)):
         if round_name is not None and r["round"] != round_name:
             continue
         app_year = _year_of(config, r["round"], r["created_at"])
@@ -252,10 +244,7 @@ def load_year(db: Database, config: Config, *, year: str | None = None, round_na
             )
         )
     wanted = {a.reference for a in data.applications}
-    for r in db.query(
-        "SELECT reference, linked_ref, fields_json FROM forms"
-        " WHERE form_id = 'send-impact' AND state = 'accepted' ORDER BY created_at, reference"
-    ):
+    for r in store_awards.impact_forms(db, in_states=(State.ACCEPTED,)):
         if r["linked_ref"] not in wanted:
             continue
         f = json.loads(r["fields_json"])

@@ -22,13 +22,17 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from ..config import Config, academic_year
-from ..store.db import Database, fetch_all
+from ..states import State
+from ..store import awards as store_awards
+from ..store.db import Database
 
 PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 # Applications in these states are no longer asking for money.
-NOT_REQUESTING = ("invalid", "returned", "superseded", "withdrawn", "received")
+NOT_REQUESTING = (State.INVALID, State.RETURNED, State.SUPERSEDED, State.WITHDRAWN, State.RECEIVED)
+# Applications in these states are with the Working Party, awaiting its decision.
+FORWARDED = (State.WITH_WORKING_PARTY,)
 
 
 def pence(value: Decimal) -> Decimal:
@@ -91,19 +95,9 @@ class RoundMoney:
         }
 
 
-_AWARDS_SQL = (
-    "SELECT f.reference, f.school, f.round, d.amount_awarded FROM forms f"
-    " JOIN decisions d ON d.id = (SELECT MAX(id) FROM decisions WHERE reference = f.reference)"
-    " WHERE f.form_id = 'send-application'"
-)
-
-
 def awards(db: Database | sqlite3.Connection, round_name: str | None = None) -> dict[str, Decimal]:
     """reference -> the amount of its decision in force (of one round, or all)."""
-    sql, params = _AWARDS_SQL, tuple[str, ...]()
-    if round_name is not None:
-        sql, params = sql + " AND f.round = ?", (round_name,)
-    return {r["reference"]: Decimal(r["amount_awarded"]) for r in fetch_all(db, sql, params)}
+    return {r["reference"]: Decimal(r["amount_awarded"]) for r in store_awards.awards_in_force(db, round_name)}
 
 
 def awarded_in_round(db: Database | sqlite3.Connection, round_name: str, *, excluding: str | None = None) -> Decimal:
@@ -111,25 +105,14 @@ def awarded_in_round(db: Database | sqlite3.Connection, round_name: str, *, excl
 
 
 def requested_in_round(db: Database | sqlite3.Connection, round_name: str) -> Decimal:
-    marks = ",".join("?" * len(NOT_REQUESTING))
-    rows = fetch_all(
-        db,
-        "SELECT amount_requested FROM forms WHERE form_id = 'send-application' AND round = ?"
-        f" AND state NOT IN ({marks})",
-        (round_name, *NOT_REQUESTING),
-    )
-    return pence(sum((Decimal(r[0]) for r in rows if r[0]), Decimal(0)))
+    amounts = store_awards.amounts_requested(db, round_name, not_in_states=NOT_REQUESTING)
+    return pence(sum((Decimal(a) for a in amounts if a), Decimal(0)))
 
 
 def forwarded_in_round(db: Database | sqlite3.Connection, round_name: str) -> Decimal:
     """Money requested by the round's applications with the Working Party, awaiting its decision."""
-    rows = fetch_all(
-        db,
-        "SELECT amount_requested FROM forms WHERE form_id = 'send-application' AND round = ?"
-        " AND state = 'with_working_party'",
-        (round_name,),
-    )
-    return pence(sum((Decimal(r[0]) for r in rows if r[0]), Decimal(0)))
+    amounts = store_awards.amounts_requested(db, round_name, in_states=FORWARDED)
+    return pence(sum((Decimal(a) for a in amounts if a), Decimal(0)))
 
 
 def round_money(db: Database | sqlite3.Connection, config: Config, round_name: str) -> RoundMoney:
@@ -152,7 +135,7 @@ def year_of_round(config: Config, round_name: str) -> str | None:
 def awarded_by_school(db: Database | sqlite3.Connection, config: Config, year: str | None = None) -> dict[str, Decimal]:
     """school -> money awarded to it so far (decisions in force), in one academic year ("2627") or all."""
     out: dict[str, Decimal] = {s.name: ZERO for s in config.schools}
-    for r in fetch_all(db, _AWARDS_SQL):
+    for r in store_awards.awards_in_force(db):
         if not r["school"]:
             continue
         if year is not None and year_of_round(config, r["round"] or "") != year:

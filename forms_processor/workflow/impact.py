@@ -22,8 +22,9 @@ from ..errors import NotAllowed, NotFound, UsageError
 from ..mail.compose import SIGN_OFF
 from ..mail.queue import OutgoingMail, enqueue
 from ..states import AWARD_DECISIONS, State
+from ..store import impact as store_impact
 from ..store.db import Database
-from ..store.repository import FormRow, current_decision, get_form, transition
+from ..store.repository import FormRow, current_decision, get_form, state_of, transition
 from .check import check_no_pupil_details
 
 WAITING_FOR_IMPACT = (State.IMPACT_DUE, State.IMPACT_OVERDUE)
@@ -67,17 +68,13 @@ def _impact_form(conn: sqlite3.Connection, reference: str) -> FormRow:
     form waiting for the Host's check."""
     form = get_form(conn, reference)
     if form is not None and form.form_id == "send-application":
-        row = conn.execute(
-            "SELECT reference FROM forms WHERE form_id = 'send-impact' AND linked_ref = ? AND state = 'awaiting_check'"
-            " ORDER BY created_at DESC, reference DESC LIMIT 1",
-            (form.reference,),
-        ).fetchone()
-        if row is None:
+        waiting = store_impact.newest_impact_form(conn, form.reference, State.AWAITING_CHECK)
+        if waiting is None:
             raise NotFound(
                 f"{form.reference} has no impact form waiting for a check.",
                 hint="Run 'forms list --form impact' to see the impact forms received.",
             )
-        form = get_form(conn, row["reference"])
+        form = get_form(conn, waiting)
     if form is None or form.form_id != "send-impact":
         raise NotFound(
             f"There is no impact form with the reference {reference}.",
@@ -121,12 +118,8 @@ def _check_can_close(conn: sqlite3.Connection, impact: FormRow, app: FormRow) ->
             hint=hint,
         )
     if app.state == State.CLOSED:
-        other = conn.execute(
-            "SELECT reference FROM forms WHERE form_id = 'send-impact' AND linked_ref = ? AND state = 'accepted'"
-            " ORDER BY updated_at DESC LIMIT 1",
-            (app.reference,),
-        ).fetchone()
-        already = f"; its impact form {other['reference']} was accepted" if other is not None else ""
+        other = store_impact.last_changed_impact_form(conn, app.reference, State.ACCEPTED)
+        already = f"; its impact form {other} was accepted" if other is not None else ""
         raise NotAllowed(f"{app.reference} is already closed{already}. A second impact form is not needed.",
                          hint=hint)
     raise NotAllowed(
@@ -193,24 +186,16 @@ def return_impact(db: Database, config: Config, reference: str, reason: str, *, 
             dedupe_key=f"impact-returned:{impact.reference}", kind="impact-returned", to=(to,) if to else (),
             subject=subject, body=body, reference=impact.reference,
         ))
-        state = conn.execute("SELECT state FROM forms WHERE reference = ?", (app.reference,)).fetchone()[0]
+        state = state_of(conn, app.reference).value
     return ImpactOutcome(impact.reference, app.reference, State.RETURNED.value, state, mail_id)
 
 
 def due_dates(conn: sqlite3.Connection, states: tuple[State, ...]) -> list[tuple[FormRow, date | None]]:
     """Applications in ``states`` with the impact due date of their decision in force."""
-    marks = ",".join("?" * len(states))
-    rows = conn.execute(
-        "SELECT f.reference, d.impact_due FROM forms f"
-        " LEFT JOIN decisions d ON d.id = (SELECT MAX(id) FROM decisions WHERE reference = f.reference)"
-        f" WHERE f.form_id = 'send-application' AND f.state IN ({marks}) ORDER BY f.reference",
-        tuple(s.value for s in states),
-    ).fetchall()
     out: list[tuple[FormRow, date | None]] = []
-    for r in rows:
-        form = get_form(conn, r["reference"])
+    for reference, due in store_impact.impact_due_dates(conn, states):
+        form = get_form(conn, reference)
         assert form is not None
-        due = date.fromisoformat(r["impact_due"]) if r["impact_due"] else None
         out.append((form, due))
     return out
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..states import AWARD_DECISIONS, AWARDED_STATES, State
+from ..store import impact as store_impact
 from ..store.db import Database, stored_date
 from ..store.repository import current_decision, get_form
 from ..validation.context import KnownApplication
@@ -22,13 +23,7 @@ def known_application(db: Database, reference: str) -> KnownApplication | None:
         return None
     f = form.fields
     decision = current_decision(db, form.reference)
-    impact_accepted = (
-        db.one(
-            "SELECT 1 FROM forms WHERE form_id = 'send-impact' AND linked_ref = ? AND state = 'accepted'",
-            (form.reference,),
-        )
-        is not None
-    )
+    impact_accepted = store_impact.has_impact_form(db, form.reference, State.ACCEPTED)
     return KnownApplication(
         reference=form.reference,
         school=form.school or "",

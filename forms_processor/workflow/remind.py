@@ -19,7 +19,8 @@ from ..config import Config
 from ..mail.compose import SIGN_OFF
 from ..mail.queue import OutgoingMail, enqueue
 from ..states import State
-from ..store.db import Database, utcnow_iso
+from ..store import impact as store_impact
+from ..store.db import Database
 from ..store.repository import FormRow
 from .impact import WAITING_FOR_IMPACT, due_dates
 
@@ -85,9 +86,7 @@ def _recipient(config: Config, form: FormRow) -> str | None:
 
 
 def _already(conn: sqlite3.Connection, reference: str, stage: str) -> bool:
-    return conn.execute(
-        "SELECT 1 FROM reminders WHERE reference = ? AND stage = ?", (reference, stage)
-    ).fetchone() is not None
+    return store_impact.reminder_sent(conn, reference, stage)
 
 
 def remind(db: Database, config: Config, today: date, days: int = 14) -> list[Reminder]:
@@ -111,9 +110,6 @@ def remind(db: Database, config: Config, today: date, days: int = 14) -> list[Re
                 dedupe_key=f"reminder:{form.reference}:{stage}", kind="reminder", to=(to,),
                 subject=subject, body=body, reference=form.reference,
             ))
-            conn.execute(
-                "INSERT INTO reminders (reference, stage, due, sent_at, mail_id) VALUES (?, ?, ?, ?, ?)",
-                (form.reference, stage, due.isoformat() if due else None, utcnow_iso(), mail_id),
-            )
+            store_impact.add_reminder(conn, form.reference, stage, due, mail_id)
             sent.append(Reminder(form.reference, form.school, stage, due, to, mail_id))
     return sent

@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 
 from ..home import Home
 from ..states import State
-from ..store.db import Database, utcnow_iso
+from ..store import impact as store_impact
+from ..store.db import Database
 from ..store.repository import add_event
 
 ENDED = (State.CLOSED, State.WITHDRAWN, State.SUPERSEDED, State.ACCEPTED, State.INVALID, State.RETURNED)
@@ -46,32 +47,19 @@ def anonymise_raw(raw: dict) -> dict:
 
 def apply_retention(home: Home, db: Database, now: datetime, *, dry_run: bool = True) -> RetentionReport:
     cutoff = (now - timedelta(days=365 * home.config.cluster.retention_years)).isoformat(timespec="seconds")
-    rows = db.query(
-        "SELECT f.reference, f.fields_json, f.raw_json, s.archive_path, s.sha256 FROM forms f"
-        " JOIN submissions s ON s.id = f.submission_id"
-        f" WHERE f.anonymised_at IS NULL AND s.received_at < ? AND f.state IN ({','.join('?' * len(ENDED))})"
-        " ORDER BY f.reference",
-        (cutoff, *[s.value for s in ENDED]),
-    )
+    rows = store_impact.due_for_retention(db, cutoff, ENDED)
     report = RetentionReport(due=[r["reference"] for r in rows], dry_run=dry_run)
     if dry_run:
         return report
     for row in rows:
         with db.atomic() as conn:
-            conn.execute(
-                "UPDATE forms SET fields_json = ?, raw_json = ?, anonymised_at = ? WHERE reference = ?",
-                (
-                    json.dumps(anonymise_fields(json.loads(row["fields_json"]))),
-                    json.dumps(anonymise_raw(json.loads(row["raw_json"]))),
-                    utcnow_iso(),
-                    row["reference"],
-                ),
+            store_impact.anonymise_form(
+                conn,
+                row["reference"],
+                anonymise_fields(json.loads(row["fields_json"])),
+                anonymise_raw(json.loads(row["raw_json"])),
             )
-            conn.execute(
-                "UPDATE messages SET message = label || ': (removed under the retention policy)'"
-                " WHERE reference = ? AND field LIKE 'pupil_%'",
-                (row["reference"],),
-            )
+            store_impact.blank_pupil_messages(conn, row["reference"])
             add_event(conn, action="anonymised", actor="retention", reference=row["reference"],
                       reason=f"received before {cutoff[:10]}")
         if row["archive_path"]:

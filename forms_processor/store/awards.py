@@ -1,0 +1,92 @@
+"""Reads of the cluster's money: the awards in force, what applications request, and
+the accepted impact forms that say what was spent.
+
+The decision in force of an application is its latest row in ``decisions``. Amounts
+are returned as the store keeps them (text such as ``"1250.00"``); the arithmetic is
+``reports/money.py``'s. Groups of states come in as parameters (from ``states.py``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection
+
+from ..states import State
+from .db import Database, fetch_all
+
+
+def _marks(states: Collection[State]) -> str:
+    if not states:
+        raise ValueError("a group of states needs at least one state")
+    return ",".join("?" * len(states))
+
+
+def _values(states: Collection[State]) -> tuple[str, ...]:
+    return tuple(State(s).value for s in states)
+
+
+def awards_in_force(db: Database | sqlite3.Connection, round_name: str | None = None) -> list[sqlite3.Row]:
+    """(reference, school, round, amount_awarded) of every application with a decision,
+    the amount of its decision in force; of one round, or of all when ``round_name`` is None."""
+    sql = (
+        "SELECT f.reference, f.school, f.round, d.amount_awarded FROM forms f"
+        " JOIN decisions d ON d.id = (SELECT MAX(id) FROM decisions WHERE reference = f.reference)"
+        " WHERE f.form_id = 'send-application'"
+    )
+    params: tuple[str, ...] = ()
+    if round_name is not None:
+        sql, params = sql + " AND f.round = ?", (round_name,)
+    return fetch_all(db, sql, params)
+
+
+def amounts_requested(
+    db: Database | sqlite3.Connection,
+    round_name: str,
+    *,
+    in_states: Collection[State] | None = None,
+    not_in_states: Collection[State] | None = None,
+) -> list[str | None]:
+    """The amount requested (as stored, maybe empty) by each application of the round
+    whose state is one of ``in_states`` (when given) and none of ``not_in_states`` (when given)."""
+    sql = "SELECT amount_requested FROM forms WHERE form_id = 'send-application' AND round = ?"
+    params: list[str] = [round_name]
+    if in_states is not None:
+        sql += f" AND state IN ({_marks(in_states)})"
+        params.extend(_values(in_states))
+    if not_in_states is not None:
+        sql += f" AND state NOT IN ({_marks(not_in_states)})"
+        params.extend(_values(not_in_states))
+    return [r[0] for r in fetch_all(db, sql, tuple(params))]
+
+
+def decisions_in_force(db: Database | sqlite3.Connection) -> list[sqlite3.Row]:
+    """(reference, decision, amount_awarded, impact_due) of the decision in force of every
+    form that has one."""
+    return fetch_all(
+        db,
+        "SELECT d.reference, d.decision, d.amount_awarded, d.impact_due FROM decisions d"
+        " WHERE d.id = (SELECT MAX(id) FROM decisions WHERE reference = d.reference)",
+    )
+
+
+def applications(db: Database | sqlite3.Connection, *, not_in_states: Collection[State]) -> list[sqlite3.Row]:
+    """(reference, school, round, state, intervention, amount_requested, fields_json,
+    created_at) of every application in none of ``not_in_states``, by reference."""
+    return fetch_all(
+        db,
+        "SELECT reference, school, round, state, intervention, amount_requested, fields_json, created_at"
+        f" FROM forms WHERE form_id = 'send-application' AND state NOT IN ({_marks(not_in_states)})"
+        " ORDER BY reference",
+        _values(not_in_states),
+    )
+
+
+def impact_forms(db: Database | sqlite3.Connection, *, in_states: Collection[State]) -> list[sqlite3.Row]:
+    """(reference, linked_ref, fields_json) of every impact form in one of ``in_states``,
+    oldest first."""
+    return fetch_all(
+        db,
+        "SELECT reference, linked_ref, fields_json FROM forms"
+        f" WHERE form_id = 'send-impact' AND state IN ({_marks(in_states)}) ORDER BY created_at, reference",
+        _values(in_states),
+    )
