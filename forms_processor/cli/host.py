@@ -6,7 +6,7 @@ Thin: each parses its options, calls one FormsApp method (the service), renders.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -95,14 +95,14 @@ def check(ctx: Context, reference: str | None, round_name: str | None, do_forwar
             text = f"Exception recorded for {res.reference}; it is now {res.state.replace('_', ' ')}."
             if res.remaining_errors:
                 text += " It still has other problems:\n" + "\n".join(f"  - {e}" for e in res.remaining_errors)
-            _done(as_json, res.to_json(), text)
+            _done(as_json, res, text)
             return
         if reference:
             forms = [app.application(reference)]
         else:
             forms = app.awaiting_check(round_name)
         if as_json:
-            echo_json([app.check_summary(f).to_json() for f in forms])
+            echo_json([app.check_summary(f) for f in forms])
             return
         if not forms:
             echo_err("Nothing is awaiting a check.")
@@ -118,7 +118,7 @@ _QUEUED = "the email is queued (forms mail send sends it)."
 _NO_ADDRESS = "there is no email address for the school, so please tell them yourself."
 
 
-def _done(as_json: bool, data: dict[str, Any], text: str) -> None:
+def _done(as_json: bool, data: Any, text: str) -> None:
     if as_json:
         echo_json(data)
     else:
@@ -240,7 +240,7 @@ def pack(ctx: Context, round_name: str, out_dir: Path, as_json: bool) -> None:
     with ctx.app() as app:
         result = app.pack(round_name, out_dir.resolve())
     if as_json:
-        echo_json(result.to_json())
+        echo_json(result)
         return
     echo_err(f"{len(result.rows)} applications, {format_money(result.total_requested)} requested;"
              f" {format_money(result.money.left)} left of {format_money(result.money.budget)}.")
@@ -308,7 +308,7 @@ def decide(ctx: Context, reference: str | None, decision: str | None, award: str
                                      meeting=_parse_day(meeting, "meeting date"))
             records = [app.decide(inp, actor=actor)]
     if as_json:
-        echo_json([r.to_json() for r in records])
+        echo_json(records)
         return
     for r in records:
         echo_err(r.describe())
@@ -339,7 +339,7 @@ def respond(ctx: Context, references: tuple[str, ...], every: bool, resend: bool
         results = app.respond(list(references) or None, every=every, resend=resend,
                               today=_parse_day(signed_on, "date"))
     if as_json:
-        echo_json([r.to_json() for r in results])
+        echo_json(results)
         return
     if not results:
         echo_err("Every decision already has its response written and its email queued or sent.")
@@ -370,15 +370,15 @@ def status(ctx: Context, round_name: str | None, as_json: bool) -> None:
     with ctx.app() as app:
         rounds = app.round_status(round_name)
     if as_json:
-        echo_json([r.to_json() for r in rounds])
+        echo_json(rounds)
         return
     from ..api import format_date
 
     for r in rounds:
         m = r.money
-        deadline = datetime.fromisoformat(r.deadline)
+        deadline = r.deadline
         click.echo(f"{r.round}  (deadline {format_date(deadline.date())} {deadline:%H:%M},"
-                   f" meeting {format_date(date.fromisoformat(r.meeting))})")
+                   f" meeting {format_date(r.meeting)})")
         states = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in r.states.items() if k != "superseded")
         replaced = r.states.get("superseded", 0)
         if replaced:
@@ -386,9 +386,9 @@ def status(ctx: Context, round_name: str | None, as_json: bool) -> None:
         click.echo(f"  Applications: {r.applications}  ({states.strip('; ') or 'none yet'})")
         click.echo(f"  Money: budget {format_money(m.budget)}, requested {format_money(m.requested)},"
                    f" awarded {format_money(m.awarded)}, left {format_money(m.left)}")
-        click.echo(f"  Responses: {r.responses_to_write} to write, {r.responses_queued} queued, {r.responses_sent} sent"
-                   + (f", {r.responses_failed} failed" if r.responses_failed else "")
-                   + (f", {r.responses_no_address} with no email address (send by hand)"
-                      if r.responses_no_address else ""))
-        click.echo(f"  Impact forms: {r.impact_due} due, {r.impact_overdue} overdue"
-                   + (f" ({', '.join(r.overdue_references)})" if r.overdue_references else ""))
+        rs, imp = r.responses, r.impact
+        click.echo(f"  Responses: {rs.to_write} to write, {rs.queued} queued, {rs.sent} sent"
+                   + (f", {rs.failed} failed" if rs.failed else "")
+                   + (f", {rs.no_address} with no email address (send by hand)" if rs.no_address else ""))
+        click.echo(f"  Impact forms: {imp.due} due, {imp.overdue} overdue"
+                   + (f" ({', '.join(imp.overdue_references)})" if imp.overdue_references else ""))

@@ -91,7 +91,7 @@ def send_cmd(ctx: Context, limit: int | None, as_json: bool) -> None:
         waiting = app.mail_status()
         tz = app.config.tz
     if as_json:
-        echo_json(report.to_json())
+        echo_json(report)
     elif report.busy:
         echo_err("Another program (for example 'forms watch') is sending the emails now: they go from there.")
     else:
@@ -147,7 +147,7 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
         report = app.poll_mailbox()
         due = app.mail_status()["due_now"]
     if as_json:
-        echo_json(report.to_json())
+        echo_json(report)
         return
     echo_err(f"Mailbox {report.mailbox}: {len(report.messages)} new message(s); "
              f"{report.skipped} seen before.")

@@ -60,7 +60,7 @@ def impact_accept(ctx: Context, reference: str, actor: str, as_json: bool) -> No
     with ctx.app() as app:
         out = app.accept_impact(reference, actor=actor)
     if as_json:
-        echo_json(out.to_json())
+        echo_json(out)
         return
     click.echo(f"{out.impact_reference} accepted; {out.application_reference} is closed.")
 
@@ -82,7 +82,7 @@ def impact_return(ctx: Context, reference: str, reason: str, actor: str, as_json
     with ctx.app() as app:
         out = app.return_impact(reference, reason, actor=actor)
     if as_json:
-        echo_json(out.to_json())
+        echo_json(out)
         return
     if out.application_state in (State.IMPACT_DUE.value, State.IMPACT_OVERDUE.value):
         click.echo(f"{out.impact_reference} returned to the school; {out.application_reference} waits for a "
@@ -125,7 +125,7 @@ def remind_cmd(ctx: Context, days: int, as_json: bool) -> None:
     with ctx.app() as app:
         sent = app.remind(days)
     if as_json:
-        echo_json([r.to_json() for r in sent])
+        echo_json(sent)
         return
     for r in sent:
         due = f"due {r.due:%d/%m/%Y}" if r.due else "no due date"
@@ -155,7 +155,7 @@ def entitlement_cmd(ctx: Context, year: str | None, as_json: bool) -> None:
         table = app.entitlement(_year(year))
         code = table.year or ""
     if as_json:
-        echo_json(table.to_json())
+        echo_json(table)
         return
     s = table.shares
     census = f", counts of {s.census_date:%d %B %Y}" if s.census_date else ""
@@ -256,7 +256,7 @@ def export_cmd(ctx: Context, out_file: Path, year: str | None, as_json: bool) ->
     with ctx.app() as app:
         summary = app.export(out_file.resolve(), year=_year(year))
     if as_json:
-        echo_json(summary.to_json())
+        echo_json(summary)
         return
     click.echo(str(summary.path))
     echo_err(f"{summary.applications} application(s), {summary.awards} award(s) ({pounds(summary.awarded)}), "

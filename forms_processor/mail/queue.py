@@ -8,23 +8,12 @@ form is never acknowledged twice, even after a crash and a re-run.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 
 from ..store import outbox
 from ..store.db import utcnow_iso
+from .message import OutgoingMail
 
-
-@dataclass(frozen=True)
-class OutgoingMail:
-    dedupe_key: str
-    kind: str
-    to: tuple[str, ...]
-    subject: str
-    body: str
-    cc: tuple[str, ...] = ()
-    # Paths relative to the home folder.
-    attachments: tuple[str, ...] = field(default=())
-    reference: str | None = None
+__all__ = ["OutgoingMail", "enqueue"]
 
 
 def enqueue(conn: sqlite3.Connection, mail: OutgoingMail) -> int | None:

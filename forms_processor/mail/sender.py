@@ -22,13 +22,15 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from pydantic import Field
 
 from ..errors import MailUnavailable, NotFound
 from ..home import Home
 from ..locking import FileLock
+from ..results import Result
 from ..store import outbox
 from ..store.db import Database
 from .transport import FileTransport, MailRefused, QueuedMail, SmtpTransport, Transport
@@ -56,26 +58,15 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=BACKOFF_MINUTES[index])
 
 
-@dataclass
-class SendReport:
-    sent: list[dict[str, Any]] = field(default_factory=list)
-    deferred: list[dict[str, Any]] = field(default_factory=list)
-    failed: list[dict[str, Any]] = field(default_factory=list)
+class SendReport(Result):
+    sent: list[dict[str, Any]] = Field(default_factory=list)
+    deferred: list[dict[str, Any]] = Field(default_factory=list)
+    failed: list[dict[str, Any]] = Field(default_factory=list)
     recovered: int = 0
     # Set when the server could not be reached: the rest of the queue waits.
     unavailable: str | None = None
     # Another process was sending the queue: nothing was done here.
     busy: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "sent": self.sent,
-            "deferred": self.deferred,
-            "failed": self.failed,
-            "recovered": self.recovered,
-            "unavailable": self.unavailable,
-            "busy": self.busy,
-        }
 
 
 def _row_to_mail(row: sqlite3.Row) -> QueuedMail:

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from ..config import Smtp
 from ..errors import ConfigError, MailUnavailable
-from .queue import OutgoingMail
+from .message import OutgoingMail
 from .secrets import get_password
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}

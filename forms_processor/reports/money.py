@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
+from pydantic import Field, computed_field
+
 from ..config import Config, academic_year
+from ..results import Money, Result
 from ..states import State
 from ..store import awards as store_awards
 from ..store.db import Database
@@ -75,24 +77,16 @@ def entitlements(config: Config) -> dict[str, Decimal]:
     return largest_remainder(distributable(config), weights)
 
 
-@dataclass(frozen=True)
-class RoundMoney:
-    round: str
-    budget: Decimal
-    requested: Decimal
-    awarded: Decimal
+class RoundMoney(Result):
+    round: str = Field(exclude=True)
+    budget: Money
+    requested: Money
+    awarded: Money
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
-    def left(self) -> Decimal:
+    def left(self) -> Money:
         return self.budget - self.awarded
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "budget": f"{self.budget:.2f}",
-            "requested": f"{self.requested:.2f}",
-            "awarded": f"{self.awarded:.2f}",
-            "left": f"{self.left:.2f}",
-        }
 
 
 def awards(db: Database | sqlite3.Connection, round_name: str | None = None) -> dict[str, Decimal]:

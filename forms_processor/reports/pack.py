@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from pydantic import Field, computed_field
+
 from ..config import Config
 from ..documents.response import pdf_fonts
 from ..errors import NotAllowed, UsageError
 from ..home import Home, write_private
+from ..results import Money, Result
 from ..spec import APPLICATION, FieldType
 from ..states import DECISION_STATES, State
 from ..store.db import Database
@@ -40,54 +42,49 @@ DECISION_HEADINGS = ("Decision", "Award", "Conditions", "Feedback", "Information
                      "Resubmit by", "Reason")
 
 
-@dataclass(frozen=True)
-class PackRow:
+class PackRow(Result):
     reference: str
     school: str
     intervention: str
     area_of_need: str
     pupils: int | None
-    requested: Decimal
-    entitlement: Decimal
-    awarded_this_year: Decimal
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "school": self.school,
-            "intervention": self.intervention,
-            "area_of_need": self.area_of_need,
-            "pupils": self.pupils,
-            "requested": f"{self.requested:.2f}",
-            "entitlement": f"{self.entitlement:.2f}",
-            "awarded_this_year": f"{self.awarded_this_year:.2f}",
-        }
+    requested: Money
+    entitlement: Money
+    awarded_this_year: Money
 
 
-@dataclass(frozen=True)
-class Pack:
+class Pack(Result):
     round: str
     rows: list[PackRow]
-    money: RoundMoney
+    money: RoundMoney = Field(exclude=True)
     pdf: Path
     docx: Path
     xlsx: Path
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
-    def total_requested(self) -> Decimal:
+    def applications(self) -> int:
+        return len(self.rows)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total_requested(self) -> Money:
         return sum((r.requested for r in self.rows), Decimal("0.00"))
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "round": self.round,
-            "applications": len(self.rows),
-            "total_requested": f"{self.total_requested:.2f}",
-            **{k: v for k, v in self.money.to_json().items() if k != "requested"},
-            "pdf": str(self.pdf),
-            "docx": str(self.docx),
-            "xlsx": str(self.xlsx),
-            "rows": [r.to_json() for r in self.rows],
-        }
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def budget(self) -> Money:
+        return self.money.budget
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def awarded(self) -> Money:
+        return self.money.awarded
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def left(self) -> Money:
+        return self.money.left
 
 
 def pack_forms(db: Database, config: Config, round_name: str) -> tuple[str, list[FormRow]]:
@@ -137,7 +134,7 @@ def build_pack(db: Database, home: Home, round_name: str, out_dir: Path) -> Pack
     except OSError as exc:
         raise UsageError(f"The pack could not be written into {out_dir}: {exc.strerror or exc}.",
                          hint="Give a folder you can write to with --out (a new one is made for you).") from None
-    return Pack(name, rows, money, pdf, docx, xlsx)
+    return Pack(round=name, rows=rows, money=money, pdf=pdf, docx=docx, xlsx=xlsx)
 
 
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from pydantic import Field
 
 from ..config import Config
 from ..errors import NotAllowed, NotFound, UsageError
@@ -27,6 +28,7 @@ from ..home import Home
 from ..mail import compose
 from ..mail.queue import OutgoingMail, enqueue
 from ..reports.money import awarded_by_school, entitlements, forwarded_in_round, round_money, year_of_round
+from ..results import Money, Result
 from ..states import State
 from ..store import repository as repo
 from ..store.db import Database, utcnow_iso
@@ -48,8 +50,9 @@ HIGH_NEEDS_RULE = "high_needs_allocation"
 HIGH_NEEDS_FIELD = "high_needs_used"
 
 
-@dataclass(frozen=True)
-class CheckSummary:
+class CheckSummary(Result):
+    """Everything the Host needs to judge one application."""
+
     reference: str
     state: str
     school: str | None
@@ -57,39 +60,16 @@ class CheckSummary:
     intervention: str | None
     area_of_need: str | None
     pupils: int | None
-    requested: Decimal
-    entitlement: Decimal | None
-    awarded_this_year: Decimal | None
-    round_budget: Decimal | None
-    round_left: Decimal | None
+    requested: Money
+    entitlement: Money | None
+    awarded_this_year: Money | None
+    round_budget: Money | None
+    round_left: Money | None
     # Requested by the round's applications already with the Working Party (awaiting its decision).
-    round_forwarded: Decimal | None = None
-    warnings: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    round_forwarded: Money | None = None
+    warnings: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
     original: Path | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        def money(v: Decimal | None) -> str | None:
-            return None if v is None else f"{v:.2f}"
-
-        return {
-            "reference": self.reference,
-            "state": self.state,
-            "school": self.school,
-            "round": self.round,
-            "intervention": self.intervention,
-            "area_of_need": self.area_of_need,
-            "pupils": self.pupils,
-            "requested": money(self.requested),
-            "entitlement": money(self.entitlement),
-            "awarded_this_year": money(self.awarded_this_year),
-            "round_budget": money(self.round_budget),
-            "round_left": money(self.round_left),
-            "round_forwarded": money(self.round_forwarded),
-            "warnings": self.warnings,
-            "errors": self.errors,
-            "original": str(self.original) if self.original else None,
-        }
 
 
 def application(db: Database, reference: str) -> FormRow:
@@ -205,15 +185,11 @@ def return_to_school(db: Database, config: Config, reference: str, reason: str, 
         ))
 
 
-@dataclass(frozen=True)
-class ExceptionResult:
+class ExceptionResult(Result):
     reference: str
     state: str
     moved: bool
     remaining_errors: list[str]
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def record_exception(db: Database, config: Config, reference: str, reason: str, *, actor: str = "host") -> ExceptionResult:
@@ -267,4 +243,5 @@ def record_exception(db: Database, config: Config, reference: str, reason: str, 
                            reason="valid with the Host's exception to the high-level SEND rule")
                 moved = True
     new = application(db, form.reference)
-    return ExceptionResult(form.reference, new.state.value, moved, [m.message for m in result.errors])
+    return ExceptionResult(reference=form.reference, state=new.state.value, moved=moved,
+                           remaining_errors=[m.message for m in result.errors])

@@ -29,11 +29,11 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from ..config import Config, Round
 from ..errors import NotAllowed, NotFound, UsageError
 from ..reports.money import ZERO, awarded_in_round, pence
+from ..results import Money, Result
 from ..states import AWARDING, DECISION_LABELS, DECISION_STATES, DECISION_WORDS, State
 from ..store import decisions
 from ..store import repository as repo
@@ -108,28 +108,24 @@ class PlannedDecision:
     unchanged_id: int | None = None
 
 
-@dataclass(frozen=True)
-class DecisionRecord:
+class DecisionRecord(Result):
     id: int
     reference: str
     school: str | None
     round: str | None
     decision: str  # the state value, e.g. "partially_funded"
     label: str  # as printed: "Partially funded"
-    amount_requested: str
-    amount_awarded: str
-    impact_due: str | None
+    amount_requested: Money
+    amount_awarded: Money
+    impact_due: date | None
     replaces: int | None
-    round_left: str
+    round_left: Money
     # True when the decision was already recorded exactly so (nothing was written).
     unchanged: bool = False
 
     def describe(self) -> str:
         """One line for people (see :func:`describe`)."""
         return describe(self)
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def _text(value: str | None) -> str | None:
@@ -387,11 +383,11 @@ def _record(plan: PlannedDecision, decision_id: int, *, unchanged: bool = False)
         round=form.round,
         decision=plan.state.value,
         label=DECISION_LABELS[plan.state],
-        amount_requested=f"{Decimal(form.amount_requested or '0'):.2f}",
-        amount_awarded=f"{plan.amount_awarded:.2f}",
-        impact_due=plan.impact_due.isoformat() if plan.impact_due else None,
+        amount_requested=pence(Decimal(form.amount_requested or "0")),
+        amount_awarded=plan.amount_awarded,
+        impact_due=plan.impact_due,
         replaces=plan.replaces,
-        round_left=f"{plan.round_left_after:.2f}",
+        round_left=plan.round_left_after,
         unchanged=unchanged,
     )
 
@@ -407,6 +403,6 @@ def describe(record: DecisionRecord) -> str:
     """One line for the Host (stderr)."""
     if record.unchanged:
         return f"{record.reference}: {record.label}, already recorded (unchanged)"
-    due = f", impact form due {format_date(date.fromisoformat(record.impact_due))}" if record.impact_due else ""
-    return (f"{record.reference}: {record.label}, {format_money(Decimal(record.amount_awarded))} awarded{due};"
-            f" {format_money(Decimal(record.round_left))} left in {record.round}")
+    due = f", impact form due {format_date(record.impact_due)}" if record.impact_due else ""
+    return (f"{record.reference}: {record.label}, {format_money(record.amount_awarded)} awarded{due};"
+            f" {format_money(record.round_left)} left in {record.round}")

@@ -13,14 +13,13 @@ the impact form) or back to impact due (the Host returns it to the school).
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from ..config import Config
 from ..errors import NotAllowed, NotFound, UsageError
 from ..mail.compose import SIGN_OFF
 from ..mail.queue import OutgoingMail, enqueue
+from ..results import Result
 from ..states import AWARD_DECISIONS, State
 from ..store import impact as store_impact
 from ..store.db import Database
@@ -45,22 +44,12 @@ def on_impact_recorded(conn: sqlite3.Connection, impact_reference: str, linked_r
     return True
 
 
-@dataclass(frozen=True)
-class ImpactOutcome:
+class ImpactOutcome(Result):
     impact_reference: str
     application_reference: str
     impact_state: str
     application_state: str
     mail_id: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "impact_reference": self.impact_reference,
-            "application_reference": self.application_reference,
-            "impact_state": self.impact_state,
-            "application_state": self.application_state,
-            "mail_id": self.mail_id,
-        }
 
 
 def _impact_form(conn: sqlite3.Connection, reference: str) -> FormRow:
@@ -144,7 +133,8 @@ def accept_impact(db: Database, config: Config, reference: str, *, actor: str = 
         transition(conn, impact, State.ACCEPTED, actor=actor, action="impact_accepted")
         transition(conn, app, State.CLOSED, actor=actor, reason=f"impact form {impact.reference} accepted",
                    action="closed")
-    return ImpactOutcome(impact.reference, app.reference, State.ACCEPTED.value, State.CLOSED.value)
+    return ImpactOutcome(impact_reference=impact.reference, application_reference=app.reference,
+                         impact_state=State.ACCEPTED.value, application_state=State.CLOSED.value)
 
 
 def compose_impact_returned(config: Config, impact_reference: str, application_reference: str,
@@ -187,7 +177,8 @@ def return_impact(db: Database, config: Config, reference: str, reason: str, *, 
             subject=subject, body=body, reference=impact.reference,
         ))
         state = state_of(conn, app.reference).value
-    return ImpactOutcome(impact.reference, app.reference, State.RETURNED.value, state, mail_id)
+    return ImpactOutcome(impact_reference=impact.reference, application_reference=app.reference,
+                         impact_state=State.RETURNED.value, application_state=state, mail_id=mail_id)
 
 
 def due_dates(conn: sqlite3.Connection, states: tuple[State, ...]) -> list[tuple[FormRow, date | None]]:

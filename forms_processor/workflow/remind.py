@@ -11,13 +11,14 @@ details, no form contents.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+
+from pydantic import Field, computed_field
 
 from ..config import Config
 from ..mail.compose import SIGN_OFF
 from ..mail.queue import OutgoingMail, enqueue
+from ..results import Result
 from ..states import State
 from ..store import impact as store_impact
 from ..store.db import Database
@@ -30,24 +31,18 @@ OVERDUE = "overdue"
 STAGE_LABELS = {DUE_SOON: "due soon", OVERDUE: "overdue"}
 
 
-@dataclass(frozen=True)
-class Reminder:
+class Reminder(Result):
     reference: str
     school: str | None
     stage: str
     due: date | None
     to: str | None
-    mail_id: int | None
+    mail_id: int | None = Field(exclude=True)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "school": self.school,
-            "stage": self.stage,
-            "due": self.due.isoformat() if self.due else None,
-            "to": self.to,
-            "queued": self.mail_id is not None,
-        }
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def queued(self) -> bool:
+        return self.mail_id is not None
 
 
 def stage_of(state: State, due: date | None, today: date, days: int) -> str | None:
@@ -103,7 +98,8 @@ def remind(db: Database, config: Config, today: date, days: int = 14) -> list[Re
                 continue
             to = _recipient(config, form)
             if to is None:  # nobody to write to: reported, and tried again next time
-                sent.append(Reminder(form.reference, form.school, stage, due, None, None))
+                sent.append(Reminder(reference=form.reference, school=form.school, stage=stage, due=due, to=None,
+                                     mail_id=None))
                 continue
             subject, body = compose_reminder(config, form.reference, stage, due)
             mail_id = enqueue(conn, OutgoingMail(
@@ -111,5 +107,6 @@ def remind(db: Database, config: Config, today: date, days: int = 14) -> list[Re
                 subject=subject, body=body, reference=form.reference,
             ))
             store_impact.add_reminder(conn, form.reference, stage, due, mail_id)
-            sent.append(Reminder(form.reference, form.school, stage, due, to, mail_id))
+            sent.append(Reminder(reference=form.reference, school=form.school, stage=stage, due=due, to=to,
+                                 mail_id=mail_id))
     return sent

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+
+from pydantic import Field
 
 from ..config import Config
 from ..documents.response import find_template, render_docx, render_pdf, response_values
@@ -32,6 +32,7 @@ from ..errors import NotAllowed, NotFound, UsageError
 from ..home import Home, write_private
 from ..mail import compose
 from ..mail.queue import OutgoingMail, enqueue
+from ..results import Result
 from ..states import AWARDING, DECISION_LABELS, State
 from ..store import decisions
 from ..store import repository as repo
@@ -39,30 +40,16 @@ from ..store.db import Database, utcnow_iso
 from ..store.repository import FormRow, add_event, current_decision, get_form, normalise_reference, transition
 
 
-@dataclass(frozen=True)
-class ResponseResult:
+class ResponseResult(Result):
     reference: str
     decision_id: int
     status: str  # queued | already-sent | resent | no-address
     docx: str | None = None  # relative to the home
     pdf: str | None = None
     mail_id: int | None = None
-    to: tuple[str, ...] = ()
-    cc: tuple[str, ...] = ()
+    to: list[str] = Field(default_factory=list)
+    cc: list[str] = Field(default_factory=list)
     state: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "decision_id": self.decision_id,
-            "status": self.status,
-            "docx": self.docx,
-            "pdf": self.pdf,
-            "mail_id": self.mail_id,
-            "to": list(self.to),
-            "cc": list(self.cc),
-            "state": self.state,
-        }
 
 
 def recipients(config: Config, form: FormRow) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -144,8 +131,9 @@ class Responder:
         sent = decisions.responses_to(self.db, decision["id"])
         if sent and not resend:
             first = sent[0]
-            return ResponseResult(form.reference, decision["id"], "already-sent", first["docx_path"], first["pdf_path"],
-                                  first["mail_id"], state=form.state.value)
+            return ResponseResult(reference=form.reference, decision_id=decision["id"], status="already-sent",
+                                  docx=first["docx_path"], pdf=first["pdf_path"], mail_id=first["mail_id"],
+                                  state=form.state.value)
 
         with self.db.atomic() as conn:
             stem = _file_stem(conn, form.reference, decision["id"])
@@ -161,8 +149,8 @@ class Responder:
         with self.db.atomic() as conn:
             n = decisions.count_responses(conn, decision["id"])
             if n and not resend:  # another run answered it meanwhile: never twice by accident
-                return ResponseResult(form.reference, decision["id"], "already-sent", rel_docx, rel_pdf,
-                                      state=form.state.value)
+                return ResponseResult(reference=form.reference, decision_id=decision["id"], status="already-sent",
+                                      docx=rel_docx, pdf=rel_pdf, state=form.state.value)
             key = f"response:{decision['id']}" if n == 0 else f"response:{decision['id']}:resend:{n}"
             # The round that decided: a deferred application has moved on since its first response.
             earlier = decisions.responses_to(conn, decision["id"])
@@ -181,7 +169,8 @@ class Responder:
                 add_event(conn, action="response resent", actor=self.actor, reference=form.reference,
                           reason=f"decision {decision['id']}")
         status = "no-address" if not to else ("resent" if n > 0 else "queued")
-        return ResponseResult(form.reference, decision["id"], status, rel_docx, rel_pdf, mail_id, to, cc, state.value)
+        return ResponseResult(reference=form.reference, decision_id=decision["id"], status=status, docx=rel_docx,
+                              pdf=rel_pdf, mail_id=mail_id, to=list(to), cc=list(cc), state=state.value)
 
     def _move(self, conn: sqlite3.Connection, form: FormRow, decision: sqlite3.Row) -> State:
         current = repo.state_of(conn, form.reference)

@@ -11,54 +11,48 @@ by a corrected one (``superseded``), which ``states`` still shows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+
+from pydantic import Field, computed_field
 
 from ..config import Config
 from ..reports.money import RoundMoney, round_money
+from ..results import LocalTime, Result
 from ..states import State
 from ..store import decisions
 from ..store import repository as repo
 from ..store.db import Database
 
 
-@dataclass(frozen=True)
-class RoundStatus:
+class ResponseCounts(Result):
+    # Decisions whose response has not been written yet (forms respond --all).
+    to_write: int = 0
+    queued: int = 0
+    sent: int = 0
+    failed: int = 0
+    # Responses written for a school with no email address: to be sent by hand.
+    no_address: int = 0
+
+
+class ImpactCounts(Result):
+    due: int = 0
+    overdue: int = 0
+    overdue_references: list[str] = Field(default_factory=list)
+
+
+class RoundStatus(Result):
     round: str
-    deadline: str
-    meeting: str
+    deadline: LocalTime
+    meeting: date
     states: dict[str, int]
     money: RoundMoney
-    responses_queued: int
-    responses_sent: int
-    responses_failed: int
-    impact_due: int
-    impact_overdue: int
-    overdue_references: list[str] = field(default_factory=list)
-    # Decisions whose response has not been written yet (forms respond --all).
-    responses_to_write: int = 0
-    # Responses written for a school with no email address: to be sent by hand.
-    responses_no_address: int = 0
+    responses: ResponseCounts
+    impact: ImpactCounts
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def applications(self) -> int:
-        return sum(n for state, n in self.states.items() if state != "superseded")
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "round": self.round,
-            "deadline": self.deadline,
-            "meeting": self.meeting,
-            "applications": self.applications,
-            "states": self.states,
-            "money": self.money.to_json(),
-            "responses": {"to_write": self.responses_to_write, "queued": self.responses_queued,
-                          "sent": self.responses_sent, "failed": self.responses_failed,
-                          "no_address": self.responses_no_address},
-            "impact": {"due": self.impact_due, "overdue": self.impact_overdue,
-                       "overdue_references": self.overdue_references},
-        }
+        return sum(n for state, n in self.states.items() if state != State.SUPERSEDED.value)
 
 
 def round_status(db: Database, config: Config, round_name: str | None = None, *, today: date) -> list[RoundStatus]:
@@ -76,17 +70,12 @@ def round_status(db: Database, config: Config, round_name: str | None = None, *,
                          if r["state"] == State.IMPACT_OVERDUE.value or (r["impact_due"] and date.fromisoformat(r["impact_due"]) < today))
         out.append(RoundStatus(
             round=rnd.name,
-            deadline=config.local_deadline(rnd).isoformat(),
-            meeting=rnd.meeting.isoformat(),
+            deadline=config.local_deadline(rnd),
+            meeting=rnd.meeting,
             states=states,
             money=round_money(db, config, rnd.name),
-            responses_queued=mail.get("queued", 0),
-            responses_sent=mail.get("sent", 0),
-            responses_failed=mail.get("failed", 0),
-            responses_to_write=to_write,
-            responses_no_address=mail.get("no_address", 0),
-            impact_due=len(impact) - len(overdue),
-            impact_overdue=len(overdue),
-            overdue_references=overdue,
+            responses=ResponseCounts(to_write=to_write, queued=mail.get("queued", 0), sent=mail.get("sent", 0),
+                                     failed=mail.get("failed", 0), no_address=mail.get("no_address", 0)),
+            impact=ImpactCounts(due=len(impact) - len(overdue), overdue=len(overdue), overdue_references=overdue),
         ))
     return out

@@ -72,7 +72,7 @@ def test_award_rules(app, maker) -> None:
     rec = decide(app.db, app.config, DecisionInput(ref, "partially-funded", award=req / 2, feedback="Half now."))
     assert rec.decision == "partially_funded" and Decimal(rec.amount_awarded) == (req / 2).quantize(Decimal("0.01"))
     end = get_form(app.db, ref).fields["end_date"]
-    assert rec.impact_due == (datetime.fromisoformat(end) + timedelta(days=14)).date().isoformat()
+    assert rec.impact_due == (datetime.fromisoformat(end) + timedelta(days=14)).date()
 
 
 def test_locked_and_correction(app, maker) -> None:
@@ -274,8 +274,8 @@ def test_status_counts_impact_due_and_overdue(app, maker) -> None:
     respond(app.db, app.home, every=True)
     due = date.fromisoformat(current_decision(app.db, refs[0])["impact_due"])
     before = round_status(app.db, app.config, "AU2", today=due)[0]
-    assert (before.impact_due, before.impact_overdue) == (1, 0)
+    assert (before.impact.due, before.impact.overdue) == (1, 0)
     after = round_status(app.db, app.config, "AU2", today=due + timedelta(days=1))[0]
-    assert (after.impact_due, after.impact_overdue, after.overdue_references) == (0, 1, [refs[0]])
+    assert (after.impact.due, after.impact.overdue, after.impact.overdue_references) == (0, 1, [refs[0]])
     assert after.states == {"impact_due": 1, "closed": 1}
-    assert after.responses_queued == 2 and after.responses_sent == 0
+    assert after.responses.queued == 2 and after.responses.sent == 0

@@ -230,12 +230,12 @@ def test_status_counts_a_deferred_response_in_the_round_that_decided_it(app, mak
     today = date(2026, 12, 10)
     au2 = round_status(app.db, app.config, ROUND, today=today)[0]
     sp1 = round_status(app.db, app.config, "SP1", today=today)[0]
-    assert (au2.responses_queued, au2.responses_to_write) == (1, 1)  # a's queued, b's still to write
-    assert (sp1.responses_queued, sp1.applications, sp1.states) == (0, 1, {"with_working_party": 1})
+    assert (au2.responses.queued, au2.responses.to_write) == (1, 1)  # a's queued, b's still to write
+    assert (sp1.responses.queued, sp1.applications, sp1.states) == (0, 1, {"with_working_party": 1})
     assert au2.applications == 2 and au2.states == {"approved": 1, "with_working_party": 1}
     # A resend of the deferral still belongs to the round that decided it.
     respond(app.db, app.home, [a], resend=True)
-    assert round_status(app.db, app.config, ROUND, today=today)[0].responses_queued == 2
+    assert round_status(app.db, app.config, ROUND, today=today)[0].responses.queued == 2
     # A form replaced by a corrected one is shown but not counted as an application.
     values = maker.values()
     old = maker.ingest(values).reference
@@ -323,9 +323,12 @@ def test_a_title_typed_as_a_formula_stays_text_in_the_decisions_sheet(tmp_path: 
     from forms_processor.reports.money import RoundMoney
     from forms_processor.reports.pack import PackRow, pack_xlsx
 
-    row = PackRow("WVC-2627-AU2-001", "Marsham Primary School", '=HYPERLINK("http://x.example","click")',
-                  "Cognition and learning", 3, Decimal("1200.00"), Decimal("9000.00"), Decimal("0.00"))
-    data = pack_xlsx("Autumn 2 2026", [row], RoundMoney("Autumn 2 2026", Decimal("20000"), Decimal("1200"), Decimal(0)))
+    row = PackRow(reference="WVC-2627-AU2-001", school="Marsham Primary School",
+                  intervention='=HYPERLINK("http://x.example","click")', area_of_need="Cognition and learning",
+                  pupils=3, requested=Decimal("1200.00"), entitlement=Decimal("9000.00"),
+                  awarded_this_year=Decimal("0.00"))
+    money = RoundMoney(round="Autumn 2 2026", budget=Decimal("20000"), requested=Decimal("1200"), awarded=Decimal(0))
+    data = pack_xlsx("Autumn 2 2026", [row], money)
     cell = load_workbook(io.BytesIO(data))["Decisions"]["C2"]
     assert cell.data_type == "s"
     assert cell.value == '=HYPERLINK("http://x.example","click")'
