@@ -21,7 +21,7 @@ from .readers import ReaderPool, ReadLimits
 from .readers.base import ExtractedForm
 from .readers.prefetch import PrefetchingReader
 from .reports.entitlement import parse_year, year_label
-from .reports.governors import pounds
+from .reports.governors import pounds, published
 from .results import IntakeStatus, json_data
 from .service.aftercare import Aftercare
 from .service.host import HostActions
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 # Pure helpers the screens use to show and read values the one way the library does.
 __all__ = [
     "STAGE_LABELS", "FileOutcome", "FormsApp", "IngestResult", "IntakeStatus", "json_data", "ParseError", "format_date", "format_money",
-    "parse_date", "parse_year", "pounds", "read_limits", "year_label",
+    "parse_date", "parse_year", "pounds", "published", "read_limits", "year_label",
 ]
 
 ReadFn = Callable[[bytes, str], ExtractedForm]

@@ -44,7 +44,7 @@ class IntakeStatus(StrEnum):
 def json_data(result: BaseModel | list[Any] | dict[str, Any]) -> Any:
     """A result (or a list or dict of results) as plain JSON data."""
     if isinstance(result, BaseModel):
-        return result.model_dump(mode="json")
+        return result.model_dump(mode="json", by_alias=True)
     if isinstance(result, list):
         return [json_data(r) for r in result]
     if isinstance(result, dict):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ..api import STAGE_LABELS, parse_year, pounds, year_label
+from ..api import STAGE_LABELS, json_data, parse_year, pounds, published, year_label
 from ..config import Config
 from ..errors import UsageError
 from ..states import State
@@ -167,7 +167,7 @@ def entitlement_cmd(ctx: Context, year: str | None, as_json: bool) -> None:
     for r in table.rows:
         money = (r.entitlement, r.requested, r.awarded, r.spent, r.left)
         click.echo(f"{r.school[:32]:<32} {r.ehcp:>5} {r.sen_support:>8} " + " ".join(f"{pounds(v):>12}" for v in money))
-    t = table.totals()
+    t = table.totals
     click.echo(f"{'Total':<32} {'':>5} {'':>8} "
                + " ".join(f"{pounds(t[k]):>12}" for k in ("entitlement", "requested", "awarded", "spent", "left")))
 
@@ -230,7 +230,7 @@ def report_governors(ctx: Context, year: str | None, out_dir: Path, as_json: boo
         figures, paths = app.governors_report(out_dir.resolve(), year=_year(year))
     files = [str(p) for p in paths]
     if as_json:
-        echo_json({**figures.to_json(), "files": files})
+        echo_json({**json_data(published(figures)), "files": files})
         return
     for f in files:
         click.echo(f)

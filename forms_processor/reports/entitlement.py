@@ -20,8 +20,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from pydantic import Field, computed_field
+
 from ..config import Config, academic_year
 from ..errors import UsageError
+from ..results import Result
 from ..states import AWARD_DECISIONS, State
 from ..store import awards as store_awards
 from ..store.db import Database, stored_date
@@ -265,8 +268,7 @@ def load_year(db: Database, config: Config, *, year: str | None = None, round_na
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SchoolMoney:
+class SchoolMoney(Result):
     school: str
     code: str
     ehcp: int
@@ -277,18 +279,62 @@ class SchoolMoney:
     awarded: Decimal
     spent: Decimal
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def left(self) -> Decimal:
         """Entitlement not yet awarded (negative: awarded beyond the entitlement)."""
         return self.entitlement - self.awarded
 
 
-@dataclass(frozen=True)
-class EntitlementTable:
-    shares: Shares
-    year: str | None
-    rows: list[SchoolMoney]
+class TopSlice(Result):
+    name: str
+    amount: Decimal
 
+
+class EntitlementTable(Result):
+    """Each school's share beside what it asked for, was awarded and spent, for one year."""
+
+    shares: Shares = Field(exclude=True)
+    year: str | None = Field(exclude=True)  # "2627"; shown as its label, "2026-27"
+    rows: list[SchoolMoney] = Field(serialization_alias="schools")
+
+    @computed_field(alias="year")  # type: ignore[prop-decorator]
+    @property
+    def year_shown(self) -> str | None:
+        return year_label(self.year) if self.year else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pot(self) -> Decimal:
+        return self.shares.pot
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def top_slices(self) -> list[TopSlice]:
+        return [TopSlice(name=n, amount=a) for n, a in self.shares.top_slices]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def distributable(self) -> Decimal:
+        return self.shares.distributable
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def w_ehcp(self) -> Decimal:
+        return self.shares.w_ehcp
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def w_support(self) -> Decimal:
+        return self.shares.w_support
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def census_date(self) -> date | None:
+        return self.shares.census_date
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def totals(self) -> dict[str, Decimal]:
         return {
             "entitlement": sum((r.entitlement for r in self.rows), Decimal("0.00")),
@@ -296,34 +342,6 @@ class EntitlementTable:
             "awarded": sum((r.awarded for r in self.rows), Decimal("0.00")),
             "spent": sum((r.spent for r in self.rows), Decimal("0.00")),
             "left": sum((r.left for r in self.rows), Decimal("0.00")),
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        s = self.shares
-        return {
-            "year": year_label(self.year) if self.year else None,
-            "pot": str(s.pot),
-            "top_slices": [{"name": n, "amount": str(a)} for n, a in s.top_slices],
-            "distributable": str(s.distributable),
-            "w_ehcp": str(s.w_ehcp),
-            "w_support": str(s.w_support),
-            "census_date": s.census_date.isoformat() if s.census_date else None,
-            "schools": [
-                {
-                    "school": r.school,
-                    "code": r.code,
-                    "ehcp": r.ehcp,
-                    "sen_support": r.sen_support,
-                    "weight": str(r.weight),
-                    "entitlement": str(r.entitlement),
-                    "requested": str(r.requested),
-                    "awarded": str(r.awarded),
-                    "spent": str(r.spent),
-                    "left": str(r.left),
-                }
-                for r in self.rows
-            ],
-            "totals": {k: str(v) for k, v in self.totals().items()},
         }
 
 
@@ -338,8 +356,9 @@ def entitlement_table(config: Config, data: YearData) -> EntitlementTable:
         spent = sum((data.impacts[a.reference].spend for a in apps if a.reference in data.impacts), Decimal("0.00"))
         rows.append(
             SchoolMoney(
-                share.school, share.code, share.ehcp, share.sen_support, share.weight, share.entitlement,
-                money(requested), money(awarded), money(spent),
+                school=share.school, code=share.code, ehcp=share.ehcp, sen_support=share.sen_support,
+                weight=share.weight, entitlement=share.entitlement,
+                requested=money(requested), awarded=money(awarded), spent=money(spent),
             )
         )
     return EntitlementTable(shares=shares, year=data.year, rows=rows)

@@ -11,7 +11,6 @@ written as text: a title starting with "=" never becomes a formula. No pupil det
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -21,8 +20,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from pydantic import Field
 
 from ..config import Config
+from ..results import Result
 from ..states import State
 from ..store.db import Database
 from .entitlement import YearData, entitlement_table, load_year, year_label
@@ -35,26 +36,14 @@ _HEAD = Font(bold=True)
 _FILL = PatternFill("solid", fgColor="E8EEF5")
 
 
-@dataclass(frozen=True)
-class ExportSummary:
-    path: Path
+class ExportSummary(Result):
+    path: Path = Field(serialization_alias="file")
     applications: int
     decisions: int
     awards: int
     impact_forms: int
     awarded: Decimal
     spent: Decimal
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "file": str(self.path),
-            "applications": self.applications,
-            "decisions": self.decisions,
-            "awards": self.awards,
-            "impact_forms": self.impact_forms,
-            "awarded": str(self.awarded),
-            "spent": str(self.spent),
-        }
 
 
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]], money_cols: set[int],

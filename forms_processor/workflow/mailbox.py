@@ -31,9 +31,10 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+
+from pydantic import Field, computed_field
 
 from ..config import Config, Imap
 from ..errors import ConfigError, MailUnavailable, UnreadableDocument
@@ -53,7 +54,7 @@ from ..intake.mailbox import (
 from ..intake.submission import Source, Submission
 from ..mail import compose
 from ..mail.queue import OutgoingMail, enqueue
-from ..results import json_data
+from ..results import Result, json_data
 from ..store import mailbox_log
 from ..store.db import Database
 from .ingest import IngestResult
@@ -98,36 +99,29 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-@dataclass
-class MessageOutcome:
+class MessageOutcome(Result):
     uid: str
     outcome: str  # ingested | no-attachment | quarantined | gone | error (tried again) | failed (left for a person)
     sender: str | None = None
-    results: list[dict[str, Any]] = field(default_factory=list)
+    results: list[dict[str, Any]] = Field(default_factory=list)
     replied: bool = False
     moved: bool = False
 
 
-@dataclass
-class PollReport:
+class PollReport(Result):
     mailbox: str
     uidvalidity: str = ""
-    messages: list[MessageOutcome] = field(default_factory=list)
+    messages: list[MessageOutcome] = Field(default_factory=list)
     skipped: int = 0  # already recorded, or claimed by another poll
     moves_retried: int = 0
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def processed(self) -> int:
+        return len(self.messages)
+
     def count(self, outcome: str) -> int:
         return sum(1 for m in self.messages if m.outcome == outcome)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "mailbox": self.mailbox,
-            "uidvalidity": self.uidvalidity,
-            "processed": len(self.messages),
-            "skipped": self.skipped,
-            "moves_retried": self.moves_retried,
-            "messages": [m.__dict__ for m in self.messages],
-        }
 
 
 def poll_mailbox(

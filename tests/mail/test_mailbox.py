@@ -209,7 +209,7 @@ def test_poll_real_mailbox_exactly_once(mail_app: tuple[FormsApp, Imap], imap_po
 
     report = poll_mailbox(app, cfg)
     outcomes = {m.outcome for m in report.messages}
-    assert len(report.messages) == 6, report.to_json()
+    assert len(report.messages) == 6, report
     assert [m.outcome for m in report.messages].count("ingested") == 4
     assert outcomes == {"ingested", "no-attachment", "quarantined"}
     assert all(m.moved for m in report.messages)
@@ -321,7 +321,7 @@ def test_acknowledgements_reach_a_real_smtp_server_without_pupil_details(
         transport = transport_for(h)
         report = send_due(app.db, h, transport, datetime.now(UTC))
         transport.close()
-        assert len(report.sent) == 2, report.to_json()
+        assert len(report.sent) == 2, report
         got = wait_for(lambda: len(server.received) >= 2 and server.received)
     finally:
         server.stop()

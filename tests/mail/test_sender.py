@@ -111,7 +111,7 @@ def test_server_down_then_up_each_mail_delivered_exactly_once(home: Home, db: Da
     others = db.query("SELECT attempts, next_attempt_at FROM outgoing_mail WHERE id != ?", (ids[0],))
     assert all(r["attempts"] == 0 and r["next_attempt_at"] == row["next_attempt_at"] for r in others)
     # Not due yet: nothing is tried.
-    assert send_due(db, h, transport, T0 + timedelta(seconds=30)).to_json()["deferred"] == []
+    assert send_due(db, h, transport, T0 + timedelta(seconds=30)).deferred == []
     # Still down a minute later: backoff grows.
     report = send_due(db, h, transport, T0 + timedelta(minutes=1))
     assert report.unavailable

@@ -37,7 +37,8 @@ import pytest
 from forms_processor.config import Config
 from forms_processor.errors import UsageError
 from forms_processor.reports.entitlement import compute_shares, entitlement_table, load_year, parse_year
-from forms_processor.reports.governors import HIDDEN, SUPPRESSED, governors_figures, hidden_cells
+from forms_processor.reports.governors import HIDDEN, SUPPRESSED, governors_figures, hidden_cells, published
+from forms_processor.results import json_data
 from forms_processor.spec.measures import BY_NAME, target_met
 
 from .conftest import CLUSTER_TOML, TODAY, Cluster, hand_cluster
@@ -89,8 +90,8 @@ def test_entitlement_table_requested_awarded_spent_left(cluster: Cluster) -> Non
         "Brook Primary": (D("2666.67"), D("1300.00"), D("800.00"), D("700.00"), D("1866.67")),
         "Cley High School": (D("1000.00"), D("700.00"), D("400.00"), D("0.00"), D("600.00")),
     }
-    assert table.totals()["entitlement"] == D("9000.00")
-    data = table.to_json()
+    assert table.totals["entitlement"] == D("9000.00")
+    data = json_data(table)
     assert data["census_date"] == "2026-10-01" and data["totals"]["awarded"] == "3000.00"
 
 
@@ -119,7 +120,7 @@ def test_governors_figures_of_the_hand_cluster(cluster: Cluster) -> None:
 def test_small_cells_are_suppressed(cluster: Cluster) -> None:
     hand_cluster(cluster)
     f = governors_figures(cluster.config, load_year(cluster.db, cluster.config, year="2627"), TODAY)
-    j = f.to_json()
+    j = json_data(published(f))
     # Two small cells (4 and 1): neither can be worked out from the total of 14.
     assert j["pupils_by_school"] == {"Aldby Primary": 9, "Brook Primary": SUPPRESSED, "Cley High School": SUPPRESSED}
     # EHCP 4 is the only small cell: shown beside SEN support 10 and the total 14, it could be worked out
@@ -140,7 +141,7 @@ def test_everything_suppressed_when_fewer_than_five_pupils_completed(cluster: Cl
     cluster.decision("TVC-2627-AU1-001", "approved", "500.00")
     cluster.impact("TVC-2627-IMP-001", "TVC-2627-AU1-001", pupils=2, spend="500.00",
                    outcomes=[("Standardised score", 80, 85, 86, "Exceeded")])
-    j = governors_figures(cluster.config, load_year(cluster.db, cluster.config, year="2627"), TODAY).to_json()
+    j = json_data(published(governors_figures(cluster.config, load_year(cluster.db, cluster.config, year="2627"), TODAY)))
     assert j["cost_per_pupil"] == SUPPRESSED
     assert j["percent_met_or_exceeded"] == SUPPRESSED
     assert j["pupils_supported"] == SUPPRESSED
@@ -201,7 +202,7 @@ def test_own_measures_are_not_pooled_and_nothing_met_is_zero_not_blank(cluster: 
     assert [(m.measure, m.outcomes, m.mean_gain, m.spend, m.per_point) for m in f.measures] == [
         ("Attendance %", 1, D("-1.0"), D("300.00"), None)]
     assert f.own_measure_outcomes == 1
-    j = f.to_json()
+    j = json_data(published(f))
     assert j["percent_met_or_exceeded"] == "0.0" and j["outcomes_met_or_exceeded"] == 0
     assert j["cost_per_pupil"] == "100.00" and j["outcomes_in_own_measures"] == 1
 
