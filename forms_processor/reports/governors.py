@@ -31,17 +31,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any
 
 from ..config import Config, academic_year
 from ..results import Result
 from ..spec import MEASURES_BY_NAME
 from ..states import State
-from ..store.db import Database
-from . import charts
-from .entitlement import Application, Impact, OutcomeResult, YearData, compute_shares, load_year, money, year_label
-from .render import ChartBlock, Document, Section, TableBlock, write_report
+from .entitlement import Application, Impact, OutcomeResult, YearData, compute_shares, money
 
 MIN_CELL = 5
 SUPPRESSED = "fewer than 5"
@@ -270,27 +266,9 @@ def _pupils_of(app_pupils: int, impact: Impact | None) -> int:
     return impact.pupils_supported if impact is not None else app_pupils
 
 
-def governors_figures(config: Config, data: YearData, today: date) -> GovernorsFigures:
-    """The value-for-money figures of ``data``: pure arithmetic, nothing suppressed yet
-    (suppression is applied when the figures are shown)."""
-    if data.round:
-        budget = sum((r.budget for r in config.rounds if r.name == data.round), Decimal("0"))
-    else:
-        budget = sum(
-            (r.budget for r in config.rounds if data.year is None or academic_year(r.deadline.date()) == data.year),
-            Decimal("0"),
-        )
-    awards = data.awards()
-    completed = [(a, data.impacts[a.reference]) for a in awards if a.reference in data.impacts]
-    awarded = sum((a.awarded for a in awards), Decimal("0"))
-    spent = sum((i.spend for _, i in completed), Decimal("0"))
-    underspend = sum((a.awarded - i.spend for a, i in completed), Decimal("0"))
-    awaiting = sum((a.awarded for a in awards if a.reference not in data.impacts), Decimal("0"))
-
-    decisions: Counter[str] = Counter()
-    for a in data.applications:
-        decisions[State(a.decision).label if a.decision else State(a.state).label] += 1
-
+def _pupils(config: Config, data: YearData,
+            awards: list[Application]) -> tuple[int, dict[str, int], dict[str, int], dict[str, int]]:
+    """Pupils supported: in all, by school, by area of need and by SEN status."""
     by_school: dict[str, int] = {s.name: 0 for s in config.schools}
     by_area: dict[str, int] = defaultdict(int)
     by_status: dict[str, int] = {"EHCP": 0, "SEN support": 0, NOT_LISTED: 0}
@@ -304,13 +282,10 @@ def governors_figures(config: Config, data: YearData, today: date) -> GovernorsF
         by_status["SEN support"] += a.sen_support
         by_status[NOT_LISTED] += max(0, n - a.ehcp - a.sen_support)
 
-    pupils_completed = sum(i.pupils_supported for _, i in completed)
-    cost_per_pupil = money(spent / pupils_completed) if pupils_completed else None
+    return total_pupils, by_school, dict(by_area), by_status
 
-    rows = [(a, i, o) for a, i in completed for o in i.outcomes]
-    met = sum(1 for _, _, o in rows if o.met in ("Exceeded", "Met"))
-    share_met = one_dp(Decimal(100) * met / len(rows)) if rows else None
 
+def _area_figures(completed: list[tuple[Application, Impact]]) -> list[AreaFigures]:
     area_counts: dict[str, Counter[str]] = defaultdict(Counter)
     area_pupils: dict[str, int] = defaultdict(int)
     for a, i in completed:
@@ -322,6 +297,11 @@ def governors_figures(config: Config, data: YearData, today: date) -> GovernorsF
         for area in sorted(area_pupils)
     ]
 
+    return areas
+
+
+def _measure_figures(rows: list[tuple[Application, Impact, OutcomeResult]]) -> list[MeasureFigures]:
+    """Gains and £ per point within each measure (never added across measures)."""
     measures: list[MeasureFigures] = []
     names = sorted({o.measure for _, _, o in rows if o.measure != OWN_MEASURE},
                    key=lambda m: (list(MEASURES_BY_NAME).index(m) if m in MEASURES_BY_NAME else 99, m))
@@ -342,12 +322,11 @@ def governors_figures(config: Config, data: YearData, today: date) -> GovernorsF
             )
         )
 
-    overdue_now = sum(
-        1
-        for a in awards
-        if a.state == State.IMPACT_OVERDUE.value
-        or (a.state == State.IMPACT_DUE.value and a.impact_due is not None and a.impact_due < today)
-    )
+    return measures
+
+
+def _money_by_round(config: Config, data: YearData, awards: list[Application]) -> dict[str, dict[str, Decimal]]:
+    """Per round: budget, awarded, spent (accepted impact forms), underspend (completed)."""
     round_names = [r.name for r in config.rounds if r.name == data.round or (
         data.round is None and (data.year is None or academic_year(r.deadline.date()) == data.year))]
 
@@ -366,6 +345,11 @@ def governors_figures(config: Config, data: YearData, today: date) -> GovernorsF
             "spent": money(sum((i.spend for _, i in r_done), Decimal("0"))),
             "underspend": money(sum((a.awarded - i.spend for a, i in r_done), Decimal("0"))),
         }
+    return money_by_round
+
+
+def _money_by_school(config: Config, awards: list[Application],
+                     completed: list[tuple[Application, Impact]]) -> dict[str, dict[str, Decimal]]:
     shares = compute_shares(config)
     money_by_school: dict[str, dict[str, Decimal]] = {}
     for s in shares.shares:
@@ -374,6 +358,52 @@ def governors_figures(config: Config, data: YearData, today: date) -> GovernorsF
             "awarded": money(sum((a.awarded for a in awards if a.school == s.school), Decimal("0"))),
             "spent": money(sum((i.spend for a, i in completed if a.school == s.school), Decimal("0"))),
         }
+    return money_by_school
+
+
+def _budget(config: Config, data: YearData) -> Decimal:
+    """The budget of the round, or of the rounds of the year (all rounds when neither)."""
+    if data.round:
+        return sum((r.budget for r in config.rounds if r.name == data.round), Decimal("0"))
+    return sum(
+        (r.budget for r in config.rounds if data.year is None or academic_year(r.deadline.date()) == data.year),
+        Decimal("0"),
+    )
+
+
+def governors_figures(config: Config, data: YearData, today: date) -> GovernorsFigures:
+    """The value-for-money figures of ``data``: pure arithmetic, nothing suppressed yet
+    (suppression is applied when the figures are shown)."""
+    budget = _budget(config, data)
+    awards = data.awards()
+    completed = [(a, data.impacts[a.reference]) for a in awards if a.reference in data.impacts]
+    awarded = sum((a.awarded for a in awards), Decimal("0"))
+    spent = sum((i.spend for _, i in completed), Decimal("0"))
+    underspend = sum((a.awarded - i.spend for a, i in completed), Decimal("0"))
+    awaiting = sum((a.awarded for a in awards if a.reference not in data.impacts), Decimal("0"))
+
+    decisions = Counter(State(a.decision).label if a.decision else State(a.state).label for a in data.applications)
+
+    total_pupils, by_school, by_area, by_status = _pupils(config, data, awards)
+
+    pupils_completed = sum(i.pupils_supported for _, i in completed)
+    cost_per_pupil = money(spent / pupils_completed) if pupils_completed else None
+
+    rows = [(a, i, o) for a, i in completed for o in i.outcomes]
+    met = sum(1 for _, _, o in rows if o.met in ("Exceeded", "Met"))
+    share_met = one_dp(Decimal(100) * met / len(rows)) if rows else None
+
+    areas = _area_figures(completed)
+
+    measures = _measure_figures(rows)
+    overdue_now = sum(
+        1
+        for a in awards
+        if a.state == State.IMPACT_OVERDUE.value
+        or (a.state == State.IMPACT_DUE.value and a.impact_due is not None and a.impact_due < today)
+    )
+    money_by_round = _money_by_round(config, data, awards)
+    money_by_school = _money_by_school(config, awards, completed)
     return GovernorsFigures(
         label=data.label,
         budget=money(budget),
@@ -401,162 +431,3 @@ def governors_figures(config: Config, data: YearData, today: date) -> GovernorsF
         money_by_round=money_by_round,
         own_measure_outcomes=sum(1 for _, _, o in rows if o.measure == OWN_MEASURE),
     )
-
-
-# --------------------------------------------------------------------------
-# The report
-# --------------------------------------------------------------------------
-
-
-def governors_document(config: Config, f: GovernorsFigures, today: date) -> Document:
-    hide_all = suppressed(f.pupils_completed)
-    money_rows = [
-        ["Budget", pounds(f.budget)],
-        ["Awarded", pounds(f.awarded)],
-        ["Not yet awarded", pounds(f.unallocated)],
-        ["Spent (accepted impact forms)", pounds(f.spent)],
-        ["Underspend on completed interventions", pounds(f.underspend)],
-        ["Awarded, impact form not yet accepted", pounds(f.awaiting_impact)],
-    ]
-    school_rows = [
-        [s, pounds(d["entitlement"]), pounds(d["awarded"]), pounds(d["spent"])] for s, d in f.money_by_school.items()
-    ]
-    tot = {k: sum((d[k] for d in f.money_by_school.values()), Decimal("0")) for k in ("entitlement", "awarded", "spent")}
-    school_rows.append(["Total", pounds(tot["entitlement"]), pounds(tot["awarded"]), pounds(tot["spent"])])
-    round_rows = [[r, pounds(d["budget"]), pounds(d["awarded"]), pounds(d["spent"]), pounds(d["underspend"])]
-                  for r, d in f.money_by_round.items()]
-    names = list(f.money_by_school)
-    money_chart = charts.money_by_school(
-        names, {k.capitalize(): [f.money_by_school[s][k] for s in names] for k in ("entitlement", "awarded", "spent")}
-    )
-    sections = [
-        Section(
-            "Money",
-            [
-                f"{f.awards} intervention(s) were awarded money; {f.completed} have an accepted impact form "
-                "(completed).",
-            ],
-            [
-                TableBlock(["", "£"], money_rows, numeric=(1,)),
-                TableBlock(["Funding round", "Budget", "Awarded", "Spent", "Underspend"], round_rows,
-                           title="Money by funding round", numeric=(1, 2, 3, 4),
-                           note="Spent and underspend count the interventions with an accepted impact form."),
-                TableBlock(["School", "Entitlement", "Awarded", "Spent"], school_rows, title="Money by school",
-                           total=True, numeric=(1, 2, 3)),
-                ChartBlock("Money by school: entitlement, awarded and spent", money_chart,
-                           "Bar chart of each school's entitlement, money awarded and money spent."),
-            ],
-        ),
-        Section(
-            "Applications by decision",
-            [],
-            [TableBlock(["Decision or state", "Applications"], [[sentence_case(k), str(v)] for k, v in f.decisions.items()]
-                        + [["Total", str(sum(f.decisions.values()))]], total=True, numeric=(1,))],
-        ),
-        Section(
-            "Pupils supported",
-            [
-                f"Pupils supported by funded interventions: {cell(f.pupils)}. "
-                f"Numbers from 1 to 4 are shown as \"{SUPPRESSED}\" so that no pupil can be recognised; a number "
-                f"marked \"{HIDDEN}\" is hidden so that one of those cannot be worked out from the total.",
-            ],
-            [
-                TableBlock(["School", "Pupils"], [[k, v] for k, v in shown_counts(f.pupils_by_school).items()],
-                           title="By school", numeric=(1,)),
-                TableBlock(["Area of need", "Pupils"], [[k, v] for k, v in shown_counts(f.pupils_by_area).items()],
-                           title="By area of need", numeric=(1,)),
-                TableBlock(["SEN status", "Pupils"], [[k, v] for k, v in shown_counts(f.pupils_by_status).items()],
-                           title="EHCP or SEN support", numeric=(1,)),
-            ],
-        ),
-    ]
-    if hide_all:
-        outcome_text = [f"Too few pupils were in completed interventions to show outcomes ({SUPPRESSED})."]
-    else:
-        outcome_text = [
-            f"Cost per pupil (spent / pupils in completed interventions): {pounds(f.cost_per_pupil)}.",
-            f"Outcomes met or exceeded: {f.outcomes_met} of {f.outcomes}"
-            + (f" ({f.share_met}%)." if f.share_met is not None else "."),
-        ]
-    hidden_areas = hidden_cells({a.area: a.pupils for a in f.by_area})
-    area_rows = [
-        [a.area, SUPPRESSED if a.hidden else HIDDEN, "*", "*", "*", "*", "*"]
-        if a.area in hidden_areas
-        else [a.area, str(a.pupils), *(str(a.met[k]) for k in MET_LABELS),
-              f"{one_dp(Decimal(100) * a.met_or_exceeded / a.outcomes)}%" if a.outcomes else "-"]
-        for a in f.by_area
-    ]
-    area_chart = charts.outcomes_by_area({a.area: a.met for a in f.by_area if a.area not in hidden_areas},
-                                         hidden=len(hidden_areas))
-    sections.append(
-        Section(
-            "Outcomes",
-            outcome_text,
-            [
-                TableBlock(["Area of need", "Pupils", *MET_LABELS, "Met or exceeded"], area_rows,
-                           title="Outcomes by area of need", numeric=(1, 2, 3, 4, 5, 6),
-                           note="* hidden: fewer than 5 pupils in that area of need (or hidden beside one)."),
-                ChartBlock("Outcomes met, by area of need", area_chart,
-                           "Stacked bar chart of the share of outcomes exceeded, met, partially met and not met "
-                           "in each area of need."),
-            ],
-        )
-    )
-    measure_rows = [
-        [m.measure, SUPPRESSED, "*", "*", "*", "*"]
-        if m.hidden
-        else [m.measure, str(m.pupils), str(m.outcomes),
-              f"{m.mean_gain:+}" if m.mean_gain is not None else "-", pounds(m.spend),
-              pounds(m.per_point) if m.per_point is not None else "no gain"]
-        for m in f.measures
-    ]
-    gains_chart = charts.gains_by_measure({m.measure: m.mean_gain for m in f.measures
-                                           if not m.hidden and m.mean_gain is not None})
-    sections.append(
-        Section(
-            "Gains and £ per point, within each measure",
-            [
-                "Gains are in each measure's own points and are never added across measures. A positive gain is "
-                "an improvement (for measures where lower is better, such as SDQ or incidents, a fall counts as a "
-                "gain).",
-                "£ per point is the money spent for each point of gain in that measure: the lower it is, the more "
-                "progress the money bought. Each intervention's spend is shared equally between its outcomes.",
-                *([f"{f.own_measure_outcomes} outcome(s) were measured in a school's own way (\"Other\"): they "
-                   "count in the outcomes met above, but their points are not comparable between interventions, "
-                   "so they have no mean gain or £ per point."] if f.own_measure_outcomes else []),
-            ],
-            [
-                TableBlock(["Measure", "Pupils", "Outcomes", "Mean gain", "Spend", "£ per point"], measure_rows,
-                           numeric=(1, 2, 3, 4, 5), note="* hidden: fewer than 5 pupils."),
-                ChartBlock("Mean gain per measure", gains_chart,
-                           "One small bar chart per measure showing the mean gain in that measure's points."),
-            ],
-        )
-    )
-    sections.append(
-        Section(
-            "Impact forms",
-            [
-                f"Impact forms overdue today: {f.overdue_now}.",
-                f"Impact forms accepted that arrived after their due date: {f.received_late}.",
-            ],
-        )
-    )
-    return Document(
-        title=f"{config.cluster.name}: value for money",
-        subtitle=f"Cluster SEND funding, {f.label}. A summary for governors, made on {today:%d %B %Y}.",
-        sections=sections,
-        footer=f"{config.cluster.name} - value for money, {f.label}. Totals only; no pupil is named or listed.",
-    )
-
-
-def write_governors_report(
-    db: Database, config: Config, out_dir: Path, *, year: str | None, today: date
-) -> tuple[GovernorsFigures, list[Path]]:
-    """Compute the figures of ``year`` ("2627"; None: the current academic year) and write
-    ``governors-<year>.html`` and ``.pdf`` into ``out_dir``."""
-    year = year or academic_year(today)
-    data = load_year(db, config, year=year)
-    figures = governors_figures(config, data, today)
-    paths = write_report(governors_document(config, figures, today), out_dir, f"governors-{year_label(year)}")
-    return figures, paths

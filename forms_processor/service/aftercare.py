@@ -8,7 +8,8 @@ from pathlib import Path
 
 from ..config import academic_year
 from ..reports.entitlement import EntitlementTable, YearData, entitlement_table, load_year
-from ..reports.governors import GovernorsFigures, write_governors_report
+from ..reports.governors import GovernorsFigures
+from ..reports.governors_document import write_governors_report
 from ..reports.impact_report import write_impact_report
 from ..workflow.impact import ImpactOutcome, accept_impact, mark_overdue, return_impact
 from ..workflow.remind import Reminder, remind

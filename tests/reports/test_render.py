@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from forms_processor.reports.governors import write_governors_report
+from forms_processor.reports.governors_document import write_governors_report
 from forms_processor.reports.impact_report import write_impact_report
 
 from .conftest import TODAY, Cluster, hand_cluster
