@@ -21,7 +21,8 @@ from .readers import ReaderPool, ReadLimits
 from .readers.base import ExtractedForm
 from .readers.prefetch import PrefetchingReader
 from .reports.entitlement import parse_year, year_label
-from .reports.governors import pounds, published
+from .reports.governors import pounds
+from .reports.governors_document import published
 from .results import IntakeStatus, json_data
 from .service.aftercare import Aftercare
 from .service.host import HostActions

@@ -3,11 +3,14 @@ charts, small numbers suppressed (HTML and PDF, through :mod:`.render`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from ..config import Config, academic_year
+from ..results import Result
 from ..store.db import Database
 from . import charts
 from .entitlement import load_year, year_label
@@ -26,6 +29,100 @@ from .governors import (
     suppressed,
 )
 from .render import ChartBlock, Document, Section, TableBlock, write_report
+
+# -- the figures as they may be published (for --json and the web page) -------------------
+
+
+class PublishedFigures(Result):
+    """The governors' figures as they may be published: every count of fewer than 5 pupils
+    (and whatever would let it be worked out) replaced by the suppression marks."""
+
+    report: str
+    budget: Decimal
+    awarded: Decimal
+    unallocated: Decimal
+    spent: Decimal
+    underspend: Decimal
+    awaiting_impact: Decimal
+    awards: int
+    completed: int
+    applications_by_decision: dict[str, int]
+    pupils_supported: int | str
+    pupils_by_school: dict[str, int | str]
+    pupils_by_area: dict[str, int | str]
+    pupils_by_status: dict[str, int | str]
+    cost_per_pupil: Decimal | str | None
+    outcomes: int
+    outcomes_met_or_exceeded: int | str
+    percent_met_or_exceeded: Decimal | str | None
+    outcomes_in_own_measures: int
+    by_area: list[dict[str, Any]]
+    measures: list[dict[str, Any]]
+    impact_overdue: int
+    impact_received_late: int
+    money_by_school: dict[str, dict[str, Decimal]]
+    money_by_round: dict[str, dict[str, Decimal]]
+
+
+def published(f: GovernorsFigures) -> PublishedFigures:
+    """Small-number suppression applied to ``f`` (see :func:`suppressed`, :func:`hidden_cells`)."""
+
+    def count(n: int) -> int | str:
+        return SUPPRESSED if suppressed(n) else n
+
+    def counts(table: Mapping[str, int]) -> dict[str, int | str]:
+        hidden = hidden_cells(table)
+        return {k: (SUPPRESSED if suppressed(v) else HIDDEN) if k in hidden else v for k, v in table.items()}
+
+    hide_all = suppressed(f.pupils_completed)
+    hidden_areas = hidden_cells({a.area: a.pupils for a in f.by_area})
+    return PublishedFigures(
+        report=f.label,
+        budget=f.budget,
+        awarded=f.awarded,
+        unallocated=f.unallocated,
+        spent=f.spent,
+        underspend=f.underspend,
+        awaiting_impact=f.awaiting_impact,
+        awards=f.awards,
+        completed=f.completed,
+        applications_by_decision=f.decisions,
+        pupils_supported=count(f.pupils),
+        pupils_by_school=counts(f.pupils_by_school),
+        pupils_by_area=counts(f.pupils_by_area),
+        pupils_by_status=counts(f.pupils_by_status),
+        cost_per_pupil=SUPPRESSED if hide_all else f.cost_per_pupil,
+        outcomes=f.outcomes,
+        outcomes_met_or_exceeded=SUPPRESSED if hide_all else f.outcomes_met,
+        percent_met_or_exceeded=SUPPRESSED if hide_all else f.share_met,
+        outcomes_in_own_measures=f.own_measure_outcomes,
+        by_area=[
+            {"area": a.area, "pupils": SUPPRESSED if a.hidden else HIDDEN}
+            if a.area in hidden_areas
+            else {"area": a.area, "pupils": a.pupils, "outcomes": a.outcomes, **a.met}
+            for a in f.by_area
+        ],
+        measures=[
+            {"measure": m.measure, "pupils": SUPPRESSED}
+            if m.hidden
+            else {
+                "measure": m.measure,
+                "pupils": m.pupils,
+                "outcomes": m.outcomes,
+                "mean_gain": m.mean_gain,
+                "spend": m.spend,
+                "pounds_per_point": m.per_point,
+            }
+            for m in f.measures
+        ],
+        impact_overdue=f.overdue_now,
+        impact_received_late=f.received_late,
+        money_by_school=f.money_by_school,
+        money_by_round=f.money_by_round,
+    )
+
+
+# -- the report ----------------------------------------------------------------------------
 
 
 def governors_document(config: Config, f: GovernorsFigures, today: date) -> Document:

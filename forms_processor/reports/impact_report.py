@@ -38,6 +38,24 @@ def completed(data: YearData) -> list[Intervention]:
 
 def impact_document(config: Config, data: YearData, today: date) -> Document:
     items = completed(data)
+    by_school_area: dict[tuple[str, str], list[Intervention]] = defaultdict(list)
+    for it in items:
+        by_school_area[(it.application.school, it.application.area_of_need)].append(it)
+    sections = [_summary(items, by_school_area)]
+    for school in sorted({it.application.school for it in items}):
+        sections.append(_school_section(school, items, by_school_area))
+    label = data.label
+    return Document(
+        title=f"{config.cluster.name}: impact of cluster SEND funding",
+        subtitle=f"Outcomes of funded interventions, {label}. For cluster headteachers; made on {today:%d %B %Y}.",
+        sections=sections,
+        footer=f"{config.cluster.name} - impact, {label}. No pupil is named or listed.",
+        landscape=True,
+    )
+
+
+def _summary(items: list[Intervention], by_school_area: dict[tuple[str, str], list[Intervention]]) -> Section:
+    """The whole year (or round): a row per school and area of need, and the chart."""
     met_by_area: dict[str, Counter[str]] = defaultdict(Counter)
     pupils_by_area: dict[str, int] = defaultdict(int)
     for it in items:
@@ -45,9 +63,6 @@ def impact_document(config: Config, data: YearData, today: date) -> Document:
         for o in it.impact.outcomes:
             met_by_area[it.application.area_of_need][o.met] += 1
     summary_rows: list[list[str]] = []
-    by_school_area: dict[tuple[str, str], list[Intervention]] = defaultdict(list)
-    for it in items:
-        by_school_area[(it.application.school, it.application.area_of_need)].append(it)
     for (school, area), group in by_school_area.items():
         outs = [o for it in group for o in it.impact.outcomes]
         met = sum(1 for o in outs if o.met in ("Exceeded", "Met"))
@@ -69,44 +84,38 @@ def impact_document(config: Config, data: YearData, today: date) -> Document:
         {a: met_by_area[a] for a in sorted(met_by_area) if not suppressed(pupils_by_area[a])},
         hidden=sum(1 for a in met_by_area if suppressed(pupils_by_area[a])),
     )
-    sections = [
-        Section(
-            "Summary",
-            intro,
-            [
-                TableBlock(["School", "Area of need", "Interventions", "Pupils", "Outcomes met", "Spent"],
-                           summary_rows, numeric=(2, 3, 5)),
-                ChartBlock("Outcomes met, by area of need", chart,
-                           "Stacked bar chart of the share of outcomes exceeded, met, partially met and not met "
-                           "in each area of need."),
-            ],
-        )
-    ]
-    for school in sorted({it.application.school for it in items}):
-        blocks: list[TableBlock | ChartBlock] = []
-        for area in sorted({it.application.area_of_need for it in items if it.application.school == school}):
-            rows: list[list[str]] = []
-            for it in by_school_area[(school, area)]:
-                a, imp = it.application, it.impact
-                for n, o in enumerate(imp.outcomes):
-                    stated = "" if o.met_stated in (None, o.met) else f" (school said {o.met_stated})"
-                    head = [f"{a.reference}: {a.title}", cell(imp.pupils_supported), pounds(imp.spend)] if n == 0 \
-                        else ["", "", ""]
-                    rows.append([*head, o.measure, _num(o.baseline), _num(o.target), _num(o.result),
-                                 f"{gain(o):+}", o.met + stated])
-            blocks.append(TableBlock(
-                ["Intervention", "Pupils", "Spent", "Measure", "Baseline", "Target", "Result", "Gain", "Met"],
-                rows, title=area, numeric=(1, 2, 4, 5, 6, 7),
-            ))
-        sections.append(Section(school, [], blocks))
-    label = data.label
-    return Document(
-        title=f"{config.cluster.name}: impact of cluster SEND funding",
-        subtitle=f"Outcomes of funded interventions, {label}. For cluster headteachers; made on {today:%d %B %Y}.",
-        sections=sections,
-        footer=f"{config.cluster.name} - impact, {label}. No pupil is named or listed.",
-        landscape=True,
+    return Section(
+        "Summary",
+        intro,
+        [
+            TableBlock(["School", "Area of need", "Interventions", "Pupils", "Outcomes met", "Spent"],
+                       summary_rows, numeric=(2, 3, 5)),
+            ChartBlock("Outcomes met, by area of need", chart,
+                       "Stacked bar chart of the share of outcomes exceeded, met, partially met and not met "
+                       "in each area of need."),
+        ],
     )
+
+
+def _school_section(school: str, items: list[Intervention],
+                    by_school_area: dict[tuple[str, str], list[Intervention]]) -> Section:
+    """One school: a table per area of need, a row per outcome of each intervention."""
+    blocks: list[TableBlock | ChartBlock] = []
+    for area in sorted({it.application.area_of_need for it in items if it.application.school == school}):
+        rows: list[list[str]] = []
+        for it in by_school_area[(school, area)]:
+            a, imp = it.application, it.impact
+            for n, o in enumerate(imp.outcomes):
+                stated = "" if o.met_stated in (None, o.met) else f" (school said {o.met_stated})"
+                head = [f"{a.reference}: {a.title}", cell(imp.pupils_supported), pounds(imp.spend)] if n == 0 \
+                    else ["", "", ""]
+                rows.append([*head, o.measure, _num(o.baseline), _num(o.target), _num(o.result),
+                             f"{gain(o):+}", o.met + stated])
+        blocks.append(TableBlock(
+            ["Intervention", "Pupils", "Spent", "Measure", "Baseline", "Target", "Result", "Gain", "Met"],
+            rows, title=area, numeric=(1, 2, 4, 5, 6, 7),
+        ))
+    return Section(school, [], blocks)
 
 
 def _num(value: Decimal) -> str:

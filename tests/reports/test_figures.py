@@ -37,7 +37,8 @@ import pytest
 from forms_processor.config import Config
 from forms_processor.errors import UsageError
 from forms_processor.reports.entitlement import compute_shares, entitlement_table, load_year, parse_year
-from forms_processor.reports.governors import HIDDEN, SUPPRESSED, governors_figures, hidden_cells, published
+from forms_processor.reports.governors import HIDDEN, SUPPRESSED, governors_figures, hidden_cells
+from forms_processor.reports.governors_document import published
 from forms_processor.results import json_data
 from forms_processor.spec.measures import BY_NAME, target_met
 
