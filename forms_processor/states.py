@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from .errors import NotAllowed
+from .errors import NotAllowed, UsageError
 from .spec.response import AWARDING_DECISIONS, DECISIONS
 
 
@@ -160,3 +160,30 @@ DECISION_WORDS: dict[str, State] = {
 # The decision as printed on the response form.
 DECISION_LABELS: dict[State, str] = dict(zip(DECISION_WORDS.values(), DECISIONS, strict=True))
 AWARDING: frozenset[State] = frozenset(s for s, label in DECISION_LABELS.items() if label in AWARDING_DECISIONS)
+
+_ALIASES = {
+    "approve": "approved",
+    "approved with condition": "approved-with-conditions",
+    "conditional": "approved-with-conditions",
+    "partial": "partially-funded",
+    "partially": "partially-funded",
+    "defer": "deferred",
+    "decline": "declined",
+    "more information requested": "more-information",
+    "more info": "more-information",
+    "information requested": "more-information",
+}
+
+
+def parse_decision(text: str) -> str:
+    """"Approved with conditions", "approved-with-conditions", "PARTIALLY FUNDED" -> the word."""
+    t = " ".join(text.replace("-", " ").replace("_", " ").lower().split())
+    for word, state in DECISION_WORDS.items():
+        if t in {word.replace("-", " "), DECISION_LABELS[state].lower()}:
+            return word
+    if t in _ALIASES:
+        return _ALIASES[t]
+    raise UsageError(
+        f"'{text}' is not a decision: use one of " + ", ".join(DECISION_WORDS) + ".",
+        hint="The wording of the response form (e.g. 'Approved with conditions') is understood too.",
+    )

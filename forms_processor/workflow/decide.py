@@ -34,43 +34,15 @@ from ..config import Config, Round
 from ..errors import NotAllowed, NotFound, UsageError
 from ..reports.money import ZERO, awarded_in_round, pence
 from ..results import Money, Result
-from ..states import AWARDING, DECISION_LABELS, DECISION_STATES, DECISION_WORDS, State
+from ..states import AWARDING, DECISION_LABELS, DECISION_STATES, DECISION_WORDS, State, parse_decision
 from ..store import decisions
 from ..store import repository as repo
 from ..store.db import Database, utcnow_iso
 from ..store.repository import FormRow, add_event, current_decision, get_form, transition
 from ..validation.parsing import format_date, format_money
 
-_ALIASES = {
-    "approve": "approved",
-    "approved with condition": "approved-with-conditions",
-    "conditional": "approved-with-conditions",
-    "partial": "partially-funded",
-    "partially": "partially-funded",
-    "defer": "deferred",
-    "decline": "declined",
-    "more information requested": "more-information",
-    "more info": "more-information",
-    "information requested": "more-information",
-}
-
-
 # Decided: the decision in force stands (a correction until its response goes, then locked).
 _DECIDED = DECISION_STATES | {State.IMPACT_DUE, State.IMPACT_OVERDUE, State.IMPACT_RECEIVED, State.CLOSED}
-
-
-def parse_decision(text: str) -> str:
-    """"Approved with conditions", "approved-with-conditions", "PARTIALLY FUNDED" -> the word."""
-    t = " ".join(text.replace("-", " ").replace("_", " ").lower().split())
-    for word, state in DECISION_WORDS.items():
-        if t in {word.replace("-", " "), DECISION_LABELS[state].lower()}:
-            return word
-    if t in _ALIASES:
-        return _ALIASES[t]
-    raise UsageError(
-        f"'{text}' is not a decision: use one of " + ", ".join(DECISION_WORDS) + ".",
-        hint="The wording of the response form (e.g. 'Approved with conditions') is understood too.",
-    )
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,7 @@ sees the same bytes as a duplicate and sends nothing twice.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -31,6 +29,7 @@ from pydantic import Field
 from ..config import Config, academic_year, fold_plain
 from ..errors import UnreadableDocument
 from ..home import Home
+from ..intake.originals import keep_original
 from ..intake.submission import Submission
 from ..mail import compose
 from ..mail.queue import OutgoingMail, enqueue
@@ -153,21 +152,7 @@ class Ingestor:
 
     def archive(self, sub: Submission) -> Path:
         """Keep the original bytes, named by SHA-256 (the same bytes are kept once)."""
-        ext = Path(sub.file_name).suffix.lower()
-        if not ext or len(ext) > 6 or not ext[1:].isalnum():
-            ext = ".bin"
-        folder = self.home.archive / sub.sha256[:2]
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = folder / f"{sub.sha256}{ext}"
-        if not path.exists():
-            tmp = path.with_name(path.name + f".{os.getpid()}-{threading.get_ident()}.tmp")
-            fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(sub.data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        return path
+        return keep_original(self.home.archive, sub)
 
     def context_for(self, sub: Submission, high_needs_exception: bool = False) -> ValidationContext:
         return ValidationContext(
@@ -304,23 +289,7 @@ class Ingestor:
                 return self.record_duplicate(sub, display, dup)
             reference = next_reference(conn, self.reference_prefix(form_id, result, sub.received_at))
             sid = self._insert_submission(conn, sub, status, archived, form_ref=reference)
-            repo.insert_form(conn, {
-                "reference": reference,
-                "form_id": form_id,
-                "submission_id": sid,
-                "school": result.school,
-                "round": result.round,
-                "state": State.RECEIVED.value,
-                "intervention": title,
-                "amount_requested": _text(fields_json.get("amount_requested")),
-                "senco_email": _text(fields_json.get("senco_email")),
-                "linked_ref": normalise_reference(linked) if linked else None,
-                "reader": extracted.reader,
-                "fields_json": json.dumps(fields_json),
-                "raw_json": json.dumps(extracted.fields, ensure_ascii=False),
-                "created_at": now,
-                "updated_at": now,
-            })
+            repo.insert_form(conn, _form_row(reference, form_id, sid, result, extracted, fields_json, now))
             add_event(
                 conn, action="received", actor=self.actor, reference=reference, submission_id=sid,
                 to_state=State.RECEIVED.value, reason=f"{sub.source.value}: {sub.file_name}", at=now,
@@ -406,3 +375,26 @@ def _text(value: Any) -> str | None:
     if value is None or value == "":
         return None
     return str(value)
+
+
+def _form_row(reference: str, form_id: str, submission_id: int, result: ValidationResult, extracted: ExtractedForm,
+              fields_json: dict[str, Any], now: str) -> dict[str, Any]:
+    """The forms row of a form just read and checked (state: received)."""
+    linked = _text(fields_json.get("application_reference") or fields_json.get("continuation_of"))
+    return {
+        "reference": reference,
+        "form_id": form_id,
+        "submission_id": submission_id,
+        "school": result.school,
+        "round": result.round,
+        "state": State.RECEIVED.value,
+        "intervention": _text(fields_json.get("intervention_title")),
+        "amount_requested": _text(fields_json.get("amount_requested")),
+        "senco_email": _text(fields_json.get("senco_email")),
+        "linked_ref": normalise_reference(linked) if linked else None,
+        "reader": extracted.reader,
+        "fields_json": json.dumps(fields_json),
+        "raw_json": json.dumps(extracted.fields, ensure_ascii=False),
+        "created_at": now,
+        "updated_at": now,
+    }

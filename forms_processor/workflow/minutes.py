@@ -19,10 +19,11 @@ from typing import Any
 from ..config import Config
 from ..errors import ExitCode, FormsError, NotFound, UsageError
 from ..reports.money import ZERO, pence
+from ..states import parse_decision
 from ..store.db import Database, utcnow_iso
 from ..store.repository import get_form
 from ..validation.parsing import ParseError, parse_date, parse_money
-from .decide import DecisionInput, DecisionRecord, PlannedDecision, parse_decision, plan_decision, write_decision
+from .decide import DecisionInput, DecisionRecord, PlannedDecision, plan_decision, write_decision
 
 
 @dataclass(frozen=True)
