@@ -100,10 +100,23 @@ def _read_pdf(data: bytes) -> ExtractedForm:
     return read_pdf(data)
 
 
+def _legacy(kind: DocumentKind) -> Callable[[bytes, ReadLimits], ExtractedForm]:
+    def read(data: bytes, limits: ReadLimits) -> ExtractedForm:
+        from .legacy import read_legacy
+
+        return read_legacy(data, kind.value, limits.timeout_seconds, limits.memory_mb)
+
+    return read
+
+
 # The reader of each kind of document ``sniff`` recognises.
 READERS: dict[DocumentKind, Callable[[bytes], ExtractedForm]] = {
     DocumentKind.DOCX: _read_docx,
     DocumentKind.PDF: _read_pdf,
+}
+# Kinds read after a conversion that runs under the read's limits (time, memory).
+CONVERTED: dict[DocumentKind, Callable[[bytes, ReadLimits], ExtractedForm]] = {
+    kind: _legacy(kind) for kind in (DocumentKind.DOC, DocumentKind.ODT, DocumentKind.RTF)
 }
 
 
@@ -118,14 +131,15 @@ def read_document(data: bytes, filename: str = "", limits: ReadLimits | None = N
         raise too_big(len(data), limits)
     kind = sniff(data)
     try:
-        form = READERS[kind](data)
+        form = CONVERTED[kind](data, limits) if kind in CONVERTED else READERS[kind](data)
     except (UnreadableDocument, MemoryError):
         raise
     except Exception as exc:  # a reader failing on a hostile file (RecursionError too): unreadable, never a crash
         raise could_not_read() from exc
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if ext and ext in ("pdf", "docx", "doc", "docm", "odt") and ext != kind.value:
-        form.notes.append(f"The file is named .{ext} but is a {'PDF' if kind is DocumentKind.PDF else 'Word document'}")
+    if ext and ext in ("pdf", "docx", "doc", "docm", "odt", "rtf") and ext != kind.value:
+        what = {DocumentKind.PDF: "PDF", DocumentKind.ODT: "OpenDocument file", DocumentKind.RTF: "Rich Text file"}
+        form.notes.append(f"The file is named .{ext} but is a {what.get(kind, 'Word document')}")
     return form
 
 
@@ -229,6 +243,7 @@ def _context(name: str | None) -> Any:
                 "forms_processor.readers.docx_reader",
                 "forms_processor.readers.pdf_fields",
                 "forms_processor.readers.pdf_layout",
+                "forms_processor.readers.legacy",
             ]
         )
     return ctx
