@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import UnreadableDocument
 from .base import ExtractedForm
+from .labels import Wordings, extra_wordings
 from .sniff import DocumentKind, sniff
 
 MB = 1024 * 1024
@@ -33,9 +34,14 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class ReadLimits:
+    """How a file is read: its limits, and the cluster's own wordings of the labels
+    (``[labels]`` in cluster.toml, as ``Labels.wordings()``), sent with each file to the
+    worker that reads it."""
+
     max_bytes: int = 25 * MB
     timeout_seconds: float = 30.0
     memory_mb: int = 1024
+    wordings: Wordings = ()
 
 
 ReadFunction = Callable[[bytes, str, ReadLimits], ExtractedForm]
@@ -131,7 +137,8 @@ def read_document(data: bytes, filename: str = "", limits: ReadLimits | None = N
         raise too_big(len(data), limits)
     kind = sniff(data)
     try:
-        form = CONVERTED[kind](data, limits) if kind in CONVERTED else READERS[kind](data)
+        with extra_wordings(limits.wordings):
+            form = CONVERTED[kind](data, limits) if kind in CONVERTED else READERS[kind](data)
     except (UnreadableDocument, MemoryError):
         raise
     except Exception as exc:  # a reader failing on a hostile file (RecursionError too): unreadable, never a crash
