@@ -21,7 +21,7 @@ from forms_processor.cli import cli
 from forms_processor.config import Imap
 from forms_processor.home import Home
 from forms_processor.intake.email_parts import is_junk_path, parse_email
-from forms_processor.intake.mailbox import poll_mailbox
+from forms_processor.workflow.mailbox import poll_mailbox
 from tests.mail.test_mailbox import DOCX, Forms, append, imap_port, mail_app, message, outgoing
 
 __all__ = ["imap_port", "mail_app"]  # the real IMAP server's fixtures, used below
