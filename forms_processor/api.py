@@ -55,6 +55,7 @@ def read_limits(home: Home) -> ReadLimits:
         max_bytes=int(s.max_file_mb * 1024 * 1024),
         timeout_seconds=s.parse_timeout_seconds,
         memory_mb=s.parse_memory_mb,
+        wordings=home.config.labels.wordings(),
     )
 
 

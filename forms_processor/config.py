@@ -174,6 +174,67 @@ class ClusterInfo(_Model):
         return v
 
 
+def wording_keys(form_id: str) -> dict[str, str]:
+    """The keys ``[labels.application]`` / ``[labels.impact]`` take, each with its printed
+    label: the form's single fields (``senco_name``) and its table columns written with
+    ``N`` for the row (``pupil_N_ref``)."""
+    from .spec import FORMS
+
+    spec = FORMS[form_id]
+    keys = {f.key: f.label for f in spec.single_fields()}
+    for group in spec.groups():
+        for col in group.columns:
+            keys[f"{group.prefix}_N_{col.key}"] = col.label
+    return keys
+
+
+_WORDING_FORMS = {"application": "send-application", "impact": "send-impact"}
+
+
+class Labels(_Model):
+    """The cluster's own wordings of the forms' labels: a key of the form -> extra
+    wordings the readers also take (as they take the spec's "also seen as")."""
+
+    application: dict[str, list[str]] = {}
+    impact: dict[str, list[str]] = {}
+
+    @model_validator(mode="after")
+    def _known_keys(self) -> Labels:
+        from .spec import normalise_label
+
+        for section, form_id in _WORDING_FORMS.items():
+            table: dict[str, list[str]] = getattr(self, section)
+            known = wording_keys(form_id)
+            seen: dict[str, str] = {}
+            for key, wordings in table.items():
+                if key not in known:
+                    close = ", ".join(k for k in known if k.split("_")[-1] == key.split("_")[-1])[:200]
+                    raise ValueError(
+                        f"[labels.{section}] has no field {key!r}"
+                        + (f" (did you mean {close}?)" if close else "")
+                        + "; the keys are the field names of shared/forms (school_name, pupil_N_ref, ...)"
+                    )
+                for wording in wordings:
+                    folded = normalise_label(wording)
+                    if not folded:
+                        raise ValueError(f"[labels.{section}] {key}: a wording is empty")
+                    if folded in seen and seen[folded] != key:
+                        raise ValueError(
+                            f"[labels.{section}]: the wording {wording!r} is given for both {seen[folded]} and {key}"
+                        )
+                    seen[folded] = key
+        return self
+
+    def wordings(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+        """(form id, key, wordings) for the readers (hashable, sent to reading workers)."""
+        return tuple(
+            (form_id, key, tuple(words))
+            for section, form_id in _WORDING_FORMS.items()
+            for key, words in sorted(getattr(self, section).items())
+            if words
+        )
+
+
 class Config(_Model):
     cluster: ClusterInfo
     host: Host
@@ -184,6 +245,7 @@ class Config(_Model):
     watch: Watch = Watch()
     smtp: Smtp | None = None
     imap: Imap | None = None
+    labels: Labels = Labels()
 
     @model_validator(mode="after")
     def _unique(self) -> Config:

@@ -13,7 +13,7 @@ import click
 from ..errors import ExitCode
 
 # Each module adds its commands to ``cli`` when imported.
-from . import demo, host, intake, mail, queries, reports, watch  # noqa: F401
+from . import demo, host, intake, mail, queries, reports, templates, watch  # noqa: F401
 from ._common import cli
 
 __all__ = ["cli", "main"]

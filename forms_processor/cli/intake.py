@@ -26,26 +26,6 @@ def init(ctx: Context) -> None:
     echo_err(f"Next: edit {root / 'cluster.toml'} for your cluster, then 'forms templates --out form_templates'.")
 
 
-@cli.command()
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write the blank forms (and response.docx) into.")
-@pass_ctx
-def templates(ctx: Context, out_dir: Path) -> None:
-    """Write the blank forms SENCOs fill in (application and impact, Word and PDF), and
-    response.docx, the Word template of the response form that the cluster may restyle."""
-    from ..home import open_home
-    from ..service.setup import write_response_template, write_templates
-
-    home = open_home(ctx.home_option)
-    for path in write_templates(home, out_dir):
-        click.echo(str(path))
-    restyled = out_dir / "response.docx"
-    if restyled.exists():
-        echo_err(f"Kept {restyled} as it is (it may have been restyled); delete it to get the plain one.")
-    else:
-        click.echo(str(write_response_template(out_dir)))
-
-
 _STATUS_MARK = {"accepted": "OK ", "invalid": "FIX", "rejected": "BAD", "duplicate": "DUP"}
 
 

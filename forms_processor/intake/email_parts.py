@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import email.policy
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +20,13 @@ from email.utils import getaddresses, parsedate_to_datetime
 from .submission import safe_file_name
 
 FORM_SUFFIXES = (".docx", ".pdf")
+# Files a school's computer adds without anyone choosing them: a Mac's resource forks
+# and folder notes, Windows' thumbnail caches, Office lock files. Dropped without a word.
+JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r"}
+JUNK_FOLDERS = {"__macosx", ".spotlight-v100", ".trashes", ".fseventsd"}
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".webp")
+# Outlook and most mail programs name the pictures of a signature image001.png, ...
+_SIGNATURE_NAME = re.compile(r"^(image|outlook|logo|signature)[-_ ]?\w{0,12}\.(png|jpe?g|gif|bmp)$", re.IGNORECASE)
 # Limits so a hostile message cannot exhaust memory.
 MAX_DEPTH = 4
 MAX_PARTS = 50
@@ -41,8 +49,12 @@ class ParsedEmail:
     message_id: str | None
     date: datetime | None
     attachments: list[Attachment] = field(default_factory=list)
-    # Parts that were not forms (images, signatures, other files): names only.
+    # Parts that were not forms but look like an attempt at sending one (another kind of
+    # document, a picture with no form beside it): names only, for the reply.
     ignored: list[str] = field(default_factory=list)
+    # Parts nobody chose to send (a Mac's ``__MACOSX/._form.docx``, ``.DS_Store``,
+    # ``Thumbs.db``, the pictures of a signature, pictures beside a form): never answered.
+    junk: list[str] = field(default_factory=list)
     # Bytes taken out so far (for MAX_EMAIL_TOTAL).
     unpacked: int = field(default=0, repr=False)
 
@@ -91,7 +103,37 @@ def parse_email(raw: bytes) -> ParsedEmail:
         _walk(msg, parsed, depth=0)
     except Exception as exc:  # noqa: BLE001 - a structure the email package cannot walk
         raise EmailUnreadable from exc
+    if parsed.attachments:
+        # A picture beside a form is a logo, a photo of the work or a scan of the same
+        # form: the form is what is read, and nothing is said about the picture.
+        pictures = [n for n in parsed.ignored if n.lower().endswith(PICTURE_SUFFIXES)]
+        parsed.junk.extend(pictures)
+        parsed.ignored = [n for n in parsed.ignored if n not in pictures]
     return parsed
+
+
+def is_junk_path(path: str) -> bool:
+    """Whether a file, by its path inside a zip or a folder, is one nobody chose to send:
+    anything under ``__MACOSX/``, a Mac resource fork (``._form.docx``), ``.DS_Store``,
+    ``Thumbs.db``, ``desktop.ini`` or an Office lock file (``~$form.docx``)."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p]
+    if not parts:
+        return True
+    if any(p.lower() in JUNK_FOLDERS for p in parts[:-1]):
+        return True
+    name = parts[-1]
+    return name.startswith(("._", "~$")) or name.lower() in JUNK_NAMES
+
+
+def _is_signature_picture(msg: Message, name: str | None) -> bool:
+    """A picture that belongs to the email's own look (a signature, a logo), not one sent:
+    shown inside the text (it has a Content-ID, or is marked inline) or named as Outlook
+    names a signature's pictures (``image001.png``)."""
+    if msg.get_content_maintype() != "image" and not (name or "").lower().endswith(PICTURE_SUFFIXES):
+        return False
+    if _header(msg, "Content-ID") or msg.get_content_disposition() == "inline":
+        return True
+    return bool(name and _SIGNATURE_NAME.match(name))
 
 
 class EmailUnreadable(Exception):
@@ -115,7 +157,15 @@ def _walk(msg: Message, out: ParsedEmail, depth: int) -> None:
         return
     name = msg.get_filename()
     if not name and msg.get_content_disposition() != "attachment":
+        if msg.get_content_maintype() == "image":
+            out.junk.append("inline picture")
         return  # the body text
+    if name and is_junk_path(name):
+        out.junk.append(safe_file_name(name))
+        return
+    if _is_signature_picture(msg, name):
+        out.junk.append(safe_file_name(name or "picture"))
+        return
     try:
         data = msg.get_payload(decode=True) or b""
     except Exception:  # noqa: BLE001 - a broken part is skipped, the rest goes on
@@ -170,6 +220,9 @@ def _from_zip(data: bytes, out: ParsedEmail, depth: int) -> None:
     except (zipfile.BadZipFile, OSError, ValueError):
         out.ignored.append("archive.zip")
         return
+    # The junk a Mac adds counts towards no limit: it is never read.
+    out.junk.extend(safe_file_name(i.filename) for i in infos if is_junk_path(i.filename))
+    infos = [i for i in infos if not is_junk_path(i.filename)]
     declared = sum(i.file_size for i in infos)
     if len(infos) > MAX_ZIP_MEMBERS or declared > MAX_ZIP_TOTAL or out.unpacked + declared > MAX_EMAIL_TOTAL:
         out.ignored.append("archive.zip (too large to unpack)")

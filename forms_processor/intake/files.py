@@ -7,15 +7,18 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import UnreadableDocument
-from .email_parts import EmailUnreadable, parse_email
+from .email_parts import JUNK_FOLDERS, JUNK_NAMES, EmailUnreadable, parse_email
 from .submission import Source, Submission
 
-IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+# Also folder names: anything under ``__MACOSX/`` (what a Mac adds to a zip it makes).
+IGNORED_NAMES = {*JUNK_NAMES, *JUNK_FOLDERS}
 IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".reason.txt")
 
 
 def is_ignored(path: Path) -> bool:
-    """Office lock files, partial downloads, hidden files and OS clutter."""
+    """Office lock files, partial downloads, hidden files and OS clutter (``.DS_Store``,
+    ``Thumbs.db``, a Mac's ``__MACOSX`` folder and ``._`` resource forks). Applied to a
+    file's name and to each folder on its way."""
     name = path.name
     lower = name.lower()
     return (
@@ -37,7 +40,8 @@ def expand_paths(paths: list[Path], skipped: list[Path] | None = None) -> Iterat
             for child in sorted(path.rglob("*")):
                 if child.is_dir() and not child.is_symlink():
                     continue
-                if child.is_file() and not child.is_symlink() and not is_ignored(child):
+                inside = child.relative_to(path).parts
+                if child.is_file() and not child.is_symlink() and not any(is_ignored(Path(p)) for p in inside):
                     yield child
                 elif skipped is not None:
                     skipped.append(child)

@@ -55,6 +55,8 @@ P, T, TAB, BR, CR, SYM = _w("p"), _w("t"), _w("tab"), _w("br"), _w("cr"), _w("sy
 TBL, TR, TC, SDT, SDT_PR, SDT_CONTENT = _w("tbl"), _w("tr"), _w("tc"), _w("sdt"), _w("sdtPr"), _w("sdtContent")
 FLD_CHAR, FF_DATA, VAL = _w("fldChar"), _w("ffData"), _w("val")
 CUSTOM_XML, INS, MOVE_TO = _w("customXml"), _w("ins"), _w("moveTo")
+SMART_TAG, TXBX = _w("smartTag"), _w("txbxContent")
+FALLBACK = f"{{{MC}}}Fallback"
 NO_BREAK_HYPHEN = _w("noBreakHyphen")
 
 _SKIP = {
@@ -161,10 +163,12 @@ def _legacy_field(fld: etree._Element) -> str:
     return ""
 
 
-def _walk(el: etree._Element, out: list[str], skip_tables: bool) -> None:
+def _walk(el: etree._Element, out: list[str], skip_tables: bool, boxes: bool = True) -> None:
+    """The text of ``el`` into ``out``. With ``boxes`` false, text boxes are left out (a
+    paragraph's own text: its text boxes are read as blocks of their own, see ``_blocks``)."""
     for child in el:
         tag = child.tag
-        if not isinstance(tag, str) or tag in _SKIP:
+        if not isinstance(tag, str) or tag in _SKIP or (tag == TXBX and not boxes):
             continue
         if tag == T:
             out.append(child.text or "")
@@ -181,13 +185,13 @@ def _walk(el: etree._Element, out: list[str], skip_tables: bool) -> None:
             elif char in _SYM_UNTICKED:
                 out.append(UNCHECKED_GLYPH)
         elif tag == P:
-            _walk(child, out, skip_tables)
+            _walk(child, out, skip_tables, boxes)
             out.append("\n")
         elif tag == TBL:
             if not skip_tables:
-                _walk(child, out, skip_tables)
+                _walk(child, out, skip_tables, boxes)
         elif tag == TC:
-            _walk(child, out, skip_tables)
+            _walk(child, out, skip_tables, boxes)
             out.append("\t")
         elif tag == SDT:
             out.append(_sdt_text(child, skip_tables))
@@ -195,7 +199,7 @@ def _walk(el: etree._Element, out: list[str], skip_tables: bool) -> None:
             if child.get(_w("fldCharType")) == "begin":
                 out.append(_legacy_field(child))
         else:
-            _walk(child, out, skip_tables)
+            _walk(child, out, skip_tables, boxes)
 
 
 def _text(el: etree._Element, skip_tables: bool = True) -> str:
@@ -205,9 +209,21 @@ def _text(el: etree._Element, skip_tables: bool = True) -> str:
 
 
 def _para_text(p: etree._Element) -> str:
+    """A paragraph's own text: its runs, without what its text boxes hold."""
     out: list[str] = []
-    _walk(p, out, True)
+    _walk(p, out, True, boxes=False)
     return "".join(out).replace("\xa0", " ")
+
+
+def _text_boxes(p: etree._Element) -> Iterator[etree._Element]:
+    """The text boxes anchored in paragraph ``p`` (not those inside another text box, which
+    that box gives), each once: the DrawingML one, never its VML fallback copy."""
+    for box in p.iter(TXBX):
+        up = box.getparent()
+        while up is not None and up is not p and up.tag not in (FALLBACK, TXBX):
+            up = up.getparent()
+        if up is p:
+            yield box
 
 
 # ---------------------------------------------------------------------------
@@ -219,7 +235,11 @@ def _blocks(container: etree._Element) -> Iterator[etree._Element]:
     """Paragraphs and tables in document order, through block content controls."""
     for child in container:
         tag = child.tag
-        if tag in (P, TBL):
+        if tag == P:
+            yield child
+            for box in _text_boxes(child):
+                yield from _blocks(box)
+        elif tag == TBL:
             yield child
         elif tag == SDT:
             if _is_placeholder(child):
@@ -227,7 +247,7 @@ def _blocks(container: etree._Element) -> Iterator[etree._Element]:
             content = child.find(SDT_CONTENT)
             if content is not None:
                 yield from _blocks(content)
-        elif tag in (CUSTOM_XML, INS, MOVE_TO):
+        elif tag in (CUSTOM_XML, INS, MOVE_TO, SMART_TAG):
             yield from _blocks(child)
 
 

@@ -79,6 +79,19 @@ def _num(obj: Mapping[str, Any], key: str) -> float:
     return float(obj[key])
 
 
+def _outline(obj: Mapping[str, Any], box_width: float) -> bool:
+    """A path about the box's size that only runs along horizontal and vertical edges: the
+    box's own border drawn as a path (a flattened checkbox's appearance draws its square
+    so), not a mark. A tick or a cross has a slanted stroke; a filled square mark is smaller."""
+    pts = obj.get("pts") or []
+    if len(pts) < 3 or _num(obj, "x1") - _num(obj, "x0") < 0.85 * box_width:
+        return False
+    for (ax, ay), (bx, by) in zip(pts, pts[1:], strict=False):
+        if abs(ax - bx) > 0.5 and abs(ay - by) > 0.5:
+            return False
+    return True
+
+
 def drawn_ticks(
     rects: Iterable[Mapping[str, Any]],
     strokes: Iterable[Mapping[str, Any]],
@@ -134,6 +147,71 @@ def drawn_ticks(
             for r in rects
             if r.get("fill") and _num(r, "x1") - _num(r, "x0") < 0.85 * (x1 - x0)
         ]
-        ticked = any(inside(m) and clear_of_edges(m) for m in [*strokes, *small])
+        ticked = any(inside(m) and clear_of_edges(m) and not _outline(m, x1 - x0) for m in [*strokes, *small])
         found.append((x0, x1, top, bottom, ticked))
     return found
+
+
+def _glyph_names() -> Mapping[str, str]:
+    from pdfminer.glyphlist import glyphname2unicode
+
+    return glyphname2unicode
+
+
+def _truncated_name(name: str) -> str | None:
+    """The character of a glyph name cut short ("sterlin" for "sterling", as ghostscript
+    10.0 writes some names when it re-distils a PDF), when exactly one known name starts so."""
+    names = _glyph_names()
+    if name in names or len(name) < 4:
+        return None
+    found = {names[n] for n in names if n.startswith(name) and len(n) <= len(name) + 2}
+    return found.pop() if len(found) == 1 else None
+
+
+def repair_encodings(pdf: Any) -> None:
+    """Mend the fonts of a pdfplumber ``PDF`` whose characters would read wrong: a simple
+    font without a ToUnicode map whose ``/Differences`` name a glyph by a name cut short
+    (pdfminer would fall back to the code's letter in the base encoding, so "£" read as
+    "1" or "."). Each font is made once in pdfminer's font cache and its map corrected
+    there, so every page that uses it reads the right character."""
+    from pdfminer.pdftypes import PDFObjRef, resolve1
+    from pdfminer.psparser import PSLiteral
+
+    seen: set[int] = set()
+    for page in pdf.pages:
+        resources = resolve1(page.page_obj.resources) or {}
+        fonts = resolve1(resources.get("Font")) or {}
+        if not isinstance(fonts, dict):
+            continue
+        for ref in fonts.values():
+            if not isinstance(ref, PDFObjRef) or ref.objid in seen:
+                continue
+            seen.add(ref.objid)
+            spec = resolve1(ref)
+            if not isinstance(spec, dict) or "ToUnicode" in spec:
+                continue
+            encoding = resolve1(spec.get("Encoding"))
+            differences = resolve1(encoding.get("Differences")) if isinstance(encoding, dict) else None
+            if not isinstance(differences, list):
+                continue
+            fixes: dict[int, str] = {}
+            code = 0
+            for item in differences:
+                item = resolve1(item)
+                if isinstance(item, int):
+                    code = item
+                    continue
+                if isinstance(item, PSLiteral):
+                    char = _truncated_name(str(item.name))
+                    if char:
+                        fixes[code] = char
+                    code += 1
+            if not fixes:
+                continue
+            try:
+                font = pdf.rsrcmgr.get_font(ref.objid, spec)
+            except Exception:  # noqa: BLE001 - a font pdfminer cannot make is left to it
+                continue
+            table = getattr(font, "cid2unicode", None)
+            if isinstance(table, dict):
+                table.update(fixes)

@@ -16,7 +16,9 @@ document matches more.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from ..errors import UnreadableDocument
@@ -75,16 +77,19 @@ class LabelIndex:
     section_titles: set[str] = field(default_factory=set)
 
     @classmethod
-    def build(cls, spec: FormSpec) -> LabelIndex:
+    def build(cls, spec: FormSpec, extra: dict[str, tuple[str, ...]] | None = None) -> LabelIndex:
+        """The index of the spec's labels, with ``extra`` wordings (the cluster's own, by key:
+        ``senco_name`` or ``pupil_N_ref``) after them; the spec's own labels win a clash."""
+        extra = extra or {}
         index = cls(spec)
         for f in spec.single_fields():
-            for label in f.all_labels:
+            for label in (*f.all_labels, *extra.get(f.key, ())):
                 index.singles.setdefault(normalise_label(label), f.key)
                 index.singles_loose.setdefault(loose(label), f.key)
         for group in spec.groups():
             cols: dict[str, str] = {}
             for col in group.columns:
-                for label in col.all_labels:
+                for label in (*col.all_labels, *extra.get(f"{group.prefix}_N_{col.key}", ())):
                     cols.setdefault(normalise_label(label), col.key)
                     cols.setdefault(loose(label), col.key)
             index.columns[group.name] = cols
@@ -139,14 +144,31 @@ class LabelIndex:
         return best
 
 
-_INDEXES: dict[str, LabelIndex] = {}
+# (form id, key, wordings): the cluster's own wordings ([labels] in cluster.toml) for the
+# read in progress, set by ``extra_wordings`` around it.
+Wordings = tuple[tuple[str, str, tuple[str, ...]], ...]
+_WORDINGS: ContextVar[Wordings] = ContextVar("wordings", default=())
+_INDEXES: dict[tuple[str, Wordings], LabelIndex] = {}
+
+
+@contextmanager
+def extra_wordings(wordings: Wordings) -> Iterator[None]:
+    """Within this block, the readers also take the cluster's own wordings of the labels."""
+    token = _WORDINGS.set(wordings)
+    try:
+        yield
+    finally:
+        _WORDINGS.reset(token)
 
 
 def index_for(spec: FormSpec) -> LabelIndex:
-    idx = _INDEXES.get(spec.form_id)
+    wordings = tuple(w for w in _WORDINGS.get() if w[0] == spec.form_id)
+    idx = _INDEXES.get((spec.form_id, wordings))
     if idx is None or idx.spec is not spec:
-        idx = LabelIndex.build(spec)
-        _INDEXES[spec.form_id] = idx
+        idx = LabelIndex.build(spec, {key: words for _, key, words in wordings})
+        if len(_INDEXES) > 32:
+            _INDEXES.clear()
+        _INDEXES[(spec.form_id, wordings)] = idx
     return idx
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from ..errors import UnreadableDocument
 from ..spec import FORMS, RowGroup, normalise_label
 from .base import ExtractedForm
-from .glyphs import as_tick, drawn_ticks
+from .glyphs import as_tick, drawn_ticks, repair_encodings
 from .labels import (
     EXTRA_ROWS_READ,
     TICKED,
@@ -74,6 +74,23 @@ class Word:
     x1: float
     top: float
     bottom: float
+    # The drawn box (a flattened field's appearance) the word was drawn in, if any: all the
+    # words of one box are one value, even when a long one runs past its cell's rule.
+    box: int | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell as the page's rules draw it (page offset added to top and bottom)."""
+
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+    def holds(self, word: Word) -> bool:
+        cx, cy = (word.x0 + word.x1) / 2, (word.top + word.bottom) / 2
+        return self.x0 - 1 <= cx <= self.x1 + 1 and self.top - 1 <= cy <= self.bottom + 1
 
 
 @dataclass
@@ -144,19 +161,94 @@ def _lines(words: list[Word]) -> list[Line]:
     return lines
 
 
-def _words(data: bytes) -> list[Word]:
+def _boxes_of_chars(page: Any) -> dict[int, int]:
+    """For each character of the page (by ``id`` of pdfplumber's char dict), the small drawn
+    box (a form XObject: a flattened field's appearance) it was drawn in.
+
+    pdfplumber lists a page's characters in the order of pdfminer's layout tree, so the
+    tree is walked in the same order. A box as large as a good part of the page (a page
+    drawn as one XObject by a print driver) is no field's box and is not counted.
+    """
+    from pdfminer.layout import LTChar, LTContainer, LTFigure
+
+    limit = 0.25 * float(page.width) * float(page.height)
+    order: list[int | None] = []
+    counter = [0]
+
+    def walk(objs: Iterable[Any], box: int | None) -> None:
+        for obj in objs:
+            if isinstance(obj, LTFigure):
+                small = obj.width * obj.height < limit
+                counter[0] += 1
+                walk(obj, counter[0] if small else box)
+            elif isinstance(obj, LTContainer):
+                walk(obj, box)
+            elif isinstance(obj, LTChar):
+                order.append(box)
+
+    walk(page.layout, None)
+    chars = page.chars
+    if len(chars) != len(order):  # not the order expected: no boxes rather than wrong ones
+        return {}
+    return {id(ch): b for ch, b in zip(chars, order, strict=True) if b is not None}
+
+
+def _page_words(page: Any, boxes: dict[int, int]) -> list[dict[str, Any]]:
+    """The page's words; the characters of each drawn box made into words on their own, so a
+    value that runs under the next cell's (a flattened field drawn without wrapping) is not
+    interleaved with it letter by letter."""
+    from pdfplumber.utils import extract_words
+
+    groups: dict[int | None, list[dict[str, Any]]] = {}
+    for ch in page.chars:
+        groups.setdefault(boxes.get(id(ch)), []).append(ch)
+    out = []
+    for box, chars in groups.items():
+        for w in extract_words(chars, keep_blank_chars=False, use_text_flow=False, extra_attrs=["fontname"]):
+            w["box"] = box
+            out.append(w)
+    return out
+
+
+def _cells(page: Any, offset: float) -> list[Cell]:
+    """The table cells drawn on the page with rules (lines or rectangles)."""
+    cells = []
+    try:
+        tables = page.find_tables()
+    except Exception:  # noqa: BLE001 - a page whose rules pdfplumber cannot take has no cells
+        return []
+    for table in tables:
+        for bbox in table.cells:
+            if bbox is None:
+                continue
+            x0, top, x1, bottom = (float(v) for v in bbox)
+            if x1 - x0 > 2 and bottom - top > 2:
+                cells.append(Cell(x0, x1, top + offset, bottom + offset))
+    return cells
+
+
+def _words(data: bytes) -> tuple[list[Word], list[Cell]]:
     import pdfplumber
 
     words: list[Word] = []
+    cells: list[Cell] = []
     with pdfplumber.open(io.BytesIO(data)) as pdf:
+        repair_encodings(pdf)
         for n, page in enumerate(pdf.pages):
             offset = n * PAGE_OFFSET
-            for w in page.extract_words(keep_blank_chars=False, use_text_flow=False, extra_attrs=["fontname"]):
+            boxes = _boxes_of_chars(page)
+            cells.extend(_cells(page, offset))
+            for w in _page_words(page, boxes):
                 text = as_tick(str(w["text"]).strip(), str(w.get("fontname", "")))
                 if text:
                     words.append(
                         Word(
-                            text, float(w["x0"]), float(w["x1"]), float(w["top"]) + offset, float(w["bottom"]) + offset
+                            text,
+                            float(w["x0"]),
+                            float(w["x1"]),
+                            float(w["top"]) + offset,
+                            float(w["bottom"]) + offset,
+                            w.get("box"),
                         )
                     )
             fields = _field_words(page.annots, offset)
@@ -167,7 +259,7 @@ def _words(data: bytes) -> list[Word]:
                 if not any(_overlap(box, f) for f in fields):
                     words.append(box)
             words.extend(fields)
-    return words
+    return words, cells
 
 
 def _overlap(a: Word, b: Word) -> bool:
@@ -236,9 +328,10 @@ def _field_words(annots: list[dict[str, Any]], offset: float) -> list[Word]:
 
 
 class _Layout:
-    def __init__(self, lines: list[Line], idx: LabelIndex) -> None:
+    def __init__(self, lines: list[Line], idx: LabelIndex, cells: list[Cell] | None = None) -> None:
         self.lines = lines
         self.idx = idx
+        self.cells = cells or []
         self.fields: dict[str, str | bool] = {}
         self.seen: set[str] = set()
         self.rows_ignored: dict[str, int] = {}
@@ -466,6 +559,36 @@ class _Layout:
                 best = (found2[0], [(c.x0, k) for c, k in zip(line.chunks, found2[1], strict=True) if k], i + 1)
         return best
 
+    def _cell_of(self, word: Word) -> Cell | None:
+        """The smallest drawn cell holding the word's centre."""
+        held = [c for c in self.cells if c.holds(word)]
+        return min(held, key=lambda c: (c.x1 - c.x0) * (c.bottom - c.top)) if held else None
+
+    def _band(self, line: Line) -> tuple[float, float] | None:
+        """The top and bottom of the drawn table row the line lies in, or None (no rules)."""
+        for word in line.words:
+            cell = self._cell_of(word)
+            if cell is not None:
+                return (round(cell.top), round(cell.bottom))
+        return None
+
+    def _column(self, word: Word, columns: list[tuple[float, str]], boxes: dict[int, str]) -> str | None:
+        """The column a word of a table row belongs to: its drawn box's (a value that runs
+        past its cell is still one value), else the drawn cell it lies in, else the last
+        column whose header starts left of it."""
+        if word.box is not None and word.box in boxes:
+            return boxes[word.box]
+        cell = self._cell_of(word)
+        if cell is not None:
+            inside = [col for x0, col in columns if cell.x0 - ALIGN <= x0 < cell.x1 - ALIGN]
+            if len(inside) == 1:
+                return inside[0]
+        key = None
+        for x0, col in columns:
+            if word.x0 >= x0 - ALIGN:
+                key = col
+        return key
+
     def _row_spacing(self, start: int, pitch: float) -> bool:
         """True when the table's rows are spaced wider than the lines of a wrapped cell."""
         tops = [ln.top for ln in self.lines[start : start + 40]]
@@ -481,6 +604,10 @@ class _Layout:
         steps = [b - a for a, b in zip(tops, tops[1:], strict=False) if 0 < b - a < PAGE_OFFSET / 2]
         pitch = min(steps) if steps else 0.0
         last_top: float | None = None
+        row_band: tuple[float, float] | None = None
+        row_first: set[str] = set()  # the columns the current row's first line filled
+        # A drawn box's column, once its first word has found it (box ids are page-wide).
+        boxes: dict[int, str] = {}
         k = start
         while k < len(self.lines):
             if self.skip[k]:
@@ -490,23 +617,35 @@ class _Layout:
             if self.labels_on(k) or self.is_heading(line) or self.header_at(k) is not None:
                 break
             cells: dict[str, list[str]] = {}
+            band = self._band(line)
             for word in line.words:
-                key = None
-                for x0, col in columns:
-                    if word.x0 >= x0 - ALIGN:
-                        key = col
+                key = self._column(word, columns, boxes)
                 if key is None:
                     continue
+                if word.box is not None:
+                    boxes.setdefault(word.box, key)
                 cells.setdefault(key, []).append(word.text)
             if not cells:
                 break
-            close = last_top is not None and pitch > 0 and line.top - last_top <= pitch + 1.5
-            same_row = rows and (first_key not in cells or (close and self._row_spacing(start, pitch)))
+            if band is not None and row_band is not None:
+                # Drawn rules say where a row ends: a cell's wrapped lines stay in it, and
+                # rows set close together stay apart.
+                same_row = bool(rows) and band == row_band
+            else:
+                close = last_top is not None and pitch > 0 and line.top - last_top <= pitch + 1.5
+                # A line filling (nearly) every column the row's first line filled is a row of
+                # its own, however close: a wrapped cell's next line fills only some of them.
+                full = len(cells) >= 2 and len(cells) >= len(row_first) - 1
+                same_row = bool(rows) and (
+                    first_key not in cells or (close and not full and self._row_spacing(start, pitch))
+                )
             if same_row:
                 for key, words in cells.items():
                     rows[-1].setdefault(key, []).extend(words)
             else:
                 rows.append(cells)
+                row_first = set(cells)
+            row_band = band
             last_top = line.top
             k += 1
         for row in rows:
@@ -561,7 +700,7 @@ class _Layout:
 def read_layout(data: bytes) -> ExtractedForm:
     """Read a PDF without form fields by the position of its labels and values."""
     try:
-        words = _words(data)
+        words, cells = _words(data)
     except (UnreadableDocument, MemoryError):
         raise
     except Exception as exc:  # pdfminer fails in many ways on damaged files
@@ -578,14 +717,14 @@ def read_layout(data: bytes) -> ExtractedForm:
     if spec is None:
         layouts = {}
         for form in FORMS.values():
-            layout = _Layout(lines, index_for(form))
+            layout = _Layout(lines, index_for(form), cells)
             layout.read()
             layouts[form.form_id] = layout
         spec = choose_by_labels({k: len(v.seen) for k, v in layouts.items()}, "PDF")
         chosen = layouts[spec.form_id]
         notes.append("The PDF has no identity mark; the form was recognised by its labels")
     else:
-        chosen = _Layout(lines, index_for(spec))
+        chosen = _Layout(lines, index_for(spec), cells)
         chosen.read()
     notes.extend(chosen.notes())
     return ExtractedForm(spec.form_id, chosen.fields, "pdf-layout", notes)

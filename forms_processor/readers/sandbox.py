@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import UnreadableDocument
 from .base import ExtractedForm
+from .labels import Wordings, extra_wordings
 from .sniff import DocumentKind, sniff
 
 MB = 1024 * 1024
@@ -33,9 +34,14 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class ReadLimits:
+    """How a file is read: its limits, and the cluster's own wordings of the labels
+    (``[labels]`` in cluster.toml, as ``Labels.wordings()``), sent with each file to the
+    worker that reads it."""
+
     max_bytes: int = 25 * MB
     timeout_seconds: float = 30.0
     memory_mb: int = 1024
+    wordings: Wordings = ()
 
 
 ReadFunction = Callable[[bytes, str, ReadLimits], ExtractedForm]
@@ -100,10 +106,23 @@ def _read_pdf(data: bytes) -> ExtractedForm:
     return read_pdf(data)
 
 
+def _legacy(kind: DocumentKind) -> Callable[[bytes, ReadLimits], ExtractedForm]:
+    def read(data: bytes, limits: ReadLimits) -> ExtractedForm:
+        from .legacy import read_legacy
+
+        return read_legacy(data, kind.value, limits.timeout_seconds, limits.memory_mb)
+
+    return read
+
+
 # The reader of each kind of document ``sniff`` recognises.
 READERS: dict[DocumentKind, Callable[[bytes], ExtractedForm]] = {
     DocumentKind.DOCX: _read_docx,
     DocumentKind.PDF: _read_pdf,
+}
+# Kinds read after a conversion that runs under the read's limits (time, memory).
+CONVERTED: dict[DocumentKind, Callable[[bytes, ReadLimits], ExtractedForm]] = {
+    kind: _legacy(kind) for kind in (DocumentKind.DOC, DocumentKind.ODT, DocumentKind.RTF)
 }
 
 
@@ -118,14 +137,16 @@ def read_document(data: bytes, filename: str = "", limits: ReadLimits | None = N
         raise too_big(len(data), limits)
     kind = sniff(data)
     try:
-        form = READERS[kind](data)
+        with extra_wordings(limits.wordings):
+            form = CONVERTED[kind](data, limits) if kind in CONVERTED else READERS[kind](data)
     except (UnreadableDocument, MemoryError):
         raise
     except Exception as exc:  # a reader failing on a hostile file (RecursionError too): unreadable, never a crash
         raise could_not_read() from exc
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if ext and ext in ("pdf", "docx", "doc", "docm", "odt") and ext != kind.value:
-        form.notes.append(f"The file is named .{ext} but is a {'PDF' if kind is DocumentKind.PDF else 'Word document'}")
+    if ext and ext in ("pdf", "docx", "doc", "docm", "odt", "rtf") and ext != kind.value:
+        what = {DocumentKind.PDF: "PDF", DocumentKind.ODT: "OpenDocument file", DocumentKind.RTF: "Rich Text file"}
+        form.notes.append(f"The file is named .{ext} but is a {what.get(kind, 'Word document')}")
     return form
 
 
@@ -229,6 +250,7 @@ def _context(name: str | None) -> Any:
                 "forms_processor.readers.docx_reader",
                 "forms_processor.readers.pdf_fields",
                 "forms_processor.readers.pdf_layout",
+                "forms_processor.readers.legacy",
             ]
         )
     return ctx

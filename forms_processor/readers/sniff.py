@@ -20,6 +20,10 @@ from ..errors import UnreadableDocument
 class DocumentKind(StrEnum):
     DOCX = "docx"
     PDF = "pdf"
+    # Older word-processor files, read after LibreOffice converts them (readers/legacy.py).
+    DOC = "doc"
+    ODT = "odt"
+    RTF = "rtf"
 
 
 # Zip safety limits, checked on the archive's central directory before inflating.
@@ -125,6 +129,8 @@ def _zip_kind(data: bytes) -> DocumentKind:
     names = set(zf.namelist())
     if "mimetype" in names:
         mimetype = (read_member(zf, "mimetype") or b"").strip()
+        if mimetype == b"application/vnd.oasis.opendocument.text":
+            return DocumentKind.ODT
         if mimetype.startswith(b"application/vnd.oasis.opendocument"):
             raise _refuse(
                 "This is an OpenDocument file (LibreOffice/OpenOffice), which can't be read reliably.",
@@ -185,11 +191,7 @@ def sniff(data: bytes) -> DocumentKind:
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
         return _zip_kind(data)
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise _refuse(
-            "This is an old-style Word file (.doc), which can't be read reliably.",
-            "old-word",
-            "Please save it as .docx or PDF and resend it.",
-        )
+        return DocumentKind.DOC
     if _is_image(head):
         raise _refuse(
             "This is a picture, not a form.",
@@ -197,9 +199,5 @@ def sniff(data: bytes) -> DocumentKind:
             "Please send the Word or PDF form itself, not a photo or scan of it.",
         )
     if head.lstrip().startswith(b"{\\rtf"):
-        raise _refuse(
-            "This is a Rich Text (.rtf) file, not one of the cluster's forms.",
-            "unsupported-format",
-            "Please save it as .docx or PDF and resend it.",
-        )
+        return DocumentKind.RTF
     raise _refuse("This file is not a Word document or a PDF, so it can't be read as a form.", "unsupported-format")

@@ -1,0 +1,158 @@
+"""Older word-processor files (.doc, .odt, .rtf), converted to Word (.docx) by LibreOffice.
+
+LibreOffice runs headless, as a child of the reading worker, under the same limits: its
+address space is capped (``RLIMIT_AS``, the worker's memory limit), it is killed with
+its whole process group when it overruns the worker's time, and it works in a private
+folder (0700) that is removed afterwards. One LibreOffice profile is made per worker
+process and kept for the batch, so only a worker's first file pays LibreOffice's first
+start. The converted file is then read by the Word reader like any other.
+
+Without LibreOffice, each kind is refused with the message it has always had: save it
+as .docx or PDF and send it again.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import UnreadableDocument
+from .base import ExtractedForm
+
+MB = 1024 * 1024
+# What each kind is called in a message, and the extension LibreOffice is given.
+_KINDS = {
+    "doc": ("an old-style Word file (.doc)", "old-word"),
+    "odt": ("an OpenDocument file (LibreOffice/OpenOffice, .odt)", "unsupported-format"),
+    "rtf": ("a Rich Text (.rtf) file", "unsupported-format"),
+}
+_NAMES = {"doc": "old-style Word file (.doc)", "odt": "OpenDocument file (.odt)", "rtf": "Rich Text (.rtf) file"}
+# The share of the worker's time the conversion may take (the reading needs the rest).
+_TIME_SHARE = 0.8
+
+_profile: Path | None = None
+
+
+def refusal(kind: str, converted: bool = False) -> UnreadableDocument:
+    """The polite refusal of an older file: not convertible here, or conversion failed."""
+    what, reason = _KINDS[kind]
+    if converted:
+        return UnreadableDocument(
+            f"This is {what}, and it could not be opened to read the form; it may be damaged.",
+            "Please open it in Word, save it as a Word document (.docx) or PDF and resend it.",
+            reason,
+        )
+    if kind == "doc":
+        return UnreadableDocument(
+            "This is an old-style Word file (.doc), which can't be read reliably.",
+            "Please save it as .docx or PDF and resend it.",
+            reason,
+        )
+    if kind == "odt":
+        return UnreadableDocument(
+            "This is an OpenDocument file (LibreOffice/OpenOffice), which can't be read reliably.",
+            "Please save it as a Word document (.docx) or as a PDF and resend it.",
+            reason,
+        )
+    return UnreadableDocument(
+        "This is a Rich Text (.rtf) file, not one of the cluster's forms.",
+        "Please save it as .docx or PDF and resend it.",
+        reason,
+    )
+
+
+def libreoffice() -> str | None:
+    """The LibreOffice program, or None when it is not installed."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _worker_profile() -> Path:
+    """This process's LibreOffice profile, made once and kept for the batch."""
+    global _profile
+    if _profile is None or not _profile.exists():
+        _profile = Path(tempfile.mkdtemp(prefix="forms-libreoffice-profile-"))
+        atexit.register(shutil.rmtree, _profile, True)
+    return _profile
+
+
+def _limit(memory_mb: int) -> None:
+    import resource
+
+    limit = memory_mb * MB
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY and hard < limit:
+        limit = hard
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def convert_to_docx(data: bytes, kind: str, timeout_seconds: float, memory_mb: int) -> bytes:
+    """The file as a Word document, converted by LibreOffice. Raises UnreadableDocument."""
+    program = libreoffice()
+    if program is None:
+        raise refusal(kind)
+    work = Path(tempfile.mkdtemp(prefix="forms-convert-"))
+    try:
+        source = work / f"form.{kind}"
+        fd = os.open(source, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        out = work / "out"
+        cmd = [
+            program, f"-env:UserInstallation={_worker_profile().as_uri()}", "--headless", "--norestore",
+            "--nolockcheck", "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), str(source),
+        ]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "SAL_USE_VCLPLUGIN": "svp",
+               "LANG": "C.UTF-8"}
+        proc = subprocess.Popen(  # noqa: S603 - a fixed program and arguments, no shell
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+            cwd=work, start_new_session=True, preexec_fn=lambda: _limit(memory_mb),  # noqa: PLW1509
+        )
+        try:
+            proc.wait(timeout=timeout_seconds * _TIME_SHARE)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            from .sandbox import took_too_long
+
+            raise took_too_long() from None
+        finally:
+            _kill_group(proc)  # LibreOffice's helpers, if any stayed behind
+        result = out / "form.docx"
+        if proc.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
+            raise refusal(kind, converted=True)
+        return result.read_bytes()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def read_legacy(data: bytes, kind: str, timeout_seconds: float, memory_mb: int) -> ExtractedForm:
+    """Read an older file as Word: converted by LibreOffice, then read by the Word reader."""
+    from .docx_reader import read_docx
+    from .labels import not_a_form
+
+    docx = convert_to_docx(data, kind, timeout_seconds, memory_mb)
+    try:
+        form = read_docx(docx)
+    except UnreadableDocument as exc:
+        if exc.reason == "not-a-form":
+            raise not_a_form(_NAMES[kind]) from None
+        raise refusal(kind, converted=True) from None
+    what = _KINDS[kind][0]
+    form.notes.append(f"The form was {what}, converted to Word with LibreOffice before it was read")
+    return form
