@@ -46,16 +46,16 @@ def learn(file: Path, as_json: bool) -> None:
     labels map to the forms' fields, each with a score from 0 to 1. Prints the
     [labels.application] or [labels.impact] block to paste into cluster.toml, then lists
     the labels it could not place and the required fields it found no label for."""
-    from ..readers.learn import learn_labels, toml_block
+    from ..service.setup import labels_block, learn_labels
 
     report = learn_labels(file.read_bytes())
     if as_json:
-        echo_json(report.to_json())
+        echo_json(report)
         return
     echo_err(f"{file.name}: the {report.form_id} form; {len(report.known)} label(s) already known, "
              f"{len(report.proposals)} new wording(s) proposed.")
     echo_err("Check each line below (a low score is a guess), then paste the block into cluster.toml:")
-    click.echo(toml_block(report), nl=False)
+    click.echo(labels_block(report), nl=False)
     if report.unplaced:
         echo_err("Labels it could not place (add them by hand if they are a field):")
         for label in report.unplaced:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import UnreadableDocument
+
 
 @dataclass
 class ExtractedForm:
@@ -26,3 +28,11 @@ class ExtractedForm:
     # Notes for the Host about the reading itself (not validation), e.g.
     # "2 labels were not recognised: 'Favourite colour'". Never form contents.
     notes: list[str] = field(default_factory=list)
+
+
+def took_too_long() -> UnreadableDocument:
+    return UnreadableDocument(
+        "This file took too long to read; it may be damaged.",
+        "Please save it again and resend it, or send it in the other format (Word or PDF).",
+        "timeout",
+    )

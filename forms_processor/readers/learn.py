@@ -12,9 +12,11 @@ paste into cluster.toml. Pure: bytes in, a report out; nothing is written.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from pydantic import Field
+
+from ..results import Result
 from ..spec import FORMS, FormSpec, Req, RowGroup, normalise_label
 from .labels import find_identity, index_for, is_placeholder
 from .sniff import DocumentKind, sniff
@@ -25,30 +27,19 @@ _WORD = re.compile(r"[a-z0-9£%]+")
 _SMALL_WORDS = {"the", "of", "a", "an", "and", "or", "to", "for", "in", "this", "if", "is", "by", "from", "with"}
 
 
-@dataclass(frozen=True)
-class Proposal:
+class Proposal(Result):
     key: str  # senco_name, or pupil_N_ref for a table column
     label: str  # as printed on the cluster's form
     matched: str  # the spec's wording it is closest to
     score: float
 
 
-@dataclass
-class LearnReport:
-    form_id: str
-    known: dict[str, str] = field(default_factory=dict)  # key -> label already recognised
-    proposals: list[Proposal] = field(default_factory=list)
-    unplaced: list[str] = field(default_factory=list)
-    missing_required: list[str] = field(default_factory=list)  # keys
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "form": self.form_id,
-            "known": self.known,
-            "proposals": [p.__dict__ for p in self.proposals],
-            "unplaced": self.unplaced,
-            "missing_required": self.missing_required,
-        }
+class LearnReport(Result):
+    form_id: str = Field(serialization_alias="form")
+    known: dict[str, str] = Field(default_factory=dict)  # key -> label already recognised
+    proposals: list[Proposal] = Field(default_factory=list)
+    unplaced: list[str] = Field(default_factory=list)
+    missing_required: list[str] = Field(default_factory=list)  # keys
 
 
 def _words(text: str) -> set[str]:
@@ -153,7 +144,7 @@ def learn_labels(data: bytes) -> LearnReport:
     kind = sniff(data)
     labels, headers, texts = _candidates_docx(data) if kind is DocumentKind.DOCX else _candidates_pdf(data)
     spec = find_identity(texts) or _best_spec(labels, headers)
-    report = LearnReport(spec.form_id)
+    report = LearnReport(form_id=spec.form_id)
     idx = index_for(spec)
     singles = [(f.key, w) for f in spec.single_fields() for w in f.all_labels]
     seen_texts: set[str] = set()
@@ -215,7 +206,7 @@ def _place(report: LearnReport, text: str, wordings: list[tuple[str, str]]) -> N
     if not per_key:
         report.unplaced.append(text)
     for key, (value, wording) in per_key.items():
-        report.proposals.append(Proposal(key, text, wording, value))
+        report.proposals.append(Proposal(key=key, label=text, matched=wording, score=value))
 
 
 def _best_spec(labels: list[str], headers: list[list[str]]) -> FormSpec:

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import UnreadableDocument
-from .base import ExtractedForm
+from .base import ExtractedForm, took_too_long
 
 MB = 1024 * 1024
 # What each kind is called in a message, and the extension LibreOffice is given.
@@ -117,8 +117,6 @@ def convert_to_docx(data: bytes, kind: str, timeout_seconds: float, memory_mb: i
             proc.wait(timeout=timeout_seconds * _TIME_SHARE)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
-            from .sandbox import took_too_long
-
             raise took_too_long() from None
         finally:
             _kill_group(proc)  # LibreOffice's helpers, if any stayed behind

@@ -25,7 +25,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from ..errors import UnreadableDocument
-from .base import ExtractedForm
+from .base import ExtractedForm, took_too_long
 from .labels import Wordings, extra_wordings
 from .sniff import DocumentKind, sniff
 
@@ -59,14 +59,6 @@ def too_big(size: int, limits: ReadLimits) -> UnreadableDocument:
         f"This file is {_size(size)}; the largest accepted is {_size(limits.max_bytes)}.",
         "Please remove large pictures or scans from the form, save it again and resend it.",
         "too-large",
-    )
-
-
-def took_too_long() -> UnreadableDocument:
-    return UnreadableDocument(
-        "This file took too long to read; it may be damaged.",
-        "Please save it again and resend it, or send it in the other format (Word or PDF).",
-        "timeout",
     )
 
 
