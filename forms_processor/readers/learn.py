@@ -42,7 +42,7 @@ class LearnReport(Result):
     missing_required: list[str] = Field(default_factory=list)  # keys
 
 
-def _words(text: str) -> set[str]:
+def _label_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(normalise_label(text)) if w not in _SMALL_WORDS}
 
 
@@ -53,7 +53,7 @@ def score(a: str, b: str) -> float:
     if not na or not nb:
         return 0.0
     letters = SequenceMatcher(None, na, nb).ratio()
-    wa, wb = _words(a), _words(b)
+    wa, wb = _label_words(a), _label_words(b)
     overlap = len(wa & wb) / len(wa | wb) if wa and wb else 0.0
     # Word stems: "SENCo's" ~ "SENCO", "supported" ~ "support".
     stems = len({w[:5] for w in wa} & {w[:5] for w in wb}) / len({w[:5] for w in wa | wb}) if wa and wb else 0.0
@@ -110,10 +110,10 @@ def _candidates_docx(data: bytes) -> tuple[list[str], list[list[str]], list[str]
 
 
 def _candidates_pdf(data: bytes) -> tuple[list[str], list[list[str]], list[str]]:
-    from .pdf_layout import _lines, _words
+    from .pdf_page import group_lines, read_words
 
-    words, _ = _words(data)
-    lines = _lines(words)
+    words, _ = read_words(data)
+    lines = group_lines(words)
     labels: list[str] = []
     headers: list[list[str]] = []
     texts = [ln.text for ln in lines]

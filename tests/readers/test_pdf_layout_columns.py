@@ -18,7 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from forms_processor.readers import read_document
-from forms_processor.readers.pdf_layout import join_wrapped
+from forms_processor.readers.pdf_page import join_wrapped
 
 PITCH = 14.7  # the line pitch of 10 pt text
 COLUMNS = (90.0, 198.0, 306.0, 414.0)
