@@ -20,13 +20,30 @@ What is recognised:
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from ..spec import FORMS, FormSpec, RowGroup
 from .base import ExtractedForm
+from .docx_text import (
+    SDT,
+    TBL,
+    VAL,
+    GridCell,
+    P,
+    body_blocks,
+    checkbox_state,
+    element_text,
+    grid_cells,
+    grid_int,
+    paragraph_text,
+    sdt_is_placeholder,
+    sdt_properties,
+    sdt_text,
+    table_rows,
+    w_tag,
+)
 from .labels import (
     CHECKED_GLYPH,
     EXTRA_ROWS_READ,
@@ -41,259 +58,6 @@ from .labels import (
     to_checkbox,
 )
 from .sniff import damaged_word, open_checked_zip, parse_xml, read_member
-
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
-MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-
-
-def _w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
-
-
-P, T, TAB, BR, CR, SYM = _w("p"), _w("t"), _w("tab"), _w("br"), _w("cr"), _w("sym")
-TBL, TR, TC, SDT, SDT_PR, SDT_CONTENT = _w("tbl"), _w("tr"), _w("tc"), _w("sdt"), _w("sdtPr"), _w("sdtContent")
-FLD_CHAR, FF_DATA, VAL = _w("fldChar"), _w("ffData"), _w("val")
-CUSTOM_XML, INS, MOVE_TO = _w("customXml"), _w("ins"), _w("moveTo")
-SMART_TAG, TXBX = _w("smartTag"), _w("txbxContent")
-FALLBACK = f"{{{MC}}}Fallback"
-NO_BREAK_HYPHEN = _w("noBreakHyphen")
-
-_SKIP = {
-    _w("del"),
-    _w("moveFrom"),
-    _w("instrText"),
-    _w("delText"),
-    _w("delInstrText"),
-    _w("sdtPr"),
-    _w("sdtEndPr"),
-    _w("rPr"),
-    _w("pPr"),
-    _w("tblPr"),
-    _w("tblGrid"),
-    _w("tcPr"),
-    _w("trPr"),
-    _w("fldData"),
-    f"{{{MC}}}Fallback",
-}
-# Wingdings characters Word uses for typed boxes.
-_SYM_TICKED = {"F0FE", "F078", "F0FD", "F0FB", "F0FC", "F0D6"}
-_SYM_UNTICKED = {"F0A8", "F06F", "F071"}
-# Several labels may be on one line of a paragraph; a line is at most this long to be a label.
-_TRUTHY = ("1", "true", "on")
-
-
-# ---------------------------------------------------------------------------
-# Text of elements
-# ---------------------------------------------------------------------------
-
-
-def _truthy(el: etree._Element | None, attr: str, default: bool) -> bool:
-    if el is None:
-        return False
-    val = el.get(attr)
-    if val is None:
-        return default
-    return val.strip().lower() in _TRUTHY
-
-
-def _sdt_pr(sdt: etree._Element) -> etree._Element | None:
-    return sdt.find(SDT_PR)
-
-
-def _is_placeholder(sdt: etree._Element) -> bool:
-    pr = _sdt_pr(sdt)
-    return (
-        pr is not None and pr.find(_w("showingPlcHdr")) is not None and _truthy(pr.find(_w("showingPlcHdr")), VAL, True)
-    )
-
-
-def _checkbox_state(sdt: etree._Element) -> bool | None:
-    """True/False for a checkbox content control, None for another kind."""
-    pr = _sdt_pr(sdt)
-    if pr is None:
-        return None
-    box = pr.find(f"{{{W14}}}checkbox")
-    if box is None:
-        return None
-    return _truthy(box.find(f"{{{W14}}}checked"), f"{{{W14}}}val", True)
-
-
-def _sdt_text(sdt: etree._Element, skip_tables: bool) -> str:
-    if _is_placeholder(sdt):
-        return ""
-    state = _checkbox_state(sdt)
-    if state is not None:
-        return CHECKED_GLYPH if state else UNCHECKED_GLYPH
-    content = sdt.find(SDT_CONTENT)
-    text = "" if content is None else _text(content, skip_tables)
-    if not text.strip():
-        pr = _sdt_pr(sdt)
-        date = pr.find(_w("date")) if pr is not None else None
-        full = date.get(_w("fullDate")) if date is not None else None
-        if full:
-            return full[:10]
-    return text
-
-
-def _legacy_field(fld: etree._Element) -> str:
-    """What a legacy form field's begin mark stands for (checkbox glyph, dropdown entry)."""
-    ff = fld.find(FF_DATA)
-    if ff is None:
-        return ""
-    box = ff.find(_w("checkBox"))
-    if box is not None:
-        checked = box.find(_w("checked"))
-        if checked is not None:
-            state = _truthy(checked, VAL, True)
-        else:
-            state = _truthy(box.find(_w("default")), VAL, False)
-        return CHECKED_GLYPH if state else UNCHECKED_GLYPH
-    dd = ff.find(_w("ddList"))
-    if dd is not None:
-        entries = [e.get(VAL, "") for e in dd.findall(_w("listEntry"))]
-        chosen = dd.find(_w("result"))
-        if chosen is None:
-            chosen = dd.find(_w("default"))
-        try:
-            n = int(chosen.get(VAL, "0")) if chosen is not None else 0
-        except ValueError:
-            n = 0
-        return entries[n] if 0 <= n < len(entries) else ""
-    return ""
-
-
-def _walk(el: etree._Element, out: list[str], skip_tables: bool, boxes: bool = True) -> None:
-    """The text of ``el`` into ``out``. With ``boxes`` false, text boxes are left out (a
-    paragraph's own text: its text boxes are read as blocks of their own, see ``_blocks``)."""
-    for child in el:
-        tag = child.tag
-        if not isinstance(tag, str) or tag in _SKIP or (tag == TXBX and not boxes):
-            continue
-        if tag == T:
-            out.append(child.text or "")
-        elif tag == TAB:
-            out.append("\t")
-        elif tag in (BR, CR):
-            out.append("\n")
-        elif tag == NO_BREAK_HYPHEN:
-            out.append("-")
-        elif tag == SYM:
-            char = (child.get(_w("char")) or "").upper()
-            if char in _SYM_TICKED:
-                out.append(CHECKED_GLYPH)
-            elif char in _SYM_UNTICKED:
-                out.append(UNCHECKED_GLYPH)
-        elif tag == P:
-            _walk(child, out, skip_tables, boxes)
-            out.append("\n")
-        elif tag == TBL:
-            if not skip_tables:
-                _walk(child, out, skip_tables, boxes)
-        elif tag == TC:
-            _walk(child, out, skip_tables, boxes)
-            out.append("\t")
-        elif tag == SDT:
-            out.append(_sdt_text(child, skip_tables))
-        elif tag == FLD_CHAR:
-            if child.get(_w("fldCharType")) == "begin":
-                out.append(_legacy_field(child))
-        else:
-            _walk(child, out, skip_tables, boxes)
-
-
-def _text(el: etree._Element, skip_tables: bool = True) -> str:
-    out: list[str] = []
-    _walk(el, out, skip_tables)
-    return "".join(out)
-
-
-def _para_text(p: etree._Element) -> str:
-    """A paragraph's own text: its runs, without what its text boxes hold."""
-    out: list[str] = []
-    _walk(p, out, True, boxes=False)
-    return "".join(out).replace("\xa0", " ")
-
-
-def _text_boxes(p: etree._Element) -> Iterator[etree._Element]:
-    """The text boxes anchored in paragraph ``p`` (not those inside another text box, which
-    that box gives), each once: the DrawingML one, never its VML fallback copy."""
-    for box in p.iter(TXBX):
-        up = box.getparent()
-        while up is not None and up is not p and up.tag not in (FALLBACK, TXBX):
-            up = up.getparent()
-        if up is p:
-            yield box
-
-
-# ---------------------------------------------------------------------------
-# Structure: blocks, rows, cells
-# ---------------------------------------------------------------------------
-
-
-def _blocks(container: etree._Element) -> Iterator[etree._Element]:
-    """Paragraphs and tables in document order, through block content controls."""
-    for child in container:
-        tag = child.tag
-        if tag == P:
-            yield child
-            for box in _text_boxes(child):
-                yield from _blocks(box)
-        elif tag == TBL:
-            yield child
-        elif tag == SDT:
-            if _is_placeholder(child):
-                continue
-            content = child.find(SDT_CONTENT)
-            if content is not None:
-                yield from _blocks(content)
-        elif tag in (CUSTOM_XML, INS, MOVE_TO, SMART_TAG):
-            yield from _blocks(child)
-
-
-def _rows(tbl: etree._Element) -> Iterator[etree._Element]:
-    for child in tbl:
-        if child.tag == TR:
-            pr = child.find(_w("trPr"))
-            if pr is not None and pr.find(_w("del")) is not None:
-                continue  # a deleted row (tracked change)
-            yield child
-        elif child.tag == SDT:
-            content = child.find(SDT_CONTENT)
-            if content is not None and not _is_placeholder(child):
-                yield from _rows(content)
-        elif child.tag == CUSTOM_XML:
-            yield from _rows(child)
-
-
-def _cells(tr: etree._Element) -> Iterator[tuple[etree._Element, etree._Element | None]]:
-    for child in tr:
-        if child.tag == TC:
-            yield child, None
-        elif child.tag == SDT:
-            content = child.find(SDT_CONTENT)
-            if content is not None:
-                for tc, _ in _cells(content):
-                    yield tc, child
-        elif child.tag == CUSTOM_XML:
-            yield from _cells(child)
-
-
-@dataclass
-class _Cell:
-    col: int  # first grid column
-    span: int
-    text: str
-
-
-def _grid_int(el: etree._Element | None) -> int:
-    if el is None:
-        return 0
-    try:
-        return max(0, int(el.get(VAL, "0")))
-    except ValueError:
-        return 0
-
 
 # ---------------------------------------------------------------------------
 # Collecting values
@@ -385,25 +149,25 @@ class _Collector:
         self.flush()
 
     # -- tables ----------------------------------------------------------------
-    def row_cells(self, tr: etree._Element) -> list[_Cell]:
-        cells: list[_Cell] = []
-        pr = tr.find(_w("trPr"))
-        col = _grid_int(pr.find(_w("gridBefore"))) if pr is not None else 0
-        for tc, wrapper in _cells(tr):
-            tc_pr = tc.find(_w("tcPr"))
-            span = _grid_int(tc_pr.find(_w("gridSpan"))) if tc_pr is not None else 0
+    def row_cells(self, tr: etree._Element) -> list[GridCell]:
+        cells: list[GridCell] = []
+        pr = tr.find(w_tag("trPr"))
+        col = grid_int(pr.find(w_tag("gridBefore"))) if pr is not None else 0
+        for tc, wrapper in grid_cells(tr):
+            tc_pr = tc.find(w_tag("tcPr"))
+            span = grid_int(tc_pr.find(w_tag("gridSpan"))) if tc_pr is not None else 0
             span = max(span, 1)
-            vmerge = tc_pr.find(_w("vMerge")) if tc_pr is not None else None
-            self.nested.extend(b for b in _blocks(tc) if b.tag == TBL)
+            vmerge = tc_pr.find(w_tag("vMerge")) if tc_pr is not None else None
+            self.nested.extend(b for b in body_blocks(tc) if b.tag == TBL)
             if vmerge is not None and vmerge.get(VAL, "continue") != "restart":
                 text = ""  # the lower part of a vertically merged cell: shown once, above
-            elif wrapper is not None and _is_placeholder(wrapper):
+            elif wrapper is not None and sdt_is_placeholder(wrapper):
                 text = ""
-            elif wrapper is not None and _checkbox_state(wrapper) is not None:
-                text = CHECKED_GLYPH if _checkbox_state(wrapper) else UNCHECKED_GLYPH
+            elif wrapper is not None and checkbox_state(wrapper) is not None:
+                text = CHECKED_GLYPH if checkbox_state(wrapper) else UNCHECKED_GLYPH
             else:
-                text = "\n".join(_para_text(p) for p in _blocks(tc) if p.tag == P)
-            cells.append(_Cell(col, span, text.strip()))
+                text = "\n".join(paragraph_text(p) for p in body_blocks(tc) if p.tag == P)
+            cells.append(GridCell(col, span, text.strip()))
             col += span
         return cells
 
@@ -414,7 +178,7 @@ class _Collector:
         table_pending: str | None = None
         pending_before = self.pending
         self.flush()
-        rows = list(_rows(tbl))
+        rows = list(table_rows(tbl))
         for tr in rows:
             start_nested = len(self.nested)
             cells = self.row_cells(tr)
@@ -445,7 +209,7 @@ class _Collector:
                 self.table(nested)
             del self.nested[start_nested:]
 
-    def group_row(self, group: RowGroup, header: list[tuple[int, int, str]], cells: list[_Cell]) -> None:
+    def group_row(self, group: RowGroup, header: list[tuple[int, int, str]], cells: list[GridCell]) -> None:
         values: dict[str, str] = {}
         for cell in cells:
             for start, end, key in header:
@@ -495,9 +259,9 @@ class _Collector:
 
     # -- the body --------------------------------------------------------------
     def body(self, body: etree._Element) -> None:
-        for block in _blocks(body):
+        for block in body_blocks(body):
             if block.tag == P:
-                for line in _para_text(block).split("\n"):
+                for line in paragraph_text(block).split("\n"):
                     self.line(line)
             else:
                 self.table(block)
@@ -519,14 +283,14 @@ def _tagged(root: etree._Element, spec: FormSpec, collector: _Collector) -> None
     """Content controls tagged with a spec key are trusted directly."""
     keys = set(spec.flat_keys())
     for sdt in root.iter(SDT):
-        pr = _sdt_pr(sdt)
+        pr = sdt_properties(sdt)
         if pr is None:
             continue
-        names = [el.get(VAL) for el in (pr.find(_w("tag")), pr.find(_w("alias"))) if el is not None]
+        names = [el.get(VAL) for el in (pr.find(w_tag("tag")), pr.find(w_tag("alias"))) if el is not None]
         key = next((n for n in names if n in keys), None)
-        if key is None or _is_placeholder(sdt):
+        if key is None or sdt_is_placeholder(sdt):
             continue
-        text = _sdt_text(sdt, skip_tables=False).replace("\xa0", " ").strip()
+        text = sdt_text(sdt, skip_tables=False).replace("\xa0", " ").strip()
         if is_placeholder(text):
             # LibreOffice keeps the placeholder text but drops the mark that says it is one.
             text = ""
@@ -550,7 +314,7 @@ def _custom_form_id(data: bytes | None) -> str | None:
     return None
 
 
-def _xml(zf: zipfile.ZipFile, name: str) -> etree._Element | None:
+def part_xml(zf: zipfile.ZipFile, name: str) -> etree._Element | None:
     data = read_member(zf, name)
     if data is None:
         return None
@@ -561,18 +325,18 @@ def read_docx(data: bytes) -> ExtractedForm:
     """Read a filled Word form. Raises UnreadableDocument."""
     zf = open_checked_zip(data)
     try:
-        doc = _xml(zf, "word/document.xml")
+        doc = part_xml(zf, "word/document.xml")
         if doc is None:
             raise damaged_word()
-        body = doc.find(_w("body"))
+        body = doc.find(w_tag("body"))
         if body is None:
             raise damaged_word()
         marks: list[str] = []
         for name in zf.namelist():
             if name.startswith(("word/footer", "word/header")) and name.endswith(".xml"):
-                part = _xml(zf, name)
+                part = part_xml(zf, name)
                 if part is not None:
-                    marks.append(_text(part, skip_tables=False))
+                    marks.append(element_text(part, skip_tables=False))
         custom = _custom_form_id(read_member(zf, "docProps/custom.xml"))
     except etree.XMLSyntaxError as exc:
         raise damaged_word() from exc
@@ -580,7 +344,7 @@ def read_docx(data: bytes) -> ExtractedForm:
         marks.append(custom)
     spec = find_identity(marks)
     if spec is None:
-        spec = find_identity(_para_text(p) for p in body.iter(P))
+        spec = find_identity(paragraph_text(p) for p in body.iter(P))
     notes: list[str] = []
     if spec is None:
         collectors = {}

@@ -65,10 +65,11 @@ def score(a: str, b: str) -> float:
 def _candidates_docx(data: bytes) -> tuple[list[str], list[list[str]], list[str]]:
     """(label texts, header rows, all texts for the identity) of a Word form."""
     from . import docx_reader as d
+    from . import docx_text as t
 
     zf = d.open_checked_zip(data)
-    doc = d._xml(zf, "word/document.xml")
-    body = doc.find(d._w("body")) if doc is not None else None
+    doc = d.part_xml(zf, "word/document.xml")
+    body = doc.find(t.w_tag("body")) if doc is not None else None
     labels: list[str] = []
     headers: list[list[str]] = []
     texts: list[str] = []
@@ -76,17 +77,17 @@ def _candidates_docx(data: bytes) -> tuple[list[str], list[list[str]], list[str]
         return labels, headers, texts
     for name in zf.namelist():
         if name.startswith(("word/footer", "word/header")) and name.endswith(".xml"):
-            part = d._xml(zf, name)
+            part = d.part_xml(zf, name)
             if part is not None:
-                texts.append(d._text(part, skip_tables=False))
+                texts.append(t.element_text(part, skip_tables=False))
 
     def table(tbl: object) -> None:
         header_table = False
-        for n, tr in enumerate(d._rows(tbl)):  # type: ignore[arg-type]
-            cells = [" ".join(d._para_text(p) for p in d._blocks(tc) if p.tag == d.P).strip() for tc, _ in d._cells(tr)]
-            for tc, _ in d._cells(tr):
-                for inner in d._blocks(tc):
-                    if inner.tag == d.TBL:
+        for n, tr in enumerate(t.table_rows(tbl)):  # type: ignore[arg-type]
+            cells = [" ".join(t.paragraph_text(p) for p in t.body_blocks(tc) if p.tag == t.P).strip() for tc, _ in t.grid_cells(tr)]
+            for tc, _ in t.grid_cells(tr):
+                for inner in t.body_blocks(tc):
+                    if inner.tag == t.TBL:
                         table(inner)
             filled = [c for c in cells if c]
             if len(filled) >= 3 and n == 0:
@@ -99,9 +100,9 @@ def _candidates_docx(data: bytes) -> tuple[list[str], list[list[str]], list[str]
                 if i % 2 == 0 and cell:
                     labels.append(cell)
 
-    for block in d._blocks(body):
-        if block.tag == d.P:
-            for line in d._para_text(block).split("\n"):
+    for block in t.body_blocks(body):
+        if block.tag == t.P:
+            for line in t.paragraph_text(block).split("\n"):
                 texts.append(line)
                 labels.append(line)
         else:
