@@ -1,5 +1,14 @@
 """How a queued email leaves: over SMTP (yagmail), or as an .eml file in ``outbox/mail/``.
 
+Both transports send the same message, made by :func:`build_eml`: a text/plain body
+exactly as composed, and the attachments. Over SMTP, yagmail opens the connection
+(implicit TLS or STARTTLS with our verifying context) and we send that message on it.
+We do not let yagmail compose the message: its ``prepare_message`` (0.16) turns every
+newline of a text body into ``<br>``, in the text/plain part as well as in the HTML
+part it adds, and puts the text into that HTML part unescaped; nothing in its
+arguments turns that off (``yagmail.raw`` only stops a text being taken for a file
+path). Its ``send`` also retries with sleeps after a disconnect; the queue retries.
+
 Both transports take one :class:`QueuedMail` and return where it went, or raise
 :class:`~forms_processor.errors.MailUnavailable` (the server cannot be reached, or
 refuses; the mail stays queued and is retried) or :class:`MailRefused` (this mail can
@@ -159,25 +168,16 @@ class SmtpTransport:
         return client
 
     def send(self, msg: QueuedMail) -> str:
-        import yagmail
-
         paths = resolve_attachments(self.home_root, msg.attachments)
+        message = build_eml(msg, self.sender, self.sender_name, paths, self.reply_to)
+        # CRLF line ends on the wire (smtplib sends bytes as they are); long headers folded.
+        data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        recipients = [*msg.to, *msg.cc]
         try:
             if self._client is None:
                 self._client = self._connect()
             client = self._client
-            recipients, text = client.prepare_send(
-                to=list(msg.to),
-                subject=msg.subject,
-                contents=[yagmail.raw(msg.body)],  # raw: never taken for a file path
-                attachments=[str(p) for p in paths] or None,
-                cc=list(msg.cc) or None,
-                headers=_headers(msg, self.reply_to),
-                prettify_html=False,
-                message_id=msg.message_id(_domain(self.sender)),
-            )
-            # Sent once, by us: yagmail's own send() retries with sleeps after a disconnect.
-            refused = client.smtp.sendmail(client.user, recipients, text)
+            refused = client.smtp.sendmail(self.sender, recipients, data)
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             codes = {code for code, _ in exc.recipients.values()}
