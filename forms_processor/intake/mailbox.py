@@ -16,6 +16,7 @@ from typing import Any
 
 from ..config import Config, Imap
 from ..errors import ConfigError, MailUnavailable
+from ..mail import providers
 from ..mail.secrets import get_password
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def connect_imap(cfg: Imap, password: str | None = None, ssl_context: ssl.SSLCon
                  timeout: float = 60.0) -> Any:
     """Log in to the mailbox (an imap-tools mailbox, logged in, no folder selected)."""
     from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
+    from imap_tools.errors import MailboxLoginError
 
     if cfg.security == "plain" and cfg.host not in LOCAL_HOSTS:  # also refused by config.Imap
         raise ConfigError("[imap] security = \"plain\" is allowed only for a server on this machine (localhost).")
@@ -47,6 +49,15 @@ def connect_imap(cfg: Imap, password: str | None = None, ssl_context: ssl.SSLCon
             box = MailBoxUnencrypted(cfg.host, cfg.port, timeout=timeout)
         box.login(cfg.username, password or "", initial_folder=None)
         return box
+    except MailboxLoginError:
+        _close(box)
+        found = providers.imap_refusal(cfg.host)
+        if found is not None:
+            raise MailUnavailable(*found) from None
+        raise MailUnavailable(
+            f"The mailbox {cfg.username} at {cfg.host}:{cfg.port} refused the login.",
+            hint="Check username under [imap] and the password in the environment variable or keyring.",
+        ) from None
     except ssl.SSLCertVerificationError as exc:
         raise MailUnavailable(
             f"The mailbox server's certificate could not be verified ({exc.verify_message}).",
@@ -62,6 +73,13 @@ def connect_imap(cfg: Imap, password: str | None = None, ssl_context: ssl.SSLCon
             f"The mailbox {cfg.username} at {cfg.host}:{cfg.port} refused the login ({type(exc).__name__}).",
             hint="Check username under [imap] and the password in the environment variable or keyring.",
         ) from None
+
+
+def _close(box: Any) -> None:
+    try:
+        box.client.shutdown()
+    except Exception:  # noqa: BLE001 - the connection may already be gone
+        pass
 
 
 def short_error(exc: BaseException) -> str:

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from ..config import Smtp
 from ..errors import ConfigError, MailUnavailable
+from . import providers
 from .message import OutgoingMail
 from .secrets import get_password
 
@@ -186,12 +187,14 @@ class SmtpTransport:
             raise MailUnavailable(f"The mail server did not accept the recipients now ({_codes(codes)}).") from None
         except smtplib.SMTPAuthenticationError as exc:
             self.close()
+            self._provider_refusal(exc)
             raise MailUnavailable(
                 f"The mail server refused the username or password ({exc.smtp_code}).",
                 hint="Check username under [smtp] and the password in the environment variable or keyring.",
             ) from None
         except smtplib.SMTPResponseException as exc:
             self.close()
+            self._provider_refusal(exc)
             raise MailUnavailable(f"The mail server refused the email ({exc.smtp_code}).") from None
         except ssl.SSLCertVerificationError as exc:
             self.close()
@@ -208,6 +211,12 @@ class SmtpTransport:
         if refused:
             return f"{self.where} (refused: {', '.join(sorted(refused))})"
         return self.where
+
+    def _provider_refusal(self, exc: smtplib.SMTPResponseException) -> None:
+        """Microsoft's or Google's "no passwords here" refusal, said plainly (the mail stays queued)."""
+        found = providers.smtp_refusal(self.config.host, exc.smtp_code, exc.smtp_error)
+        if found is not None:
+            raise MailUnavailable(*found) from None
 
     def close(self) -> None:
         client, self._client = self._client, None
