@@ -127,6 +127,11 @@ class Imap(_Model):
     processed_folder: str = "Processed"
     quarantine_folder: str = "Quarantine"
     poll_seconds: int = Field(60, ge=5)
+    # Trust a school's From address only when the receiving server's Authentication-Results
+    # says it passed DMARC (or aligned DKIM/SPF): "when-present", "required" or "off".
+    sender_authentication: str = Field("when-present", pattern=r"^(when-present|required|off)$")
+    # The receiving server's name in its Authentication-Results (e.g. "mx.google.com"); unset: the topmost.
+    authserv_id: str | None = None
 
     @model_validator(mode="after")
     def _plain_only_local(self) -> Imap:

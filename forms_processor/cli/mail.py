@@ -30,6 +30,7 @@ def status_cmd(ctx: Context, as_json: bool) -> None:
     with ctx.app() as app:
         data = app.mail_status()
         data["transport"] = "smtp" if app.config.smtp is not None else f"files in {app.home.mail_outbox}"
+        data["quarantined"] = app.quarantined_mail()
         tz = app.config.tz
     if as_json:
         echo_json(data)
@@ -52,6 +53,10 @@ def status_cmd(ctx: Context, as_json: bool) -> None:
                        f"tries: {e['attempts']}  {e['last_error']}")
         if any(e["status"] == "failed" for e in data["errors"]):
             click.echo("Try failed emails again with: forms mail retry --all")
+    if data["quarantined"]:
+        click.echo("Set aside in the mailbox's quarantine folder (not read, not answered):")
+        for q in data["quarantined"]:
+            click.echo(f"  message {q['uid']:>5}  {_when(q['processed_at'], tz)}  {q['detail']}")
 
 
 @mail.command("retry", short_help="Queue failed emails again.")
@@ -156,7 +161,7 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
         what = {
             "ingested": f"forms: {refs}",
             "no-attachment": "no form attached" + (" (reply queued)" if m.replied else ""),
-            "quarantined": "sender is not a school: moved to quarantine, not answered",
+            "quarantined": f"{m.detail or 'sender is not a school'}: moved to quarantine, not answered",
             "gone": "deleted from the server before it could be read",
             "error": "could not be processed now; it stays in the mailbox and is tried again",
             "failed": "could not be processed; it is left in the mailbox and the Host has been emailed",

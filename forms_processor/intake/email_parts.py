@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 
+from .authresults import SenderCheck, check_sender
 from .submission import safe_file_name
 
 FORM_SUFFIXES = (".docx", ".pdf")
@@ -55,6 +56,8 @@ class ParsedEmail:
     # Parts nobody chose to send (a Mac's ``__MACOSX/._form.docx``, ``.DS_Store``,
     # ``Thumbs.db``, the pictures of a signature, pictures beside a form): never answered.
     junk: list[str] = field(default_factory=list)
+    # What the receiving server's Authentication-Results said of the From address.
+    sender_check: str = ""
     # Bytes taken out so far (for MAX_EMAIL_TOTAL).
     unpacked: int = field(default=0, repr=False)
 
@@ -68,11 +71,12 @@ def _header(msg: Message, name: str) -> str:
         return ""
 
 
-def parse_email(raw: bytes) -> ParsedEmail:
+def parse_email(raw: bytes, sender_authentication: str = "when-present") -> ParsedEmail:
     """The sender, subject, Message-ID, date and form attachments of one email.
 
-    Malformed headers read as missing. Raises ``EmailUnreadable`` only when the bytes
-    cannot be taken as an email at all.
+    Malformed headers read as missing. The sender is None when the receiving server's
+    Authentication-Results say the From address was not authenticated (``authresults``).
+    Raises ``EmailUnreadable`` only when the bytes cannot be taken as an email at all.
     """
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
@@ -85,6 +89,10 @@ def parse_email(raw: bytes) -> ParsedEmail:
         addrs = []
     if addrs and addrs[0][1] and "@" in addrs[0][1]:
         sender = addrs[0][1].strip().lower()
+    # A From address the receiving server found forged is never answered (see authresults).
+    authenticated = _sender_authenticated(msg, sender_authentication)
+    if not authenticated.trusted:
+        sender = None
     date = None
     if _header(msg, "Date"):
         try:
@@ -98,6 +106,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         subject=_header(msg, "Subject") or None,
         message_id=_header(msg, "Message-ID").strip() or None,
         date=date,
+        sender_check=authenticated.reason,
     )
     try:
         _walk(msg, parsed, depth=0)
@@ -134,6 +143,14 @@ def _is_signature_picture(msg: Message, name: str | None) -> bool:
     if _header(msg, "Content-ID") or msg.get_content_disposition() == "inline":
         return True
     return bool(name and _SIGNATURE_NAME.match(name))
+
+
+def _sender_authenticated(msg: Message, mode: str) -> SenderCheck:
+    try:
+        froms = getaddresses([_header(msg, "From")])
+        return check_sender(msg, froms[0][1] if froms else "", mode)
+    except Exception:  # noqa: BLE001 - unreadable headers: the same as none
+        return SenderCheck(mode != "required", "Authentication-Results could not be read")
 
 
 class EmailUnreadable(Exception):

@@ -18,6 +18,7 @@ from ..config import Config, Imap
 from ..errors import ConfigError, MailUnavailable
 from ..mail import providers
 from ..mail.secrets import get_password
+from .authresults import SenderCheck, check_sender
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,13 @@ def authorised_sender(config: Config, raw: bytes) -> str | None:
     if replies and any(config.school_for_address(a) is None for a in replies):
         return None
     return replies[0] if replies else froms[0]
+
+
+def sender_check(cfg: Imap, raw: bytes) -> SenderCheck:
+    """Whether the receiving server authenticated the From address (see ``authresults``)."""
+    head = _headers(raw)
+    froms = _addresses(head, "From")
+    return check_sender(head, froms[0] if froms else "", cfg.sender_authentication, cfg.authserv_id)
 
 
 def _headers(raw: bytes) -> email.message.Message:

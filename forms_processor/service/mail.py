@@ -20,6 +20,12 @@ class MailActions(ServiceBase):
         """Counts by status and kind, the oldest queued email, the latest errors (never bodies)."""
         return sender.mail_status(self.db, now)
 
+    def quarantined_mail(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The latest messages the mailbox poll set aside in quarantine, with why."""
+        from ..store import mailbox_log
+
+        return mailbox_log.quarantined(self.db, limit)
+
     def retry_mail(self, ids: list[int] | None = None) -> dict[str, Any]:
         """Put failed emails back in the queue (these, or every failed one)."""
         return sender.retry(self.db, ids)
