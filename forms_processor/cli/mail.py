@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 import click
 
@@ -19,6 +20,7 @@ def mail() -> None:
     forms mail send           send what is due now
     forms mail retry --all    try failed emails again
     forms mail check          read the school mailbox once ([imap] in cluster.toml)
+    forms mail login --smtp   sign in with Microsoft 365 (auth = "oauth2")
     """
 
 
@@ -170,3 +172,29 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
     if due:
         echo_err(f"{due} email(s) to schools are ready: run 'forms mail send' to send them"
                  " ('forms watch' sends them by itself).")
+
+
+@mail.command("login", short_help="Sign the mailbox in with OAuth 2.0 (Microsoft 365).")
+@click.option("--imap", "section", flag_value="imap", help="Sign in for reading the school mailbox ([imap]).")
+@click.option("--smtp", "section", flag_value="smtp", help="Sign in for sending ([smtp]).")
+@pass_ctx
+def login_cmd(ctx: Context, section: str | None) -> None:
+    """Sign in once for [imap] or [smtp] when auth = "oauth2": shows an address and a code;
+    open the address on any computer or phone, enter the code and sign in as the mailbox.
+    The sign-in is kept (the system keyring, or an owner-only file in the data folder) and
+    renewed by itself; run this again only when told to."""
+    if section is None:
+        raise UsageError("Say which sign-in: --imap (reading the mailbox) or --smtp (sending).",
+                         hint="For example: forms mail login --smtp")
+
+    def show(code: Any) -> None:
+        minutes = max(1, round(code.expires_in / 60))
+        echo_err(f"To sign in for [{section}], open {code.verification_uri} and enter the code {code.user_code}")
+        if code.verification_uri_complete:
+            echo_err(f"  (or open {code.verification_uri_complete}, which has the code in it)")
+        echo_err(f"Sign in as the mailbox's account and accept. The code works for {minutes} minute(s);"
+                 " waiting for you to finish...")
+
+    with ctx.app() as app:
+        where = app.mail_login(section, show)
+    click.echo(f"Signed in for [{section}]. The sign-in is kept in {where} and renewed by itself.")

@@ -34,6 +34,7 @@ from ..config import Smtp
 from ..errors import ConfigError, MailUnavailable
 from . import providers
 from .message import OutgoingMail
+from .oauth import REFRESH_MARGIN, TokenSource, xoauth2
 from .secrets import get_password
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
@@ -121,6 +122,7 @@ class SmtpTransport:
         ssl_context: ssl.SSLContext | None = None,
         timeout: float = 30.0,
         password: str | None = None,
+        tokens: TokenSource | None = None,
     ) -> None:
         if config.security == "plain" and config.host not in LOCAL_HOSTS:
             raise ConfigError(
@@ -135,9 +137,16 @@ class SmtpTransport:
         self.context = ssl_context or ssl.create_default_context()
         self.timeout = timeout
         self.password = password
-        if password is None and config.username:
+        self.tokens = tokens
+        if config.auth == "oauth2":
+            if tokens is None:
+                raise ConfigError("[smtp] auth = \"oauth2\" needs a saved sign-in.",
+                                  hint="Run 'forms mail login --smtp'.")
+        elif password is None and config.username:
             self.password = get_password("smtp", config.username, config.password_env, config.use_keyring)
         self._client: Any = None
+        # When the access token the connection signed in with runs out (OAuth).
+        self._signed_in_until = 0.0
 
     @property
     def where(self) -> str:
@@ -163,10 +172,40 @@ class SmtpTransport:
             **kwargs,
         )
         client.set_logging(None)
-        client.login()  # connects (and STARTTLS), without AUTH
-        if self.config.username:
-            client.smtp.login(self.config.username, self.password or "")
+        if self.tokens is not None:
+            self._oauth_sign_in(client)
+        else:
+            client.login()  # connects (and STARTTLS), without AUTH
+            if self.config.username:
+                client.smtp.login(self.config.username, self.password or "")
         return client
+
+    def _oauth_sign_in(self, client: Any) -> None:
+        """AUTH XOAUTH2 with the current access token; when the server refuses one we
+        thought valid (withdrawn early, clocks apart), once more with a renewed one (a
+        withdrawn consent then raises SignInNeeded)."""
+        assert self.tokens is not None
+        for attempt in (1, 2):
+            token = self.tokens.access_token()  # before connecting: a missing sign-in needs no server
+            client.login()  # connects (and STARTTLS), without AUTH
+            self._signed_in_until = self.tokens.expires_at()
+            response = xoauth2(self.config.username or self.sender, token)
+            client.smtp.ehlo_or_helo_if_needed()
+            try:
+                # After a refusal the server sends an error challenge; the answer to it is empty.
+                client.smtp.auth("XOAUTH2", lambda challenge=None, r=response: r if challenge is None else "",
+                                 initial_response_ok=True)
+                return
+            except smtplib.SMTPAuthenticationError:
+                if attempt == 2:
+                    raise
+                self.tokens.forget_access_token()
+                client.close()
+
+    def _token_ran_out(self) -> bool:
+        """The connection signed in with an access token that has (nearly) expired: a
+        new connection signs in with a renewed one."""
+        return self.tokens is not None and self.tokens.clock() > self._signed_in_until - REFRESH_MARGIN
 
     def send(self, msg: QueuedMail) -> str:
         paths = resolve_attachments(self.home_root, msg.attachments)
@@ -175,6 +214,8 @@ class SmtpTransport:
         data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
         recipients = [*msg.to, *msg.cc]
         try:
+            if self._client is not None and self._token_ran_out():
+                self.close()
             if self._client is None:
                 self._client = self._connect()
             client = self._client
@@ -187,6 +228,13 @@ class SmtpTransport:
             raise MailUnavailable(f"The mail server did not accept the recipients now ({_codes(codes)}).") from None
         except smtplib.SMTPAuthenticationError as exc:
             self.close()
+            if self.tokens is not None:
+                self.tokens.forget_access_token()
+                raise MailUnavailable(
+                    f"The mail server refused the OAuth sign-in for {self.config.username} ({_reply(exc)}).",
+                    hint="Check that the app registration has the SMTP.Send permission and that authenticated"
+                         " SMTP is allowed for the mailbox (see the README); then run 'forms mail login --smtp'.",
+                ) from None
             self._provider_refusal(exc)
             raise MailUnavailable(
                 f"The mail server refused the username or password ({exc.smtp_code}).",
@@ -225,6 +273,11 @@ class SmtpTransport:
                 client.close()
             except Exception:  # noqa: BLE001 - closing a broken connection may fail; nothing to do
                 pass
+
+
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    enhanced = providers.enhanced_code(exc.smtp_error)
+    return f"{exc.smtp_code} {enhanced}" if enhanced else str(exc.smtp_code)
 
 
 def _codes(codes: set[int]) -> str:

@@ -145,13 +145,18 @@ def make_cert(folder: Path, name: str = "localhost") -> CertFiles:
 # -- a real IMAP server (pymap) ---------------------------------------------------------
 
 
+def pymap_args(port: int, *extra: str, user: str = "demouser", password: str = "demopass") -> list[str]:
+    """pymap's arguments: loopback, ``port``, the in-memory backend with one demo user."""
+    return ["--host", "127.0.0.1", "--port", str(port), *extra, "dict", "--demo-data",
+            "--demo-user", user, "--demo-password", password]
+
+
 def pymap_command(port: int, *extra: str, user: str = "demouser", password: str = "demopass") -> list[str]:
     import sys
 
     exe = Path(sys.executable).with_name("pymap")
     base = [str(exe)] if exe.exists() else [sys.executable, "-m", "pymap"]
-    return [*base, "--host", "127.0.0.1", "--port", str(port), *extra, "dict", "--demo-data",
-            "--demo-user", user, "--demo-password", password]
+    return [*base, *pymap_args(port, *extra, user=user, password=password)]
 
 
 def _imap_greets(port: int) -> bool:

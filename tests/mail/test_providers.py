@@ -114,7 +114,9 @@ def test_imap_password_refused_by_a_provider_is_explained(
         with pytest.raises(MailUnavailable) as err:
             connect_imap(cfg, password="an old password", ssl_context=certs.client_context())
         assert said in err.value.message
-        if "no longer" in said or "Google" in said:
-            assert 'auth = "oauth2"' in err.value.hint and "[imap]" in err.value.hint
+        if "Microsoft" in said:
+            assert 'auth = "oauth2"' in err.value.hint and "forms mail login --imap" in err.value.hint
+        if "Google" in said:
+            assert "app password" in err.value.hint and "[imap]" in err.value.hint
     finally:
         server.stop()
