@@ -114,16 +114,18 @@ class _MailSignIn(_Model):
     oauth_device_url: str | None = None
     oauth_token_url: str | None = None
     oauth_scopes: list[str] | None = None
+    # Google: the NAME of the environment variable holding the OAuth client's secret.
+    oauth_client_secret_env: str | None = None
 
     @model_validator(mode="after")
     def _oauth_complete(self) -> _MailSignIn:
         if self.auth != "oauth2":
             return self
         if self.oauth_provider is None:
-            raise ValueError('auth = "oauth2" needs oauth_provider = "microsoft" or "custom"')
-        if self.oauth_provider == "google":
-            raise ValueError('OAuth sign-in with Google is not available yet: use an app password with'
-                             ' auth = "password" (see the README)')
+            raise ValueError('auth = "oauth2" needs oauth_provider = "microsoft", "google" or "custom"')
+        if self.oauth_provider == "google" and not self.oauth_client_secret_env:
+            raise ValueError('oauth_provider = "google" needs oauth_client_secret_env (the name of the environment'
+                             " variable holding the OAuth client's secret)")
         if not self.oauth_client_id:
             raise ValueError('auth = "oauth2" needs oauth_client_id (the app registration\'s client id)')
         if not getattr(self, "username", None):

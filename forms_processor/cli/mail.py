@@ -20,7 +20,7 @@ def mail() -> None:
     forms mail send           send what is due now
     forms mail retry --all    try failed emails again
     forms mail check          read the school mailbox once ([imap] in cluster.toml)
-    forms mail login --smtp   sign in with Microsoft 365 (auth = "oauth2")
+    forms mail login --smtp   sign in with Microsoft 365 or Google (auth = "oauth2")
     """
 
 
@@ -174,13 +174,14 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
                  " ('forms watch' sends them by itself).")
 
 
-@mail.command("login", short_help="Sign the mailbox in with OAuth 2.0 (Microsoft 365).")
+@mail.command("login", short_help="Sign the mailbox in with OAuth 2.0 (Microsoft 365, Google).")
 @click.option("--imap", "section", flag_value="imap", help="Sign in for reading the school mailbox ([imap]).")
 @click.option("--smtp", "section", flag_value="smtp", help="Sign in for sending ([smtp]).")
 @pass_ctx
 def login_cmd(ctx: Context, section: str | None) -> None:
     """Sign in once for [imap] or [smtp] when auth = "oauth2": shows an address and a code;
-    open the address on any computer or phone, enter the code and sign in as the mailbox.
+    open the address on any computer or phone, enter the code and sign in as the mailbox
+    (Google: opens the sign-in page in this computer's browser instead).
     The sign-in is kept (the system keyring, or an owner-only file in the data folder) and
     renewed by itself; run this again only when told to."""
     if section is None:
@@ -189,6 +190,11 @@ def login_cmd(ctx: Context, section: str | None) -> None:
 
     def show(code: Any) -> None:
         minutes = max(1, round(code.expires_in / 60))
+        if not code.user_code:  # the browser flow (Google)
+            echo_err(f"To sign in for [{section}], open this address in a web browser on this computer:")
+            echo_err(f"  {code.verification_uri}")
+            echo_err(f"Sign in as the mailbox's account and accept. Waiting up to {minutes} minute(s)...")
+            return
         echo_err(f"To sign in for [{section}], open {code.verification_uri} and enter the code {code.user_code}")
         if code.verification_uri_complete:
             echo_err(f"  (or open {code.verification_uri_complete}, which has the code in it)")
@@ -196,5 +202,15 @@ def login_cmd(ctx: Context, section: str | None) -> None:
                  " waiting for you to finish...")
 
     with ctx.app() as app:
-        where = app.mail_login(section, show)
+        where = app.mail_login(section, show, **_browser(app.config, section))
     click.echo(f"Signed in for [{section}]. The sign-in is kept in {where} and renewed by itself.")
+
+
+def _browser(config: Any, section: str) -> dict[str, Any]:
+    """For the browser flow, open the address in this computer's browser when it has one."""
+    cfg = config.imap if section == "imap" else config.smtp
+    if cfg is None or cfg.oauth_provider != "google":
+        return {}
+    import webbrowser
+
+    return {"open_browser": webbrowser.open}

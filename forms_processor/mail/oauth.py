@@ -7,7 +7,8 @@ Microsoft 365 and Google Workspace accept an OAuth 2.0 access token over IMAP an
   the configuration (``oauth_provider = "custom"``);
 - signs in once with the device-code flow (RFC 8628, :func:`device_login`): it shows an
   address and a code, the person signs in there on any device, and we poll the token
-  endpoint until they have;
+  endpoint until they have; for Google, whose device flow may not ask for mail, with the
+  browser flow (authorization code, PKCE, a loopback redirect: :func:`browser_login`);
 - keeps the refresh token (and the current access token) in the system keyring, or,
   where there is none, in an owner-only file under the data folder (:class:`TokenStore`);
 - hands out access tokens, refreshed before they expire (:class:`TokenSource`). A
@@ -46,6 +47,7 @@ MICROSOFT_SCOPES = {
     "imap": ["https://outlook.office.com/IMAP.AccessAsUser.All", "offline_access"],
     "smtp": ["https://outlook.office.com/SMTP.Send", "offline_access"],
 }
+GOOGLE_SCOPES = ["https://mail.google.com/"]
 
 
 class SignInNeeded(MailUnavailable):
@@ -58,6 +60,13 @@ class Endpoints:
     token_url: str
     scopes: tuple[str, ...]
     client_id: str
+    # Google: the browser flow (its device flow may not ask for mail), at this address.
+    authorize_url: str = ""
+    client_secret: str | None = None
+
+    @property
+    def flow(self) -> str:
+        return "browser" if self.authorize_url else "device"
 
 
 def _login_command(section: str) -> str:
@@ -73,9 +82,19 @@ def endpoints(section: str, cfg: Any) -> Endpoints:
         base = f"https://login.microsoftonline.com/{urllib.parse.quote(tenant, safe='')}/oauth2/v2.0"
         return Endpoints(cfg.oauth_device_url or f"{base}/devicecode", cfg.oauth_token_url or f"{base}/token",
                          tuple(scopes or MICROSOFT_SCOPES[section]), cfg.oauth_client_id)
+    if provider == "google":
+        secret = os.environ.get(cfg.oauth_client_secret_env or "") or None
+        if not secret:
+            raise ConfigError(
+                f"The Google client secret for [{section}] is not set: the environment variable"
+                f" {cfg.oauth_client_secret_env or '(oauth_client_secret_env)'} is empty.",
+                hint="Set it before running the command (see the README, \"Signing in with Microsoft 365 or Google\").")
+        return Endpoints("", cfg.oauth_token_url or "https://oauth2.googleapis.com/token",
+                         tuple(scopes or GOOGLE_SCOPES), cfg.oauth_client_id,
+                         authorize_url="https://accounts.google.com/o/oauth2/v2/auth", client_secret=secret)
     if provider == "custom":
         return Endpoints(cfg.oauth_device_url, cfg.oauth_token_url, tuple(scopes), cfg.oauth_client_id)
-    raise ConfigError(f"[{section}] auth = \"oauth2\" needs oauth_provider = \"microsoft\" or \"custom\".")
+    raise ConfigError(f"[{section}] auth = \"oauth2\" needs oauth_provider = \"microsoft\", \"google\" or \"custom\".")
 
 
 def xoauth2(username: str, token: str) -> str:
@@ -280,6 +299,83 @@ def device_login(section: str, ep: Endpoints, store: TokenStore, show: Callable[
         return store.save(tokens)
 
 
+# -- signing in once: the browser flow (Google) -------------------------------------------------
+
+
+def browser_login(section: str, ep: Endpoints, store: TokenStore, show: Callable[[DeviceCode], None],
+                  timeout: float = 300.0, open_browser: Callable[[str], object] | None = None,
+                  clock: Callable[[], float] = time.time) -> str:
+    """Run the authorization-code flow with PKCE and a loopback redirect (RFC 8252), the
+    flow Google allows for mail: ``show`` is given the address to open in a browser on
+    this computer; the provider sends the browser back to a one-time listener on
+    127.0.0.1, and the code it brings is exchanged for the tokens. Returns where they went."""
+    import base64
+    import secrets
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    verifier = secrets.token_urlsafe(64)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode()
+    state = secrets.token_urlsafe(16)
+    got: dict[str, str] = {}
+    done = threading.Event()
+
+    class Back(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server name
+            query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+            if query.get("state") != state or not ({"code", "error"} & set(query)):
+                self.send_response(404)
+                self.end_headers()
+                return
+            got.update(query)
+            text = ("Signed in: you can close this window." if "code" in query
+                    else "The sign-in was not finished: you can close this window.")
+            body = text.encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            done.set()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Back)
+    redirect_uri = f"http://127.0.0.1:{server.server_address[1]}/"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        url = ep.authorize_url + "?" + urllib.parse.urlencode({
+            "response_type": "code", "client_id": ep.client_id, "redirect_uri": redirect_uri,
+            "scope": " ".join(ep.scopes), "state": state, "code_challenge": challenge,
+            "code_challenge_method": "S256", "access_type": "offline", "prompt": "consent",
+        })
+        show(DeviceCode(verification_uri=url, user_code="", expires_in=int(timeout), interval=0))
+        if open_browser is not None:
+            open_browser(url)
+        if not done.wait(timeout):
+            raise NotAllowed("The sign-in was not finished in time.",
+                             hint=f"Run '{_login_command(section)}' again and sign in within {int(timeout // 60)}"
+                                  " minutes, in a browser on this computer.")
+    finally:
+        server.shutdown()
+        server.server_close()
+    if "code" not in got:
+        raise NotAllowed("The sign-in was declined, so nothing was saved.",
+                         hint=f"Run '{_login_command(section)}' again and accept the permissions asked for.")
+    form = {"grant_type": "authorization_code", "code": got["code"], "redirect_uri": redirect_uri,
+            "client_id": ep.client_id, "code_verifier": verifier}
+    if ep.client_secret:
+        form["client_secret"] = ep.client_secret
+    try:
+        answer = _post(ep.token_url, form)
+    except _OAuthError as exc:
+        raise NotAllowed(f"The sign-in service refused the sign-in ({exc.code}: {exc.description}).",
+                         hint="Check oauth_client_id and the client secret (see the README).") from None
+    return store.save(_tokens_from(answer, ep, None, clock()))
+
+
 def _tokens_from(answer: dict[str, Any], ep: Endpoints, previous: Tokens | None, now: float) -> Tokens:
     try:
         access = str(answer["access_token"])
@@ -327,6 +423,8 @@ class TokenSource:
             return tokens.access_token
         form = {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token, "client_id": self.ep.client_id,
                 "scope": " ".join(self.ep.scopes)}
+        if self.ep.client_secret:
+            form["client_secret"] = self.ep.client_secret
         try:
             answer = _post(self.ep.token_url, form)
         except _OAuthError as exc:

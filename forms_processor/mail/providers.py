@@ -54,8 +54,9 @@ def enhanced_code(reply: bytes | str | None) -> str | None:
 
 def _switch(section: str, provider: str | None) -> str:
     if provider == GOOGLE:
-        return (f"Create an app password for the mailbox's account and use it under [{section}] (see the README,"
-                ' "Signing in with Microsoft 365 or Google").')
+        return (f"Use an app password for the mailbox's account under [{section}], or set auth = \"oauth2\" and"
+                f" oauth_provider = \"google\" and run 'forms mail login --{section}' (see the README, \"Signing"
+                ' in with Microsoft 365 or Google").')
     return ('Ask the school\'s IT support to register the forms system in Entra ID (see the README, "Signing in'
             f' with Microsoft 365 or Google"), then set auth = "oauth2" and oauth_provider = "microsoft" under'
             f" [{section}] and run 'forms mail login --{section}'.")
@@ -72,7 +73,7 @@ def smtp_refusal(host: str, code: int, reply: bytes | str | None) -> tuple[str, 
     where = f"{code} {enhanced}" if enhanced else str(code)
     if provider == GOOGLE:
         message = (f"Google no longer accepts the mailbox's normal password for sending ({where}): it needs an app"
-                   " password. The emails stay queued.")
+                   " password or OAuth 2.0 sign-in. The emails stay queued.")
     else:
         message = (f"Microsoft 365 no longer accepts a password for sending from this mailbox ({where}):"
                    " it needs OAuth 2.0 sign-in. The emails stay queued.")
@@ -86,8 +87,8 @@ def imap_refusal(host: str) -> tuple[str, str] | None:
         message = ("Microsoft 365 no longer accepts a password for reading this mailbox: it needs OAuth 2.0"
                    " sign-in. Forms sent by email wait on the server.")
     elif provider == GOOGLE:
-        message = ("Google refused the mailbox's password: Google takes only an app password (or OAuth) now."
-                   " Forms sent by email wait on the server.")
+        message = ("Google refused the mailbox's password: Google takes only an app password or OAuth 2.0"
+                   " sign-in now. Forms sent by email wait on the server.")
     else:
         return None
     return message, _switch("imap", provider)

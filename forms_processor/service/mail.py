@@ -56,8 +56,9 @@ class MailActions(ServiceBase):
         return poll_mailbox(self, imap, **kw)  # type: ignore[arg-type]
 
     def mail_login(self, section: str, show: Callable[[DeviceCode], None], **flow: Any) -> str:
-        """Sign ``[section]`` (``imap`` or ``smtp``) in with OAuth 2.0 (the device-code flow):
-        ``show`` is given the address and code to pass on. Returns where the sign-in is kept."""
+        """Sign ``[section]`` (``imap`` or ``smtp``) in with OAuth 2.0: the device-code flow
+        (``show`` is given the address and the code to pass on), or for Google the browser
+        flow (``show`` is given the address to open here). Returns where the sign-in is kept."""
         from ..errors import ConfigError
         from ..mail import oauth
 
@@ -69,4 +70,6 @@ class MailActions(ServiceBase):
             raise ConfigError(f"[{section}] signs in with a password (auth = \"password\").",
                               hint=f"Set auth = \"oauth2\" and the oauth_ keys under [{section}] first (see the README).")
         source = oauth.source_for(section, cfg, self.home.data)
+        if source.ep.flow == "browser":
+            return oauth.browser_login(section, source.ep, source.store, show, **flow)
         return oauth.device_login(section, source.ep, source.store, show, **flow)

@@ -1,10 +1,13 @@
 """A small OAuth 2.0 identity provider for the tests, on loopback: the RFC 8628 device
-authorization endpoint, the RFC 6749 token endpoint (device code and refresh token
-grants) and an RFC 7662 introspection endpoint for the test IMAP server. Its clock is
+authorization endpoint, an authorization endpoint for the browser flow (with PKCE, as
+Google's), the RFC 6749 token endpoint (device code, authorization code and refresh
+token grants) and an RFC 7662 introspection endpoint for the test IMAP server. Its clock is
 the test's, so expiry needs no waiting."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import secrets
 import threading
@@ -45,6 +48,12 @@ class IdentityProvider:
     access: dict[str, tuple[str, float, str]] = field(default_factory=dict)  # token -> user, expiry, scope
     refresh: dict[str, tuple[str, str]] = field(default_factory=dict)  # token -> user, scope
     log: list[str] = field(default_factory=list)
+    # The browser flow: codes handed out (code -> redirect, PKCE challenge, scope).
+    codes: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    decline: bool = False
+    # When set, token requests must carry this client secret (Google's desktop clients).
+    client_secret: str | None = None
+    interval: float = 0.01
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # -- what the person and the admin do --------------------------------------------------
@@ -75,6 +84,22 @@ class IdentityProvider:
             return None
         return found[0]
 
+    # -- the browser flow (Google's kind) ---------------------------------------------------
+
+    def authorize(self, query: dict[str, str]) -> str:
+        """GET /authorize: the person signs in and accepts (or declines, ``decline``);
+        answers with where the browser is sent back to."""
+        with self.lock:
+            redirect = query.get("redirect_uri", "")
+            if query.get("client_id") != CLIENT_ID or not redirect.startswith("http://127.0.0.1:"):
+                return ""
+            self.log.append("authorize")
+            if self.decline:
+                return redirect + "?" + urllib.parse.urlencode({"error": "access_denied", "state": query["state"]})
+            code = "ac-" + secrets.token_hex(8)
+            self.codes[code] = (redirect, query.get("code_challenge", ""), query.get("scope", ""))
+            return redirect + "?" + urllib.parse.urlencode({"code": code, "state": query["state"]})
+
     # -- the endpoints ---------------------------------------------------------------------
 
     def _issue(self, user: str, scope: str) -> dict[str, Any]:
@@ -88,13 +113,15 @@ class IdentityProvider:
         with self.lock:
             if form.get("client_id") != CLIENT_ID and path != "/introspect":
                 return 400, {"error": "invalid_client"}
+            if path == "/token" and self.client_secret and form.get("client_secret") != self.client_secret:
+                return 401, {"error": "invalid_client", "error_description": "client secret missing or wrong"}
             if path == "/device":
                 code = secrets.token_hex(8)
                 user_code = "".join(secrets.choice("BCDFGHJKLMNPQRSTVWXZ") for _ in range(8))
                 self.pending[code] = Pending(user_code, form.get("scope", ""), self.clock() + 900)
                 self.log.append("device")
                 return 200, {"device_code": code, "user_code": user_code, "verification_uri": "https://idp.test/device",
-                             "expires_in": 900, "interval": 5}
+                             "expires_in": 900, "interval": self.interval}
             if path == "/token" and form.get("grant_type") == "urn:ietf:params:oauth:grant-type:device_code":
                 p = self.pending.get(form.get("device_code", ""))
                 self.log.append("poll")
@@ -111,6 +138,16 @@ class IdentityProvider:
                     return 400, {"error": "authorization_pending"}
                 del self.pending[form["device_code"]]
                 return 200, self._issue(p.approved_as, p.scope)
+            if path == "/token" and form.get("grant_type") == "authorization_code":
+                self.log.append("code")
+                found = self.codes.pop(form.get("code", ""), None)
+                if found is None or found[0] != form.get("redirect_uri"):
+                    return 400, {"error": "invalid_grant"}
+                verifier = form.get("code_verifier", "").encode("ascii")
+                challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
+                if challenge != found[1]:
+                    return 400, {"error": "invalid_grant", "error_description": "PKCE verifier does not match"}
+                return 200, self._issue(self.user, found[2])
             if path == "/token" and form.get("grant_type") == "refresh_token":
                 self.log.append("refresh")
                 found = self.refresh.pop(form.get("refresh_token", ""), None)
@@ -131,6 +168,18 @@ class IdpServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server name
+                split = urllib.parse.urlsplit(self.path)
+                back = outer.idp.authorize(dict(urllib.parse.parse_qsl(split.query))) if split.path == "/authorize" else ""
+                if not back:
+                    self.send_response(400)
+                    self.end_headers()
+                    return
+                self.send_response(302)
+                self.send_header("Location", back)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
             def do_POST(self) -> None:  # noqa: N802 - the http.server name
                 length = int(self.headers.get("Content-Length") or 0)
                 form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode("ascii")))

@@ -11,6 +11,7 @@ import os
 import stat
 import subprocess
 import sys
+import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,7 +150,6 @@ def test_forms_mail_login_runs_the_device_flow_and_keeps_the_sign_in_owner_only(
     smtp_oauth: tuple[Home, XOAuthSink], idp: IdentityProvider, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     h, _ = smtp_oauth
-    idp.interval = 0.01  # type: ignore[attr-defined]
     res = CliRunner().invoke(cli, ["--home", str(h.root), "mail", "login", "--smtp"])
     assert res.exit_code == 0, res.output
     assert "https://idp.test/device" in res.stderr and "enter the code" in res.stderr
@@ -383,7 +383,7 @@ def test_oauth_configuration_is_checked() -> None:
     for bad, said in [
         ({"oauth_client_id": None}, "oauth_client_id"),
         ({"oauth_provider": None}, "oauth_provider"),
-        ({"oauth_provider": "google"}, "app password"),
+        ({"oauth_provider": "google"}, "oauth_client_secret_env"),
         ({"oauth_provider": "custom"}, "oauth_device_url"),
         ({"oauth_provider": "custom", "oauth_device_url": "http://idp.example.org/d",
           "oauth_token_url": "https://idp.example.org/t", "oauth_scopes": ["x"]}, "https://"),
@@ -392,3 +392,63 @@ def test_oauth_configuration_is_checked() -> None:
         with pytest.raises(ValidationError) as err:
             Smtp(**{**good, **bad})
         assert said in str(err.value)
+
+
+def test_google_endpoints_and_its_client_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = Imap(host="imap.gmail.com", username="forms@school.example.org", auth="oauth2", oauth_provider="google",
+               oauth_client_id="123.apps.googleusercontent.com", oauth_client_secret_env="FORMS_TEST_GOOGLE_SECRET")
+    monkeypatch.delenv("FORMS_TEST_GOOGLE_SECRET", raising=False)
+    from forms_processor.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        oauth.endpoints("imap", cfg)
+    assert "FORMS_TEST_GOOGLE_SECRET" in err.value.message
+    monkeypatch.setenv("FORMS_TEST_GOOGLE_SECRET", "s3cret")
+    ep = oauth.endpoints("imap", cfg)
+    assert ep.flow == "browser" and ep.scopes == ("https://mail.google.com/",)
+    assert ep.authorize_url == "https://accounts.google.com/o/oauth2/v2/auth"
+    assert ep.token_url == "https://oauth2.googleapis.com/token" and ep.client_secret == "s3cret"
+
+
+def _browser(opened: list[str]) -> Any:
+    """A person's browser: opens the address, follows the provider's redirect back to
+    the loopback listener, as a real browser does."""
+    import threading
+    import urllib.request
+
+    def show(code: oauth.DeviceCode) -> None:
+        assert code.user_code == "" and code.verification_uri.startswith("http://127.0.0.1:")
+        opened.append(code.verification_uri)
+        threading.Thread(target=lambda: urllib.request.urlopen(code.verification_uri, timeout=10).read(),
+                         daemon=True).start()
+
+    return show
+
+
+def test_the_browser_flow_with_pkce_and_a_client_secret(home: Home, idp: IdentityProvider) -> None:
+    idp.client_secret = "s3cret"
+    ep = oauth.Endpoints("", idp.urls("/token"), ("https://mail.google.com/",), CLIENT_ID,  # type: ignore[attr-defined]
+                         authorize_url=idp.urls("/authorize"), client_secret="s3cret")  # type: ignore[attr-defined]
+    store = oauth.TokenStore("imap", USER, "imap.gmail.com", home.data)
+    opened: list[str] = []
+    where = oauth.browser_login("imap", ep, store, _browser(opened), timeout=20, clock=idp.clock)
+    assert where == str(store.path) and opened
+    query = dict(urllib.parse.parse_qsl(opened[0].partition("?")[2]))
+    assert query["code_challenge_method"] == "S256" and query["redirect_uri"].startswith("http://127.0.0.1:")
+    assert idp.log == ["authorize", "code"]
+    source = oauth.TokenSource("imap", ep, store, clock=idp.clock)
+    first = source.access_token()
+    assert idp.valid(first) == USER
+    idp.clock.now += 3600  # expired: renewed, with the client secret
+    second = source.access_token()
+    assert second != first and idp.valid(second) == USER and idp.log[-1] == "refresh"
+
+
+def test_the_browser_flow_declined(home: Home, idp: IdentityProvider) -> None:
+    idp.decline = True
+    ep = oauth.Endpoints("", idp.urls("/token"), ("https://mail.google.com/",), CLIENT_ID,  # type: ignore[attr-defined]
+                         authorize_url=idp.urls("/authorize"))  # type: ignore[attr-defined]
+    store = oauth.TokenStore("imap", USER, "imap.gmail.com", home.data)
+    with pytest.raises(NotAllowed) as err:
+        oauth.browser_login("imap", ep, store, _browser([]), timeout=20)
+    assert "declined" in err.value.message and not store.path.exists()
