@@ -173,7 +173,11 @@ class SmtpTransport:
         )
         client.set_logging(None)
         if self.tokens is not None:
-            self._oauth_sign_in(client)
+            try:
+                self._oauth_sign_in(client)
+            except BaseException:
+                client.close()  # not kept: closed here
+                raise
         else:
             client.login()  # connects (and STARTTLS), without AUTH
             if self.config.username:
