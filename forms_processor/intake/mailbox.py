@@ -194,7 +194,8 @@ def sender_check(cfg: Imap, raw: bytes) -> SenderCheck:
     """Whether the receiving server authenticated the From address (see ``authresults``)."""
     head = _headers(raw)
     froms = _addresses(head, "From")
-    return check_sender(head, froms[0] if froms else "", cfg.sender_authentication, cfg.authserv_id)
+    own = cfg.username.rpartition("@")[2] or None
+    return check_sender(head, froms[0] if froms else "", cfg.sender_authentication, cfg.authserv_id, own)
 
 
 def _headers(raw: bytes) -> email.message.Message:

@@ -99,6 +99,15 @@ def test_verdicts() -> None:
     # dmarc=pass for a different From domain than this message's is not a pass.
     assert not authresults.check_sender(_with(["mx.example.net; dmarc=pass header.from=phish.example.com"]),
                                         addr).trusted
+    # Inside the mailbox's own organisation nothing may be checked (dmarc=none): taken,
+    # unless something failed; another school's domain with nothing checked is not.
+    internal = "dkim=none (message not signed) header.d=none;dmarc=none action=none header.from=wensum-high.example.org"
+    own = "wensum-high.example.org"
+    assert authresults.check_sender(_with([internal]), "senco@wensum-high.example.org", own_domain=own).trusted
+    assert not authresults.check_sender(_with([internal.replace("wensum-high", "aldborough")]), addr,
+                                        own_domain=own).trusted
+    spoofed = "spf=fail smtp.mailfrom=wensum-high.example.org; " + internal
+    assert not authresults.check_sender(_with([spoofed]), "senco@wensum-high.example.org", own_domain=own).trusted
     # No header: trusted on the From address unless required; "off" never checks.
     assert authresults.check_sender(_with([]), addr).trusted
     assert not authresults.check_sender(_with([]), addr, mode="required").trusted
