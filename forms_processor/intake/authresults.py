@@ -100,7 +100,9 @@ def parse(value: str) -> AuthResults:
         if not pairs:
             continue  # "none": nothing was checked
         method, result = pairs[0]
-        results.append(Result(method.split("/")[0], result.lower(), dict(pairs[1:])))
+        name = method.split("/")[0]  # "dkim/1": a version
+        if name and result:
+            results.append(Result(name, result.lower(), dict(pairs[1:])))
     return AuthResults(authserv_id, tuple(results))
 
 

@@ -125,3 +125,27 @@ def test_damaged_msg_is_refused_plainly(home: Home, tmp_path: Path, data: bytes)
     res = CliRunner().invoke(cli, ["--home", str(home.root), "ingest", str(path)])
     assert res.exit_code == 1, res.output
     assert "Traceback" not in res.output and "could not be read" in res.output
+
+
+@pytest.mark.slow
+def test_a_msg_dragged_into_the_shared_folder_is_taken_in_by_the_watcher(home: Home) -> None:
+    """The SENCO's way: the email dragged from Outlook into the inbox folder; `forms watch
+    --once` takes the form in, acknowledges it to the sender and archives the .msg."""
+    forms = Forms(home.config)
+    inner = Msg(subject="Our application", sender="senco@brampton.example.org", sent=SENT,
+                attachments=[MsgFile("application.pdf", forms.application(2, "pdf", title="Sensory circuits"))])
+    outer = Msg(subject="FW: Our application", sender="senco@brampton.example.org", sent=SENT,
+                attachments=[MsgFile("Our application.msg", message=inner)])
+    home.inbox.mkdir(parents=True, exist_ok=True)
+    (home.inbox / "FW Our application.msg").write_bytes(outer.to_bytes())
+    res = CliRunner().invoke(cli, ["--home", str(home.root), "watch", "--once", "--json"])
+    assert res.exit_code in (0, 1), res.output
+    rows = json.loads(res.stdout)
+    assert len(rows) == 1 and rows[0]["status"] in ("accepted", "invalid") and rows[0]["reference"], rows
+    assert "application.pdf" in rows[0]["file"]
+    assert not (home.inbox / "FW Our application.msg").exists()  # taken out of the inbox
+    with FormsApp(home) as app:
+        sub = app.db.one("SELECT file_name, sender FROM submissions")
+        to = [json.loads(r["to_addrs"]) for r in app.db.query("SELECT to_addrs FROM outgoing_mail")]
+    assert dict(sub) == {"file_name": "application.pdf", "sender": "senco@brampton.example.org"}
+    assert to == [["senco@brampton.example.org"]]

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forms_processor.api import FormsApp
 from forms_processor.cli import cli
@@ -189,3 +191,13 @@ def test_eml_with_a_forged_sender_is_not_answered_there(home: Home, tmp_path: Pa
         sender = app.db.one("SELECT sender FROM submissions")["sender"]
     assert sender is None
     assert to == [[school.senco_email]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('abcdfimpsv.=;()"\\ @-_/12')), max_size=120))
+def test_any_header_text_is_read_without_error(value: str) -> None:
+    parsed = authresults.parse(value)
+    assert all(r.method and r.result for r in parsed.results)
+    check = authresults.check_sender(_with([value.replace("\n", " ")]) if value.strip() else _with([]),
+                                     "senco@aldborough.example.org")
+    assert isinstance(check.trusted, bool) and check.reason
