@@ -54,7 +54,12 @@ class IdentityProvider:
     # When set, token requests must carry this client secret (Google's desktop clients).
     client_secret: str | None = None
     interval: float = 0.01
+    # Where it listens (set by IdpServer.start).
+    base_url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
 
     # -- what the person and the admin do --------------------------------------------------
 
@@ -202,6 +207,7 @@ class IdpServer:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def start(self) -> IdpServer:
+        self.idp.base_url = f"http://127.0.0.1:{self.port}"
         self.thread.start()
         return self
 

@@ -62,14 +62,13 @@ def no_system_keyring() -> Iterator[None]:
 def idp() -> Iterator[IdentityProvider]:
     provider = IdentityProvider(approve_after_polls=2)
     server = IdpServer(provider).start()
-    provider.urls = server.url  # type: ignore[attr-defined]
     yield provider
     server.stop()
 
 
 def oauth_keys(idp: IdentityProvider, scopes: list[str]) -> dict[str, Any]:
     return {"auth": "oauth2", "oauth_provider": "custom", "oauth_client_id": CLIENT_ID,
-            "oauth_device_url": idp.urls("/device"), "oauth_token_url": idp.urls("/token"),  # type: ignore[attr-defined]
+            "oauth_device_url": idp.url("/device"), "oauth_token_url": idp.url("/token"),
             "oauth_scopes": scopes}
 
 
@@ -316,7 +315,7 @@ def test_forms_mail_send_without_a_sign_in_exits_6_plainly(smtp_oauth: tuple[Hom
 def imap_oauth(home: Home, idp: IdentityProvider, tmp_path: Path) -> Iterator[tuple[Home, int]]:
     port = free_port()
     script = Path(__file__).with_name("pymap_xoauth2.py")
-    cmd = [sys.executable, str(script), idp.urls("/introspect"),  # type: ignore[attr-defined]
+    cmd = [sys.executable, str(script), idp.url("/introspect"),
            *pymap_args(port, "--no-tls", user=USER, password="demopass")]
     log = open(tmp_path / "pymap.log", "wb")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
@@ -427,8 +426,8 @@ def _browser(opened: list[str]) -> Any:
 
 def test_the_browser_flow_with_pkce_and_a_client_secret(home: Home, idp: IdentityProvider) -> None:
     idp.client_secret = "s3cret"
-    ep = oauth.Endpoints("", idp.urls("/token"), ("https://mail.google.com/",), CLIENT_ID,  # type: ignore[attr-defined]
-                         authorize_url=idp.urls("/authorize"), client_secret="s3cret")  # type: ignore[attr-defined]
+    ep = oauth.Endpoints("", idp.url("/token"), ("https://mail.google.com/",), CLIENT_ID,
+                         authorize_url=idp.url("/authorize"), client_secret="s3cret")
     store = oauth.TokenStore("imap", USER, "imap.gmail.com", home.data)
     opened: list[str] = []
     where = oauth.browser_login("imap", ep, store, _browser(opened), timeout=20, clock=idp.clock)
@@ -446,8 +445,8 @@ def test_the_browser_flow_with_pkce_and_a_client_secret(home: Home, idp: Identit
 
 def test_the_browser_flow_declined(home: Home, idp: IdentityProvider) -> None:
     idp.decline = True
-    ep = oauth.Endpoints("", idp.urls("/token"), ("https://mail.google.com/",), CLIENT_ID,  # type: ignore[attr-defined]
-                         authorize_url=idp.urls("/authorize"))  # type: ignore[attr-defined]
+    ep = oauth.Endpoints("", idp.url("/token"), ("https://mail.google.com/",), CLIENT_ID,
+                         authorize_url=idp.url("/authorize"))
     store = oauth.TokenStore("imap", USER, "imap.gmail.com", home.data)
     with pytest.raises(NotAllowed) as err:
         oauth.browser_login("imap", ep, store, _browser([]), timeout=20)
