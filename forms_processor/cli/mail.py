@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 import click
 
@@ -19,6 +20,7 @@ def mail() -> None:
     forms mail send           send what is due now
     forms mail retry --all    try failed emails again
     forms mail check          read the school mailbox once ([imap] in cluster.toml)
+    forms mail login --smtp   sign in with Microsoft 365 or Google (auth = "oauth2")
     """
 
 
@@ -30,6 +32,7 @@ def status_cmd(ctx: Context, as_json: bool) -> None:
     with ctx.app() as app:
         data = app.mail_status()
         data["transport"] = "smtp" if app.config.smtp is not None else f"files in {app.home.mail_outbox}"
+        data["quarantined"] = app.quarantined_mail()
         tz = app.config.tz
     if as_json:
         echo_json(data)
@@ -52,6 +55,10 @@ def status_cmd(ctx: Context, as_json: bool) -> None:
                        f"tries: {e['attempts']}  {e['last_error']}")
         if any(e["status"] == "failed" for e in data["errors"]):
             click.echo("Try failed emails again with: forms mail retry --all")
+    if data["quarantined"]:
+        click.echo("Set aside in the mailbox's quarantine folder (not read, not answered):")
+        for q in data["quarantined"]:
+            click.echo(f"  message {q['uid']:>5}  {_when(q['processed_at'], tz)}  {q['detail']}")
 
 
 @mail.command("retry", short_help="Queue failed emails again.")
@@ -156,7 +163,7 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
         what = {
             "ingested": f"forms: {refs}",
             "no-attachment": "no form attached" + (" (reply queued)" if m.replied else ""),
-            "quarantined": "sender is not a school: moved to quarantine, not answered",
+            "quarantined": f"{m.detail or 'sender is not a school'}: moved to quarantine, not answered",
             "gone": "deleted from the server before it could be read",
             "error": "could not be processed now; it stays in the mailbox and is tried again",
             "failed": "could not be processed; it is left in the mailbox and the Host has been emailed",
@@ -165,3 +172,45 @@ def check_cmd(ctx: Context, as_json: bool) -> None:
     if due:
         echo_err(f"{due} email(s) to schools are ready: run 'forms mail send' to send them"
                  " ('forms watch' sends them by itself).")
+
+
+@mail.command("login", short_help="Sign the mailbox in with OAuth 2.0 (Microsoft 365, Google).")
+@click.option("--imap", "section", flag_value="imap", help="Sign in for reading the school mailbox ([imap]).")
+@click.option("--smtp", "section", flag_value="smtp", help="Sign in for sending ([smtp]).")
+@pass_ctx
+def login_cmd(ctx: Context, section: str | None) -> None:
+    """Sign in once for [imap] or [smtp] when auth = "oauth2": shows an address and a code;
+    open the address on any computer or phone, enter the code and sign in as the mailbox
+    (Google: opens the sign-in page in this computer's browser instead).
+    The sign-in is kept (the system keyring, or an owner-only file in the data folder) and
+    renewed by itself; run this again only when told to."""
+    if section is None:
+        raise UsageError("Say which sign-in: --imap (reading the mailbox) or --smtp (sending).",
+                         hint="For example: forms mail login --smtp")
+
+    def show(code: Any) -> None:
+        minutes = max(1, round(code.expires_in / 60))
+        if not code.user_code:  # the browser flow (Google)
+            echo_err(f"To sign in for [{section}], open this address in a web browser on this computer:")
+            echo_err(f"  {code.verification_uri}")
+            echo_err(f"Sign in as the mailbox's account and accept. Waiting up to {minutes} minute(s)...")
+            return
+        echo_err(f"To sign in for [{section}], open {code.verification_uri} and enter the code {code.user_code}")
+        if code.verification_uri_complete:
+            echo_err(f"  (or open {code.verification_uri_complete}, which has the code in it)")
+        echo_err(f"Sign in as the mailbox's account and accept. The code works for {minutes} minute(s);"
+                 " waiting for you to finish...")
+
+    with ctx.app() as app:
+        where = app.mail_login(section, show, **_browser(app.config, section))
+    click.echo(f"Signed in for [{section}]. The sign-in is kept in {where} and renewed by itself.")
+
+
+def _browser(config: Any, section: str) -> dict[str, Any]:
+    """For the browser flow, open the address in this computer's browser when it has one."""
+    cfg = config.imap if section == "imap" else config.smtp
+    if cfg is None or cfg.oauth_provider != "google":
+        return {}
+    import webbrowser
+
+    return {"open_browser": webbrowser.open}

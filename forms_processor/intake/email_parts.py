@@ -2,7 +2,7 @@
 
 Handles ordinary attachments (with non-ASCII names), forwarded messages
 (message/rfc822 parts and attached .eml files), Outlook's ``winmail.dat``
-(TNEF) and .zip files. Pure: bytes in, parts out; nothing is written.
+(TNEF) and saved emails (.msg, see ``outlook_msg``), and .zip files. Pure: bytes in, parts out; nothing is written.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 
+from .authresults import SenderCheck, check_sender
+from .outlook_msg import MsgUnreadable, OutlookMessage, looks_like_msg, read_msg
 from .submission import safe_file_name
 
 FORM_SUFFIXES = (".docx", ".pdf")
@@ -55,6 +57,8 @@ class ParsedEmail:
     # Parts nobody chose to send (a Mac's ``__MACOSX/._form.docx``, ``.DS_Store``,
     # ``Thumbs.db``, the pictures of a signature, pictures beside a form): never answered.
     junk: list[str] = field(default_factory=list)
+    # What the receiving server's Authentication-Results said of the From address.
+    sender_check: str = ""
     # Bytes taken out so far (for MAX_EMAIL_TOTAL).
     unpacked: int = field(default=0, repr=False)
 
@@ -68,11 +72,12 @@ def _header(msg: Message, name: str) -> str:
         return ""
 
 
-def parse_email(raw: bytes) -> ParsedEmail:
+def parse_email(raw: bytes, sender_authentication: str = "when-present") -> ParsedEmail:
     """The sender, subject, Message-ID, date and form attachments of one email.
 
-    Malformed headers read as missing. Raises ``EmailUnreadable`` only when the bytes
-    cannot be taken as an email at all.
+    Malformed headers read as missing. The sender is None when the receiving server's
+    Authentication-Results say the From address was not authenticated (``authresults``).
+    Raises ``EmailUnreadable`` only when the bytes cannot be taken as an email at all.
     """
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
@@ -85,6 +90,10 @@ def parse_email(raw: bytes) -> ParsedEmail:
         addrs = []
     if addrs and addrs[0][1] and "@" in addrs[0][1]:
         sender = addrs[0][1].strip().lower()
+    # A From address the receiving server found forged is never answered (see authresults).
+    authenticated = _sender_authenticated(msg, sender_authentication)
+    if not authenticated.trusted:
+        sender = None
     date = None
     if _header(msg, "Date"):
         try:
@@ -98,6 +107,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
         subject=_header(msg, "Subject") or None,
         message_id=_header(msg, "Message-ID").strip() or None,
         date=date,
+        sender_check=authenticated.reason,
     )
     try:
         _walk(msg, parsed, depth=0)
@@ -134,6 +144,14 @@ def _is_signature_picture(msg: Message, name: str | None) -> bool:
     if _header(msg, "Content-ID") or msg.get_content_disposition() == "inline":
         return True
     return bool(name and _SIGNATURE_NAME.match(name))
+
+
+def _sender_authenticated(msg: Message, mode: str) -> SenderCheck:
+    try:
+        froms = getaddresses([_header(msg, "From")])
+        return check_sender(msg, froms[0][1] if froms else "", mode)
+    except Exception:  # noqa: BLE001 - unreadable headers: the same as none
+        return SenderCheck(mode != "required", "Authentication-Results could not be read")
 
 
 class EmailUnreadable(Exception):
@@ -187,6 +205,8 @@ def _add_file(name: str, data: bytes, out: ParsedEmail, depth: int) -> None:
     elif lower.endswith(".eml"):
         inner = email.message_from_bytes(data, policy=email.policy.default)
         _walk(inner, out, depth + 1)
+    elif lower.endswith(".msg"):
+        _from_msg(data, out, depth)
     elif lower == "winmail.dat" or lower.endswith(".tnef"):
         _from_tnef(data, out, depth)
     elif lower.endswith(".zip"):
@@ -211,6 +231,74 @@ def _from_tnef(data: bytes, out: ParsedEmail, depth: int) -> None:
         if isinstance(raw_name, bytes):
             raw_name = raw_name.decode("latin-1", "replace")
         _add_file(safe_file_name(str(raw_name).strip("\x00"), default=f"winmail-{n}.bin"), att.data or b"", out, depth + 1)
+
+
+# -- Outlook .msg (see outlook_msg) -------------------------------------------------
+
+
+def _from_msg(data: bytes, out: ParsedEmail, depth: int) -> None:
+    try:
+        msg = read_msg(data, max_bytes=max(0, MAX_EMAIL_TOTAL - out.unpacked))
+    except MsgUnreadable:
+        out.ignored.append("email.msg")
+        return
+    _from_outlook(msg, out, depth + 1)
+
+
+def _from_outlook(msg: OutlookMessage, out: ParsedEmail, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        return
+    for n, att in enumerate(msg.attachments, start=1):
+        if len(out.attachments) + len(out.ignored) >= MAX_PARTS:
+            return
+        if att.message is not None:
+            _from_outlook(att.message, out, depth + 1)
+        else:
+            _add_file(safe_file_name(att.file_name, default=f"attachment-{n}.bin"), att.data, out, depth + 1)
+
+
+def parse_msg(raw: bytes, sender_authentication: str = "when-present") -> ParsedEmail:
+    """An Outlook .msg, read like :func:`parse_email`: the sender, subject, Message-ID and
+    date (from its internet headers when it was received, which also say whether the
+    sender was authenticated), and the forms attached, in attached emails too."""
+    try:
+        msg = read_msg(raw)
+    except MsgUnreadable as exc:
+        raise EmailUnreadable from exc
+    head = email.message_from_string(msg.headers + "\n\n" if msg.headers else "", policy=email.policy.default)
+    sender = msg.sender
+    try:
+        addrs = getaddresses([_header(head, "Reply-To") or _header(head, "From")])
+    except Exception:  # noqa: BLE001
+        addrs = []
+    if addrs and addrs[0][1] and "@" in addrs[0][1]:
+        sender = addrs[0][1].strip().lower()
+    if msg.headers:
+        authenticated = _sender_authenticated(head, sender_authentication)
+    else:  # written by Outlook, never received: nothing to check
+        authenticated = SenderCheck(sender_authentication != "required", "no Authentication-Results header")
+    if not authenticated.trusted:
+        sender = None
+    date = msg.date
+    if _header(head, "Date"):
+        try:
+            date = parsedate_to_datetime(_header(head, "Date"))
+            if date.tzinfo is None:
+                date = date.replace(tzinfo=UTC)
+        except (TypeError, ValueError, IndexError):
+            date = msg.date
+    parsed = ParsedEmail(sender=sender, subject=msg.subject or _header(head, "Subject") or None,
+                         message_id=msg.message_id or _header(head, "Message-ID").strip() or None,
+                         date=date, sender_check=authenticated.reason)
+    _from_outlook(msg, parsed, depth=0)
+    return parsed
+
+
+def parse_saved(raw: bytes, name: str, sender_authentication: str = "when-present") -> ParsedEmail:
+    """A saved email: .msg (Outlook) by its name or its bytes, else .eml."""
+    if name.lower().endswith(".msg") or looks_like_msg(raw):
+        return parse_msg(raw, sender_authentication)
+    return parse_email(raw, sender_authentication)
 
 
 def _from_zip(data: bytes, out: ParsedEmail, depth: int) -> None:

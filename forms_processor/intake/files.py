@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import UnreadableDocument
-from .email_parts import JUNK_FOLDERS, JUNK_NAMES, EmailUnreadable, parse_email
+from .email_parts import JUNK_FOLDERS, JUNK_NAMES, EmailUnreadable, parse_saved
 from .submission import Source, Submission
 
 # Also folder names: anything under ``__MACOSX/`` (what a Mac adds to a zip it makes).
@@ -52,18 +52,18 @@ def expand_paths(paths: list[Path], skipped: list[Path] | None = None) -> Iterat
 def unpack(
     data: bytes, name: str, source: Source, received_at: datetime, origin: str | None = None
 ) -> tuple[list[Submission], UnreadableDocument | None]:
-    """What one file holds for ingest: itself, or for a saved email (.eml) one submission
+    """What one file holds for ingest: itself, or for a saved email (.eml, Outlook's .msg) one submission
     per form attached (sender, subject and Message-ID kept).
 
     An email with no form attached, or that cannot be read as an email, gives the file
     itself with the refusal to record (so the original is kept and the person told why).
     """
     whole = Submission(data=data, file_name=name, source=source, received_at=received_at, origin=origin)
-    if not name.lower().endswith(".eml"):
+    if not name.lower().endswith((".eml", ".msg")):
         return [whole], None
     whole = Submission(data=data, file_name=name, source=Source.EML, received_at=received_at, origin=origin)
     try:
-        parsed = parse_email(data)
+        parsed = parse_saved(data, name)
     except EmailUnreadable:
         return [whole], UnreadableDocument(
             "This saved email could not be read: it is damaged, or not an email.",

@@ -16,7 +16,10 @@ from typing import Any
 
 from ..config import Config, Imap
 from ..errors import ConfigError, MailUnavailable
+from ..mail import providers
+from ..mail.oauth import TokenSource
 from ..mail.secrets import get_password
+from .authresults import SenderCheck, check_sender
 
 log = logging.getLogger(__name__)
 
@@ -25,17 +28,36 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
 def connect_imap(cfg: Imap, password: str | None = None, ssl_context: ssl.SSLContext | None = None,
-                 timeout: float = 60.0) -> Any:
+                 timeout: float = 60.0, tokens: TokenSource | None = None) -> Any:
     """Log in to the mailbox (an imap-tools mailbox, logged in, no folder selected)."""
-    from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
-
     if cfg.security == "plain" and cfg.host not in LOCAL_HOSTS:  # also refused by config.Imap
         raise ConfigError("[imap] security = \"plain\" is allowed only for a server on this machine (localhost).")
     if cfg.security == "starttls" and cfg.port == 993:
         raise ConfigError("[imap] port 993 is for security = \"ssl\"; STARTTLS uses port 143.",
                           hint="Set port = 143 for starttls, or security = \"ssl\" for port 993.")
-    if password is None:
+    token = None
+    if cfg.auth == "oauth2":
+        if tokens is None:
+            raise ConfigError("[imap] auth = \"oauth2\" needs a saved sign-in.", hint="Run 'forms mail login --imap'.")
+        token = tokens.access_token()  # SignInNeeded when there is none or it was withdrawn
+    elif password is None:
         password = get_password("imap", cfg.username, cfg.password_env, cfg.use_keyring)
+    try:
+        return _open(cfg, password, token, ssl_context, timeout, tokens)
+    except MailUnavailable as exc:
+        if token is None or tokens is None or not getattr(exc, "oauth_refused", False):
+            raise
+    # The server refused an access token we thought valid (withdrawn early, clocks apart):
+    # renewed once (a withdrawn consent then says so), and tried once more.
+    tokens.forget_access_token()
+    return _open(cfg, password, tokens.access_token(), ssl_context, timeout, tokens)
+
+
+def _open(cfg: Imap, password: str | None, token: str | None, ssl_context: ssl.SSLContext | None, timeout: float,
+          tokens: TokenSource | None) -> Any:
+    from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
+    from imap_tools.errors import MailboxLoginError
+
     context = ssl_context or ssl.create_default_context()
     box: Any
     try:
@@ -45,8 +67,17 @@ def connect_imap(cfg: Imap, password: str | None = None, ssl_context: ssl.SSLCon
             box = MailBoxStartTls(cfg.host, cfg.port, timeout=timeout, ssl_context=context)
         else:
             box = MailBoxUnencrypted(cfg.host, cfg.port, timeout=timeout)
-        box.login(cfg.username, password or "", initial_folder=None)
+        try:
+            if token is not None:
+                box.xoauth2(cfg.username, token, initial_folder=None)
+            else:
+                box.login(cfg.username, password or "", initial_folder=None)
+        except (MailboxLoginError, imaplib.IMAP4.error) as exc:
+            _close(box)
+            raise _login_refused(cfg, tokens if token is not None else None, exc) from None
         return box
+    except MailUnavailable:
+        raise
     except ssl.SSLCertVerificationError as exc:
         raise MailUnavailable(
             f"The mailbox server's certificate could not be verified ({exc.verify_message}).",
@@ -62,6 +93,40 @@ def connect_imap(cfg: Imap, password: str | None = None, ssl_context: ssl.SSLCon
             f"The mailbox {cfg.username} at {cfg.host}:{cfg.port} refused the login ({type(exc).__name__}).",
             hint="Check username under [imap] and the password in the environment variable or keyring.",
         ) from None
+
+
+def _login_refused(cfg: Imap, tokens: TokenSource | None, exc: Exception) -> MailUnavailable:
+    """The server said no to the login (LOGIN, or AUTHENTICATE XOAUTH2)."""
+    from imap_tools.errors import MailboxLoginError
+
+    if tokens is not None:
+        tokens.forget_access_token()
+        refused = MailUnavailable(
+            f"The mailbox {cfg.username} at {cfg.host}:{cfg.port} refused the OAuth sign-in.",
+            hint="Check that the app registration has the IMAP.AccessAsUser.All permission (see the README);"
+                 " then run 'forms mail login --imap'. Forms sent by email wait on the server.",
+        )
+        refused.oauth_refused = True  # type: ignore[attr-defined]
+        return refused
+    if not isinstance(exc, MailboxLoginError):  # a protocol error, not a refusal
+        return MailUnavailable(
+            f"The mailbox {cfg.username} at {cfg.host}:{cfg.port} could not be opened ({short_error(exc)}).",
+            hint="Check [imap] in cluster.toml and the password; forms sent by email wait on the server.",
+        )
+    found = providers.imap_refusal(cfg.host)
+    if found is not None:
+        return MailUnavailable(*found)
+    return MailUnavailable(
+        f"The mailbox {cfg.username} at {cfg.host}:{cfg.port} refused the login.",
+        hint="Check username under [imap] and the password in the environment variable or keyring.",
+    )
+
+
+def _close(box: Any) -> None:
+    try:
+        box.client.shutdown()
+    except Exception:  # noqa: BLE001 - the connection may already be gone
+        pass
 
 
 def short_error(exc: BaseException) -> str:
@@ -123,6 +188,14 @@ def authorised_sender(config: Config, raw: bytes) -> str | None:
     if replies and any(config.school_for_address(a) is None for a in replies):
         return None
     return replies[0] if replies else froms[0]
+
+
+def sender_check(cfg: Imap, raw: bytes) -> SenderCheck:
+    """Whether the receiving server authenticated the From address (see ``authresults``)."""
+    head = _headers(raw)
+    froms = _addresses(head, "From")
+    own = cfg.username.rpartition("@")[2] or None
+    return check_sender(head, froms[0] if froms else "", cfg.sender_authentication, cfg.authserv_id, own)
 
 
 def _headers(raw: bytes) -> email.message.Message:

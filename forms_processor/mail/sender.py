@@ -33,6 +33,7 @@ from ..locking import FileLock
 from ..results import Result
 from ..store import outbox
 from ..store.db import Database
+from . import oauth
 from .transport import FileTransport, MailRefused, QueuedMail, SmtpTransport, Transport
 
 log = logging.getLogger(__name__)
@@ -192,6 +193,8 @@ def transport_for(home: Home, **smtp_options: Any) -> Transport:
     name = f"{cfg.cluster.name} SEND forms"
     if cfg.smtp is not None:
         sender = cfg.smtp.sender or (cfg.smtp.username if cfg.smtp.username and "@" in cfg.smtp.username else None)
+        if cfg.smtp.auth == "oauth2" and "tokens" not in smtp_options:
+            smtp_options["tokens"] = oauth.source_for("smtp", cfg.smtp, home.data)
         return SmtpTransport(
             cfg.smtp, home.root, sender=sender or cfg.host.email, sender_name=name, reply_to=cfg.host.email,
             **smtp_options,

@@ -1,5 +1,14 @@
 """How a queued email leaves: over SMTP (yagmail), or as an .eml file in ``outbox/mail/``.
 
+Both transports send the same message, made by :func:`build_eml`: a text/plain body
+exactly as composed, and the attachments. Over SMTP, yagmail opens the connection
+(implicit TLS or STARTTLS with our verifying context) and we send that message on it.
+We do not let yagmail compose the message: its ``prepare_message`` (0.16) turns every
+newline of a text body into ``<br>``, in the text/plain part as well as in the HTML
+part it adds, and puts the text into that HTML part unescaped; nothing in its
+arguments turns that off (``yagmail.raw`` only stops a text being taken for a file
+path). Its ``send`` also retries with sleeps after a disconnect; the queue retries.
+
 Both transports take one :class:`QueuedMail` and return where it went, or raise
 :class:`~forms_processor.errors.MailUnavailable` (the server cannot be reached, or
 refuses; the mail stays queued and is retried) or :class:`MailRefused` (this mail can
@@ -23,7 +32,9 @@ from zoneinfo import ZoneInfo
 
 from ..config import Smtp
 from ..errors import ConfigError, MailUnavailable
+from . import providers
 from .message import OutgoingMail
+from .oauth import REFRESH_MARGIN, TokenSource, xoauth2
 from .secrets import get_password
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
@@ -111,6 +122,7 @@ class SmtpTransport:
         ssl_context: ssl.SSLContext | None = None,
         timeout: float = 30.0,
         password: str | None = None,
+        tokens: TokenSource | None = None,
     ) -> None:
         if config.security == "plain" and config.host not in LOCAL_HOSTS:
             raise ConfigError(
@@ -125,9 +137,16 @@ class SmtpTransport:
         self.context = ssl_context or ssl.create_default_context()
         self.timeout = timeout
         self.password = password
-        if password is None and config.username:
+        self.tokens = tokens
+        if config.auth == "oauth2":
+            if tokens is None:
+                raise ConfigError("[smtp] auth = \"oauth2\" needs a saved sign-in.",
+                                  hint="Run 'forms mail login --smtp'.")
+        elif password is None and config.username:
             self.password = get_password("smtp", config.username, config.password_env, config.use_keyring)
         self._client: Any = None
+        # When the access token the connection signed in with runs out (OAuth).
+        self._signed_in_until = 0.0
 
     @property
     def where(self) -> str:
@@ -153,31 +172,58 @@ class SmtpTransport:
             **kwargs,
         )
         client.set_logging(None)
-        client.login()  # connects (and STARTTLS), without AUTH
-        if self.config.username:
-            client.smtp.login(self.config.username, self.password or "")
+        if self.tokens is not None:
+            try:
+                self._oauth_sign_in(client)
+            except BaseException:
+                client.close()  # not kept: closed here
+                raise
+        else:
+            client.login()  # connects (and STARTTLS), without AUTH
+            if self.config.username:
+                client.smtp.login(self.config.username, self.password or "")
         return client
 
-    def send(self, msg: QueuedMail) -> str:
-        import yagmail
+    def _oauth_sign_in(self, client: Any) -> None:
+        """AUTH XOAUTH2 with the current access token; when the server refuses one we
+        thought valid (withdrawn early, clocks apart), once more with a renewed one (a
+        withdrawn consent then raises SignInNeeded)."""
+        assert self.tokens is not None
+        for attempt in (1, 2):
+            token = self.tokens.access_token()  # before connecting: a missing sign-in needs no server
+            client.login()  # connects (and STARTTLS), without AUTH
+            self._signed_in_until = self.tokens.expires_at()
+            response = xoauth2(self.config.username or self.sender, token)
+            client.smtp.ehlo_or_helo_if_needed()
+            try:
+                # After a refusal the server sends an error challenge; the answer to it is empty.
+                client.smtp.auth("XOAUTH2", lambda challenge=None, r=response: r if challenge is None else "",
+                                 initial_response_ok=True)
+                return
+            except smtplib.SMTPAuthenticationError:
+                if attempt == 2:
+                    raise
+                self.tokens.forget_access_token()
+                client.close()
 
+    def _token_ran_out(self) -> bool:
+        """The connection signed in with an access token that has (nearly) expired: a
+        new connection signs in with a renewed one."""
+        return self.tokens is not None and self.tokens.clock() > self._signed_in_until - REFRESH_MARGIN
+
+    def send(self, msg: QueuedMail) -> str:
         paths = resolve_attachments(self.home_root, msg.attachments)
+        message = build_eml(msg, self.sender, self.sender_name, paths, self.reply_to)
+        # CRLF line ends on the wire (smtplib sends bytes as they are); long headers folded.
+        data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        recipients = [*msg.to, *msg.cc]
         try:
+            if self._client is not None and self._token_ran_out():
+                self.close()
             if self._client is None:
                 self._client = self._connect()
             client = self._client
-            recipients, text = client.prepare_send(
-                to=list(msg.to),
-                subject=msg.subject,
-                contents=[yagmail.raw(msg.body)],  # raw: never taken for a file path
-                attachments=[str(p) for p in paths] or None,
-                cc=list(msg.cc) or None,
-                headers=_headers(msg, self.reply_to),
-                prettify_html=False,
-                message_id=msg.message_id(_domain(self.sender)),
-            )
-            # Sent once, by us: yagmail's own send() retries with sleeps after a disconnect.
-            refused = client.smtp.sendmail(client.user, recipients, text)
+            refused = client.smtp.sendmail(self.sender, recipients, data)
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             codes = {code for code, _ in exc.recipients.values()}
@@ -186,12 +232,21 @@ class SmtpTransport:
             raise MailUnavailable(f"The mail server did not accept the recipients now ({_codes(codes)}).") from None
         except smtplib.SMTPAuthenticationError as exc:
             self.close()
+            if self.tokens is not None:
+                self.tokens.forget_access_token()
+                raise MailUnavailable(
+                    f"The mail server refused the OAuth sign-in for {self.config.username} ({_reply(exc)}).",
+                    hint="Check that the app registration has the SMTP.Send permission and that authenticated"
+                         " SMTP is allowed for the mailbox (see the README); then run 'forms mail login --smtp'.",
+                ) from None
+            self._provider_refusal(exc)
             raise MailUnavailable(
                 f"The mail server refused the username or password ({exc.smtp_code}).",
                 hint="Check username under [smtp] and the password in the environment variable or keyring.",
             ) from None
         except smtplib.SMTPResponseException as exc:
             self.close()
+            self._provider_refusal(exc)
             raise MailUnavailable(f"The mail server refused the email ({exc.smtp_code}).") from None
         except ssl.SSLCertVerificationError as exc:
             self.close()
@@ -209,6 +264,12 @@ class SmtpTransport:
             return f"{self.where} (refused: {', '.join(sorted(refused))})"
         return self.where
 
+    def _provider_refusal(self, exc: smtplib.SMTPResponseException) -> None:
+        """Microsoft's or Google's "no passwords here" refusal, said plainly (the mail stays queued)."""
+        found = providers.smtp_refusal(self.config.host, exc.smtp_code, exc.smtp_error)
+        if found is not None:
+            raise MailUnavailable(*found) from None
+
     def close(self) -> None:
         client, self._client = self._client, None
         if client is not None:
@@ -216,6 +277,11 @@ class SmtpTransport:
                 client.close()
             except Exception:  # noqa: BLE001 - closing a broken connection may fail; nothing to do
                 pass
+
+
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    enhanced = providers.enhanced_code(exc.smtp_error)
+    return f"{exc.smtp_code} {enhanced}" if enhanced else str(exc.smtp_code)
 
 
 def _codes(codes: set[int]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from .base import ServiceBase
 
 if TYPE_CHECKING:
     from ..config import Imap
+    from ..mail.oauth import DeviceCode
     from ..workflow.mailbox import PollReport
 
 
@@ -19,6 +21,12 @@ class MailActions(ServiceBase):
     def mail_status(self, now: datetime | None = None) -> dict[str, Any]:
         """Counts by status and kind, the oldest queued email, the latest errors (never bodies)."""
         return sender.mail_status(self.db, now)
+
+    def quarantined_mail(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The latest messages the mailbox poll set aside in quarantine, with why."""
+        from ..store import mailbox_log
+
+        return mailbox_log.quarantined(self.db, limit)
 
     def retry_mail(self, ids: list[int] | None = None) -> dict[str, Any]:
         """Put failed emails back in the queue (these, or every failed one)."""
@@ -37,4 +45,31 @@ class MailActions(ServiceBase):
         """Read the school mailbox once: every new form taken in, exactly once."""
         from ..workflow.mailbox import poll_mailbox
 
+        cfg = imap or self.config.imap
+        if cfg is not None and cfg.auth == "oauth2" and "connect" not in kw:
+            from functools import partial
+
+            from ..intake.mailbox import connect_imap
+            from ..mail import oauth
+
+            kw["connect"] = partial(connect_imap, tokens=oauth.source_for("imap", cfg, self.home.data))
         return poll_mailbox(self, imap, **kw)  # type: ignore[arg-type]
+
+    def mail_login(self, section: str, show: Callable[[DeviceCode], None], **flow: Any) -> str:
+        """Sign ``[section]`` (``imap`` or ``smtp``) in with OAuth 2.0: the device-code flow
+        (``show`` is given the address and the code to pass on), or for Google the browser
+        flow (``show`` is given the address to open here). Returns where the sign-in is kept."""
+        from ..errors import ConfigError
+        from ..mail import oauth
+
+        cfg = self.config.imap if section == "imap" else self.config.smtp
+        if cfg is None:
+            raise ConfigError(f"There is no [{section}] table in cluster.toml.",
+                              hint="Add it first (see the README, \"Signing in with Microsoft 365\").")
+        if cfg.auth != "oauth2":
+            raise ConfigError(f"[{section}] signs in with a password (auth = \"password\").",
+                              hint=f"Set auth = \"oauth2\" and the oauth_ keys under [{section}] first (see the README).")
+        source = oauth.source_for(section, cfg, self.home.data)
+        if source.ep.flow == "browser":
+            return oauth.browser_login(section, source.ep, source.store, show, **flow)
+        return oauth.device_login(section, source.ep, source.store, show, **flow)

@@ -64,3 +64,14 @@ def mark_moved(db: Database | sqlite3.Connection, mailbox: str, uidvalidity: str
         "UPDATE processed_mail SET moved = 1 WHERE mailbox = ? AND uidvalidity = ? AND uid = ?",
         (mailbox, uidvalidity, uid),
     )
+
+
+def quarantined(db: Database | sqlite3.Connection, limit: int = 10) -> list[dict[str, object]]:
+    """The latest messages set aside in the quarantine folder, newest first, with why."""
+    rows = fetch_all(
+        db,
+        "SELECT mailbox, uid, message_id, processed_at, detail FROM processed_mail WHERE outcome = 'quarantined'"
+        " ORDER BY processed_at DESC, uid DESC LIMIT ?",
+        (limit,),
+    )
+    return [dict(r) for r in rows]

@@ -8,7 +8,8 @@ One poll (:func:`poll_mailbox`):
 2. for each message not yet recorded in ``processed_mail``, claim its UID first
    (``INSERT OR IGNORE ... 'processing'``: two overlapping polls never both take it);
 3. fetch it without marking it seen (one message per command: ``bulk=False``);
-4. a sender not configured for a school: move to quarantine, record, no reply;
+4. a sender not configured for a school, or one the receiving server did not
+   authenticate (``intake.authresults``): move to quarantine, record why, no reply;
 5. each form attachment becomes a :class:`Submission` through
    ``app.ingest_submissions`` (the same path as ``forms ingest``, which queues the
    acknowledgements); no usable attachment: a short reply is queued;
@@ -48,6 +49,7 @@ from ..intake.mailbox import (
     mailbox_key,
     message_id_of,
     move_message,
+    sender_check,
     short_error,
     suffix,
 )
@@ -106,6 +108,7 @@ class MessageOutcome(Result):
     results: list[dict[str, Any]] = Field(default_factory=list)
     replied: bool = False
     moved: bool = False
+    detail: str | None = None  # why, for a quarantined message
 
 
 class PollReport(Result):
@@ -291,15 +294,20 @@ def _process_one(app: MailIntake, cfg: Imap, box: Any, key: str, uidvalidity: st
         return MessageOutcome(uid=uid, outcome="gone")
     raw: bytes = msg.raw
     sender = authorised_sender(app.config, raw)
+    why = "sender not configured for a school"
+    if sender is not None:
+        check = sender_check(cfg, raw)
+        if not check.trusted:
+            sender, why = None, f"sender not authenticated: {check.reason}"
     if sender is None:  # quarantined on its headers alone: nothing in it is unpacked
-        _record(app, key, uidvalidity, uid, message_id_of(raw), "quarantined", "sender not configured for a school", now)
+        _record(app, key, uidvalidity, uid, message_id_of(raw), "quarantined", why, now)
         moved = move_message(box, uid, cfg.quarantine_folder)
         if moved:
             _mark_moved(app, key, uidvalidity, uid)
-        log.info("mail %s from an address not configured for a school: moved to %s", uid, cfg.quarantine_folder)
-        return MessageOutcome(uid=uid, outcome="quarantined", sender=None, moved=moved)
+        log.info("mail %s quarantined (%s): moved to %s", uid, why.partition(":")[0], cfg.quarantine_folder)
+        return MessageOutcome(uid=uid, outcome="quarantined", sender=None, moved=moved, detail=why)
 
-    parsed = parse_email(raw)
+    parsed = parse_email(raw, cfg.sender_authentication)
     outcome = MessageOutcome(uid=uid, outcome="ingested", sender=sender)
     if parsed.attachments:
         received = internal_date(box, uid) or parsed.date or now

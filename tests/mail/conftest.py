@@ -140,3 +140,73 @@ def make_cert(folder: Path, name: str = "localhost") -> CertFiles:
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     return CertFiles(cert_path, key_path)
+
+
+# -- a real IMAP server (pymap) ---------------------------------------------------------
+
+
+def pymap_args(port: int, *extra: str, user: str = "demouser", password: str = "demopass") -> list[str]:
+    """pymap's arguments: loopback, ``port``, the in-memory backend with one demo user."""
+    return ["--host", "127.0.0.1", "--port", str(port), *extra, "dict", "--demo-data",
+            "--demo-user", user, "--demo-password", password]
+
+
+def pymap_command(port: int, *extra: str, user: str = "demouser", password: str = "demopass") -> list[str]:
+    import sys
+
+    exe = Path(sys.executable).with_name("pymap")
+    base = [str(exe)] if exe.exists() else [sys.executable, "-m", "pymap"]
+    return [*base, *pymap_args(port, *extra, user=user, password=password)]
+
+
+def _imap_greets(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            return s.recv(64).startswith(b"* OK")
+    except OSError:
+        return False
+
+
+class Pymap:
+    """pymap in a child process on a loopback port (``extra`` e.g. ``--cert``/``--key`` for STARTTLS)."""
+
+    def __init__(self, log: Path, *extra: str) -> None:
+        import subprocess
+
+        from tests.support import wait_for
+
+        self.port = free_port()
+        self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(pymap_command(self.port, *extra), stdout=self._log, stderr=subprocess.STDOUT)
+        wait_for(lambda: self.proc.poll() is not None or _imap_greets(self.port), timeout=30)
+        assert self.proc.poll() is None, log.read_text()
+
+    def stop(self) -> None:
+        import subprocess
+
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
+
+
+@pytest.fixture
+def resolve_to_loopback(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Make the given host names resolve to 127.0.0.1 in this process (a provider's
+    server name, served by a real server on loopback)."""
+    import socket
+
+    names: set[str] = set()
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and host.lower() in names:
+            host = "127.0.0.1"
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return names.update
