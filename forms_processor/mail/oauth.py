@@ -69,7 +69,7 @@ class Endpoints:
         return "browser" if self.authorize_url else "device"
 
 
-def _login_command(section: str) -> str:
+def login_command(section: str) -> str:
     return f"forms mail login --{section}"
 
 
@@ -105,15 +105,15 @@ def xoauth2(username: str, token: str) -> str:
 # -- HTTP ------------------------------------------------------------------------------
 
 
-class _OAuthError(Exception):
+class OAuthError(Exception):
     def __init__(self, code: str, description: str = "") -> None:
         super().__init__(code)
         self.code = code
         self.description = description
 
 
-def _post(url: str, form: dict[str, str], timeout: float = 30.0) -> dict[str, Any]:
-    """POST a form, return the JSON answer; an OAuth error answer raises _OAuthError."""
+def post_form(url: str, form: dict[str, str], timeout: float = 30.0) -> dict[str, Any]:
+    """POST a form, return the JSON answer; an OAuth error answer raises OAuthError."""
     data = urllib.parse.urlencode(form).encode("ascii")
     request = urllib.request.Request(url, data=data, headers={
         "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
@@ -126,7 +126,7 @@ def _post(url: str, form: dict[str, str], timeout: float = 30.0) -> dict[str, An
         except ValueError:
             answer = {}
         if isinstance(answer, dict) and isinstance(answer.get("error"), str):
-            raise _OAuthError(answer["error"], str(answer.get("error_description") or "")[:300]) from None
+            raise OAuthError(answer["error"], str(answer.get("error_description") or "")[:300]) from None
         raise MailUnavailable(f"The sign-in service answered with an error (HTTP {exc.code}).",
                               hint="Try again later; if it goes on, ask the school's IT support.") from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
@@ -153,11 +153,12 @@ class Tokens:
     client_id: str
     token_url: str
 
-    def to_json(self) -> str:
+    def dumps(self) -> str:
+        """As kept in the keyring or the owner-only file."""
         return json.dumps(self.__dict__)
 
     @classmethod
-    def from_json(cls, text: str) -> Tokens:
+    def loads(cls, text: str) -> Tokens:
         raw = json.loads(text)
         return cls(**{k: raw[k] for k in ("refresh_token", "access_token", "expires_at", "client_id", "token_url")})
 
@@ -208,7 +209,7 @@ class TokenStore:
             except OSError as exc:
                 raise ConfigError(f"The saved sign-in {self.path} could not be read ({exc.strerror}).") from None
         try:
-            return Tokens.from_json(text)
+            return Tokens.loads(text)
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -217,7 +218,7 @@ class TokenStore:
         kr = _usable_keyring()
         if kr is not None:
             try:
-                kr.set_password(KEYRING_SERVICE, self.key, tokens.to_json())
+                kr.set_password(KEYRING_SERVICE, self.key, tokens.dumps())
                 return "the system keyring"
             except Exception:  # noqa: BLE001 - e.g. a locked keyring with no one to unlock it: the file
                 log.warning("the system keyring could not be written; the sign-in is kept in %s", self.path)
@@ -227,156 +228,14 @@ class TokenStore:
         tmp = folder / f".{self.path.name}.{os.getpid()}.part"
         fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(tokens.to_json())
+            fh.write(tokens.dumps())
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
         return str(self.path)
 
 
-# -- signing in once: the device-code flow ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeviceCode:
-    verification_uri: str
-    user_code: str
-    expires_in: int
-    interval: float
-    verification_uri_complete: str | None = None
-
-
-def device_login(section: str, ep: Endpoints, store: TokenStore, show: Callable[[DeviceCode], None],
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time) -> str:
-    """Run the device-code flow: ask for a code, ``show`` it, poll until the person has
-    signed in (or refused, or the code expired), keep the tokens. Returns where they went."""
-    form = {"client_id": ep.client_id, "scope": " ".join(ep.scopes)}
-    try:
-        answer = _post(ep.device_url, form)
-    except _OAuthError as exc:
-        raise NotAllowed(f"The sign-in service refused to start the sign-in ({exc.code}: {exc.description}).",
-                         hint=f"Check oauth_client_id and the app registration (see the README) under [{section}].",
-                         ) from None
-    try:
-        code = DeviceCode(
-            verification_uri=str(answer.get("verification_uri") or answer["verification_url"]),
-            user_code=str(answer["user_code"]),
-            expires_in=int(answer.get("expires_in") or 900),
-            interval=float(answer.get("interval") or 5),
-            verification_uri_complete=answer.get("verification_uri_complete"),
-        )
-        device_code = str(answer["device_code"])
-    except (KeyError, TypeError, ValueError):
-        raise MailUnavailable("The sign-in service's answer lacked the code to show.") from None
-    show(code)
-    deadline = clock() + code.expires_in
-    interval = code.interval
-    poll = {"grant_type": DEVICE_GRANT, "device_code": device_code, "client_id": ep.client_id}
-    while True:
-        sleep(interval)
-        if clock() > deadline:
-            raise NotAllowed("The code expired before the sign-in was finished.",
-                             hint=f"Run '{_login_command(section)}' again and sign in within the time shown.")
-        try:
-            got = _post(ep.token_url, poll)
-        except _OAuthError as exc:
-            if exc.code == "authorization_pending":
-                continue
-            if exc.code == "slow_down":
-                interval += 5
-                continue
-            if exc.code in ("access_denied", "authorization_declined"):
-                raise NotAllowed("The sign-in was declined, so nothing was saved.",
-                                 hint=f"Run '{_login_command(section)}' again and accept the permissions asked for.",
-                                 ) from None
-            if exc.code in ("expired_token", "code_expired", "bad_verification_code"):
-                raise NotAllowed("The code expired before the sign-in was finished.",
-                                 hint=f"Run '{_login_command(section)}' again and sign in within the time shown.",
-                                 ) from None
-            raise NotAllowed(f"The sign-in service refused the sign-in ({exc.code}: {exc.description}).",
-                             hint="Check the app registration and its permissions (see the README).") from None
-        tokens = _tokens_from(got, ep, None, clock())
-        return store.save(tokens)
-
-
-# -- signing in once: the browser flow (Google) -------------------------------------------------
-
-
-def browser_login(section: str, ep: Endpoints, store: TokenStore, show: Callable[[DeviceCode], None],
-                  timeout: float = 300.0, open_browser: Callable[[str], object] | None = None,
-                  clock: Callable[[], float] = time.time) -> str:
-    """Run the authorization-code flow with PKCE and a loopback redirect (RFC 8252), the
-    flow Google allows for mail: ``show`` is given the address to open in a browser on
-    this computer; the provider sends the browser back to a one-time listener on
-    127.0.0.1, and the code it brings is exchanged for the tokens. Returns where they went."""
-    import base64
-    import secrets
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
-    verifier = secrets.token_urlsafe(64)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode()
-    state = secrets.token_urlsafe(16)
-    got: dict[str, str] = {}
-    done = threading.Event()
-
-    class Back(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server name
-            query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
-            if query.get("state") != state or not ({"code", "error"} & set(query)):
-                self.send_response(404)
-                self.end_headers()
-                return
-            got.update(query)
-            text = ("Signed in: you can close this window." if "code" in query
-                    else "The sign-in was not finished: you can close this window.")
-            body = text.encode("utf-8")
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            done.set()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Back)
-    redirect_uri = f"http://127.0.0.1:{server.server_address[1]}/"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    try:
-        url = ep.authorize_url + "?" + urllib.parse.urlencode({
-            "response_type": "code", "client_id": ep.client_id, "redirect_uri": redirect_uri,
-            "scope": " ".join(ep.scopes), "state": state, "code_challenge": challenge,
-            "code_challenge_method": "S256", "access_type": "offline", "prompt": "consent",
-        })
-        show(DeviceCode(verification_uri=url, user_code="", expires_in=int(timeout), interval=0))
-        if open_browser is not None:
-            open_browser(url)
-        if not done.wait(timeout):
-            raise NotAllowed("The sign-in was not finished in time.",
-                             hint=f"Run '{_login_command(section)}' again and sign in within {int(timeout // 60)}"
-                                  " minutes, in a browser on this computer.")
-    finally:
-        server.shutdown()
-        server.server_close()
-    if "code" not in got:
-        raise NotAllowed("The sign-in was declined, so nothing was saved.",
-                         hint=f"Run '{_login_command(section)}' again and accept the permissions asked for.")
-    form = {"grant_type": "authorization_code", "code": got["code"], "redirect_uri": redirect_uri,
-            "client_id": ep.client_id, "code_verifier": verifier}
-    if ep.client_secret:
-        form["client_secret"] = ep.client_secret
-    try:
-        answer = _post(ep.token_url, form)
-    except _OAuthError as exc:
-        raise NotAllowed(f"The sign-in service refused the sign-in ({exc.code}: {exc.description}).",
-                         hint="Check oauth_client_id and the client secret (see the README).") from None
-    return store.save(_tokens_from(answer, ep, None, clock()))
-
-
-def _tokens_from(answer: dict[str, Any], ep: Endpoints, previous: Tokens | None, now: float) -> Tokens:
+def tokens_from(answer: dict[str, Any], ep: Endpoints, previous: Tokens | None, now: float) -> Tokens:
     try:
         access = str(answer["access_token"])
         expires_in = float(answer.get("expires_in") or 3600)
@@ -404,7 +263,7 @@ class TokenSource:
 
     def _need_login(self, why: str) -> SignInNeeded:
         return SignInNeeded(
-            f"The OAuth sign-in for [{self.section}] {why}: run '{_login_command(self.section)}'."
+            f"The OAuth sign-in for [{self.section}] {why}: run '{login_command(self.section)}'."
             " Emails and forms wait meanwhile.",
             hint="Sign in with the mailbox's account when asked (see the README).",
         )
@@ -426,8 +285,8 @@ class TokenSource:
         if self.ep.client_secret:
             form["client_secret"] = self.ep.client_secret
         try:
-            answer = _post(self.ep.token_url, form)
-        except _OAuthError as exc:
+            answer = post_form(self.ep.token_url, form)
+        except OAuthError as exc:
             if exc.code in ("invalid_grant", "interaction_required", "consent_required", "invalid_client",
                             "unauthorized_client"):
                 self._tokens = None
@@ -435,7 +294,7 @@ class TokenSource:
                                        " withdrawn, expired or the account changed)") from None
             raise MailUnavailable(f"The sign-in service refused to renew the access token ({exc.code}).",
                                   hint="It is tried again later; emails stay queued.") from None
-        fresh = _tokens_from(answer, self.ep, tokens, self.clock())
+        fresh = tokens_from(answer, self.ep, tokens, self.clock())
         self.store.save(fresh)
         self._tokens = fresh
         log.info("the OAuth access token for [%s] was renewed", self.section)

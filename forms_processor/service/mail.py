@@ -13,7 +13,7 @@ from .base import ServiceBase
 
 if TYPE_CHECKING:
     from ..config import Imap
-    from ..mail.oauth import DeviceCode
+    from ..mail.oauth_login import DeviceCode
     from ..workflow.mailbox import PollReport
 
 
@@ -60,7 +60,7 @@ class MailActions(ServiceBase):
         (``show`` is given the address and the code to pass on), or for Google the browser
         flow (``show`` is given the address to open here). Returns where the sign-in is kept."""
         from ..errors import ConfigError
-        from ..mail import oauth
+        from ..mail import oauth, oauth_login
 
         cfg = self.config.imap if section == "imap" else self.config.smtp
         if cfg is None:
@@ -71,5 +71,5 @@ class MailActions(ServiceBase):
                               hint=f"Set auth = \"oauth2\" and the oauth_ keys under [{section}] first (see the README).")
         source = oauth.source_for(section, cfg, self.home.data)
         if source.ep.flow == "browser":
-            return oauth.browser_login(section, source.ep, source.store, show, **flow)
-        return oauth.device_login(section, source.ep, source.store, show, **flow)
+            return oauth_login.browser_login(section, source.ep, source.store, show, **flow)
+        return oauth_login.device_login(section, source.ep, source.store, show, **flow)

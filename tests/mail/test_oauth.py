@@ -31,7 +31,7 @@ from forms_processor.cli import cli
 from forms_processor.config import Imap, Smtp
 from forms_processor.errors import ExitCode, MailUnavailable, NotAllowed
 from forms_processor.home import Home
-from forms_processor.mail import oauth
+from forms_processor.mail import oauth, oauth_login
 from forms_processor.mail.queue import OutgoingMail, enqueue
 from forms_processor.mail.transport import SmtpTransport
 from tests.support import free_port, wait_for
@@ -120,7 +120,7 @@ def smtp_oauth(home: Home, idp: IdentityProvider) -> Iterator[tuple[Home, XOAuth
 
 
 def login(h: Home, section: str, idp: IdentityProvider) -> str:
-    shown: list[oauth.DeviceCode] = []
+    shown: list[oauth_login.DeviceCode] = []
     with FormsApp(h) as app:
         where = app.mail_login(section, shown.append, sleep=lambda s: None, clock=idp.clock)
     assert shown and shown[0].user_code
@@ -224,7 +224,7 @@ def test_sending_with_tokens_refreshed_when_one_expires_mid_batch(
     with FormsApp(h) as app:
         report = app.send_mail(t, now=T0)
     t.close()
-    assert len(report.sent) == 3 and report.unavailable is None, report.to_json()
+    assert len(report.sent) == 3 and report.unavailable is None, report
     assert len(sink.received) == 3
     # Each message moved the clock on 30 minutes: the first token ran out after the
     # second message; a renewed one signed the connection in again for the third.
@@ -349,7 +349,7 @@ def test_reading_the_mailbox_with_xoauth2_and_a_withdrawn_consent(
     login(h, "imap", idp)
     with FormsApp(h) as app:
         report = app.poll_mailbox()
-        assert [m.outcome for m in report.messages] == ["ingested"], report.to_json()
+        assert [m.outcome for m in report.messages] == ["ingested"], report
         assert app.db.one("SELECT COUNT(*) AS n FROM forms")["n"] == 1
     # The consent is withdrawn and the access token runs out: a plain message; the
     # mailbox is left as it is for the next poll.
@@ -415,7 +415,7 @@ def _browser(opened: list[str]) -> Any:
     import threading
     import urllib.request
 
-    def show(code: oauth.DeviceCode) -> None:
+    def show(code: oauth_login.DeviceCode) -> None:
         assert code.user_code == "" and code.verification_uri.startswith("http://127.0.0.1:")
         opened.append(code.verification_uri)
         threading.Thread(target=lambda: urllib.request.urlopen(code.verification_uri, timeout=10).read(),
@@ -430,7 +430,7 @@ def test_the_browser_flow_with_pkce_and_a_client_secret(home: Home, idp: Identit
                          authorize_url=idp.url("/authorize"), client_secret="s3cret")
     store = oauth.TokenStore("imap", USER, "imap.gmail.com", home.data)
     opened: list[str] = []
-    where = oauth.browser_login("imap", ep, store, _browser(opened), timeout=20, clock=idp.clock)
+    where = oauth_login.browser_login("imap", ep, store, _browser(opened), timeout=20, clock=idp.clock)
     assert where == str(store.path) and opened
     query = dict(urllib.parse.parse_qsl(opened[0].partition("?")[2]))
     assert query["code_challenge_method"] == "S256" and query["redirect_uri"].startswith("http://127.0.0.1:")
@@ -449,5 +449,5 @@ def test_the_browser_flow_declined(home: Home, idp: IdentityProvider) -> None:
                          authorize_url=idp.url("/authorize"))
     store = oauth.TokenStore("imap", USER, "imap.gmail.com", home.data)
     with pytest.raises(NotAllowed) as err:
-        oauth.browser_login("imap", ep, store, _browser([]), timeout=20)
+        oauth_login.browser_login("imap", ep, store, _browser([]), timeout=20)
     assert "declined" in err.value.message and not store.path.exists()

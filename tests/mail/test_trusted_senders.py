@@ -134,7 +134,7 @@ def test_forged_school_sender_is_quarantined_with_the_reason_shown(
 
     report = poll_mailbox(app, cfg)
     by_outcome = {m.outcome: m for m in report.messages}
-    assert set(by_outcome) == {"quarantined", "ingested"}, report.to_json()
+    assert set(by_outcome) == {"quarantined", "ingested"}, report
     assert "dmarc=fail" in (by_outcome["quarantined"].detail or "")
     assert folder_subjects(imap, cfg.quarantine_folder) == ["Forged application"]
     assert folder_subjects(imap, cfg.processed_folder) == ["Real application"]
