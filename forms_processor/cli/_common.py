@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from ..api import FormsApp, json_data
+from ..config import CONFIG_NAME, Config, config_warnings
 from ..errors import ExitCode, FormsError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,7 +25,15 @@ class Context:
         self.verbose = verbose
 
     def app(self) -> FormsApp:
-        return FormsApp.open(self.home_option)
+        app = FormsApp.open(self.home_option)
+        warn_about_config(app.home.root / CONFIG_NAME, app.config)
+        return app
+
+
+def warn_about_config(path: Path, config: Config) -> None:
+    """What is allowed in cluster.toml but probably a mistake, on stderr."""
+    for warning in config_warnings(path, config):
+        click.echo(f"Warning: {warning}", err=True)
 
 
 class FormsGroup(click.Group):
