@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -42,16 +43,25 @@ class FormsGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except click.exceptions.Abort as exc:
+            # click turns Ctrl-C at a prompt into Abort; the end of the input is left to click.
+            if isinstance(exc.__context__, KeyboardInterrupt):
+                click.echo("\nStopped (Ctrl-C).", err=True)
+                ctx.exit(int(ExitCode.INTERRUPTED))
             raise
+        except (click.exceptions.Exit, click.ClickException):
+            raise
+        except BrokenPipeError:  # the reader of stdout has gone (forms list | head): nothing more to say
+            quiet_closed_stdout()
+            ctx.exit(int(ExitCode.OK))
         except FormsError as exc:
             click.echo(f"Error: {exc.message}", err=True)
             if exc.hint:
                 click.echo(f"What to do: {exc.hint}", err=True)
             ctx.exit(int(exc.exit_code))
         except KeyboardInterrupt:
-            click.echo("Stopped.", err=True)
-            ctx.exit(int(ExitCode.USAGE))
+            click.echo("\nStopped (Ctrl-C).", err=True)
+            ctx.exit(int(ExitCode.INTERRUPTED))
         except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a message
             details = traceback.format_exc()
             log_path = Path.home() / ".forms_processor-error.log"
@@ -68,6 +78,16 @@ class FormsGroup(click.Group):
             if verbose:
                 click.echo(details, err=True)
             ctx.exit(int(ExitCode.INTERNAL))
+
+
+def quiet_closed_stdout() -> None:
+    """Whoever read stdout has gone (``| head``): point stdout at /dev/null, so that the last
+    flush when Python exits does not complain about the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 @click.group(cls=FormsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

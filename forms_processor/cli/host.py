@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from ..api import format_money
-from ..errors import UsageError
+from ..errors import ExitCode, UsageError
 from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
 
 
@@ -157,7 +157,7 @@ def _walk(app: Any, references: list[str], round_name: str | None = None) -> Non
     n_forms = len(references)
     echo_err(f"{n_forms} application{'s' if n_forms != 1 else ''} awaiting your check. Each answer is saved at once;"
              " q stops, and forms check carries on later.")
-    interrupted = False
+    interrupted = ctrl_c = False
     try:
         for n, ref in enumerate(references, 1):
             form = app.application(ref)
@@ -186,8 +186,9 @@ def _walk(app: Any, references: list[str], round_name: str | None = None) -> Non
                     echo_err("  Returned; " + (_QUEUED if mail_id else _NO_ADDRESS))
             except FormsError as exc:  # e.g. another Host got there first: say so and go on
                 echo_err(f"  Not done: {exc.message}")
-    except click.Abort:  # Ctrl-C, or the end of the input
+    except click.Abort as exc:  # Ctrl-C, or the end of the input
         interrupted = True
+        ctrl_c = isinstance(exc.__context__, KeyboardInterrupt)
         echo_err("")
     done = f"{counts['forwarded']} forwarded, {counts['returned']} returned, {counts['skipped']} skipped."
     echo_err(("\nStopped. " if interrupted else "\n") + done)
@@ -196,6 +197,8 @@ def _walk(app: Any, references: list[str], round_name: str | None = None) -> Non
         echo_err(f"{left} still awaiting a check: run forms check again to carry on.")
     if emails:
         echo_err(f"Next: forms mail send (sends the {emails} email{'s' if emails != 1 else ''} to the schools).")
+    if interrupted and ctrl_c:
+        raise click.exceptions.Exit(ExitCode.INTERRUPTED)
 
 
 def _ask(summary: Any, reason_problem: Callable[[str], str | None]) -> str:
