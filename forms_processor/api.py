@@ -70,8 +70,11 @@ class FormsApp(HostActions, Aftercare, MailActions):
         self.workers = workers
 
     @classmethod
-    def open(cls, home_option: str | Path | None, **kw: Any) -> FormsApp:
-        return cls(open_home(home_option), **kw)
+    def open(cls, home_option: str | Path | None, *, home_source: str | None = None, **kw: Any) -> FormsApp:
+        """The app over the home named by ``home_option`` (else FORMS_HOME, else the current
+        folder); ``home_source`` ("--home" or "FORMS_HOME") only words the message when the
+        folder is not a home."""
+        return cls(open_home(home_option, home_source), **kw)
 
     def __enter__(self) -> FormsApp:
         return self

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
+import shutil
 import sys
 import traceback
 from collections.abc import Callable
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from ..api import FormsApp, json_data
 from ..config import CONFIG_NAME, Config, config_warnings
@@ -21,12 +24,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Context:
-    def __init__(self, home: str | None, verbose: bool) -> None:
+    def __init__(self, home: str | None, verbose: bool, home_source: str | None = None) -> None:
         self.home_option = home
         self.verbose = verbose
+        # How the home was named: "--home", "FORMS_HOME", or None (the current folder).
+        self.home_source = home_source
 
     def app(self) -> FormsApp:
-        app = FormsApp.open(self.home_option)
+        app = FormsApp.open(self.home_option, home_source=self.home_source)
         warn_about_config(app.home.root / CONFIG_NAME, app.config)
         return app
 
@@ -114,10 +119,55 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
     Afterwards:   forms remind, forms report governors, forms export
     """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
-    ctx.obj = Context(home, verbose)
+    source = ctx.get_parameter_source("home")
+    home_source = {ParameterSource.COMMANDLINE: "--home", ParameterSource.ENVIRONMENT: "FORMS_HOME"}.get(source)  # type: ignore[arg-type]
+    ctx.obj = Context(home, verbose, home_source)
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+
+def command_name(argv0: str | None = None, on_path: str | None = None, cwd: Path | None = None) -> str:
+    """The forms command as this person can type it: ``forms`` when that is on the PATH and
+    is this program; else the path it was run by, relative to the current folder when it is
+    inside it (``.venv/bin/forms``); ``python -m forms_processor`` when run that way."""
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    on_path = shutil.which("forms") if on_path is None else on_path
+    cwd = Path.cwd() if cwd is None else cwd
+    program = Path(argv0)
+    if program.name == "__main__.py" and program.parent.name == "forms_processor":
+        return "python -m forms_processor"
+    if program.name != "forms":
+        return "forms"  # run from a test or another program: the usual name
+    try:
+        if on_path and Path(on_path).resolve() == program.resolve():
+            return "forms"
+    except OSError:
+        pass
+    try:
+        shown = program.resolve().relative_to(cwd.resolve())
+        return shlex.quote(str(shown))
+    except ValueError:
+        return shlex.quote(str(program.resolve()))
+
+
+def activate_hint(command: str) -> str | None:
+    """When the command is typed with its path, how to type just ``forms`` instead."""
+    if command in ("forms", "python -m forms_processor"):
+        return None
+    activate = Path(shlex.split(command)[0]).parent / "activate"
+    return f"(or run 'source {shlex.quote(str(activate))}' once, then type just forms)" if activate.exists() else None
+
+
+def home_words(root: Path, cwd: Path | None = None) -> str:
+    """``--home DIR `` for a hint, or nothing when the home is the current folder."""
+    cwd = Path.cwd() if cwd is None else cwd
+    try:
+        if root.resolve() == cwd.resolve():
+            return ""
+    except OSError:
+        pass
+    return f"--home {shlex.quote(str(root))} "
 
 
 def json_option(f: F) -> F:
