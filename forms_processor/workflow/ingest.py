@@ -41,7 +41,7 @@ from ..store.db import Database, utcnow_iso
 from ..store.repository import add_event, get_form, next_reference, normalise_reference, transition
 from ..validation import ValidationContext, ValidationResult, validate
 from ..validation.context import KnownApplication
-from ..validation.messages import Message, Severity
+from ..validation.messages import Message, Severity, points_to_correct
 from .impact import on_impact_recorded
 from .lookup import known_application
 
@@ -297,7 +297,7 @@ class Ingestor:
             stored = get_form(conn, reference)
             assert stored is not None
             transition(conn, stored, new_state, actor="checker", action="checked",
-                       reason=None if result.ok else f"{len(result.errors)} problem(s) to correct")
+                       reason=None if result.ok else points_to_correct(len(result.errors)))
             repo.add_messages(conn, reference, [(m.field, m.label, m.severity.value, m.message) for m in result.messages])
             self._supersede_earlier(conn, reference, form_id, result.school, title, linked, result.ok)
             if form_id == "send-impact":
