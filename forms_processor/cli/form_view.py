@@ -11,9 +11,9 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..api import format_money
 from ..spec import FORMS, FieldSpec, FieldType
 from ..states import State
-from ..validation.parsing import format_money
 
 BLANK = "-"
 
