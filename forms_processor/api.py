@@ -196,6 +196,13 @@ class FormsApp(HostActions, Aftercare, MailActions):
             return rows
         return [r for r in rows if r.state != State.SUPERSEDED]
 
+    def late_references(self, forms: Iterable[repo.FormRow] | None = None) -> set[str]:
+        """The references of the forms (of all, or of ``forms``) that arrived after the
+        deadline of the round they are in."""
+        received = repo.received_times(self.db)
+        rows = forms if forms is not None else repo.list_forms(self.db)
+        return {f.reference for f in rows if self.config.is_late(f.round, received.get(f.reference))}
+
     def count_superseded(self, *, round_text: str | None = None, school_text: str | None = None) -> int:
         """How many forms ``list_forms`` leaves out as replaced by a later copy."""
         return len(self.list_forms(state=State.SUPERSEDED.value, round_text=round_text, school_text=school_text))

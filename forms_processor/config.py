@@ -371,6 +371,18 @@ class Config(_Model):
             return rnd.deadline.replace(tzinfo=self.tz)
         return rnd.deadline
 
+    def is_late(self, round_name: str | None, received: datetime | str | None) -> bool:
+        """A form is late when it arrived after the deadline of the round it is in."""
+        if not round_name or not received:
+            return False
+        rnd = next((r for r in self.rounds if r.name == round_name), None)
+        if rnd is None:
+            return False
+        when = datetime.fromisoformat(received) if isinstance(received, str) else received
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=self.tz)
+        return when > self.local_deadline(rnd)
+
     def round_for_time(self, received: datetime) -> Round | None:
         """The first round whose deadline is after ``received`` (aware datetime)."""
         for rnd in sorted(self.rounds, key=lambda r: self.local_deadline(r)):

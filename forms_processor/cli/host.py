@@ -30,6 +30,9 @@ def _show_summary(s: Any) -> None:
         from ..states import State
 
         echo_err(f"  State:         {State(s.state).label}")
+    if s.late:
+        echo_err(f"  LATE:          arrived after the deadline of {s.round}. To consider it in another round: "
+                 f"forms move {s.reference} --round ROUND --reason TEXT")
     echo_err(f"  Intervention:  {s.intervention or '?'}")
     echo_err(f"  Area of need:  {s.area_of_need or '?'}      Pupils: {s.pupils if s.pupils is not None else '?'}")
     echo_err(f"  Requested:     {_m(s.requested)}   (school's entitlement {_m(s.entitlement)},"

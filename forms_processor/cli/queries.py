@@ -30,6 +30,7 @@ def list_cmd(ctx: Context, state: str | None, round_name: str | None, school: st
             state=state, round_text=round_name, school_text=school,
             form_id=f"send-{form_kind}" if form_kind else None, include_superseded=everything,
         )
+        late = app.late_references(rows)
         hidden = 0 if everything or state else app.count_superseded(round_text=round_name, school_text=school)
         data = [
             {
@@ -41,6 +42,7 @@ def list_cmd(ctx: Context, state: str | None, round_name: str | None, school: st
                 "intervention": r.intervention,
                 "amount_requested": r.amount_requested,
                 "received_at": r.created_at,
+                "late": r.reference in late,
             }
             for r in rows
         ]
@@ -53,7 +55,9 @@ def list_cmd(ctx: Context, state: str | None, round_name: str | None, school: st
         return
     for d in data:
         amount = format_money(Decimal(d["amount_requested"])) if d["amount_requested"] else ""
-        click.echo(f"{d['reference']:<18} {d['state']:<20} {(d['school'] or '?'):<34} {amount:>10}  {d['intervention'] or ''}")
+        mark = "  LATE" if d["late"] else ""
+        click.echo(f"{d['reference']:<18} {d['state']:<20} {(d['school'] or '?'):<34} {amount:>10}  "
+                   f"{d['intervention'] or ''}{mark}")
     if hidden:
         click.echo(f"({hidden} form{'s' if hidden != 1 else ''} replaced by a later copy not shown: forms list --all)",
                    err=True)
@@ -73,6 +77,26 @@ def show(ctx: Context, reference: str, as_json: bool) -> None:
         return
     for line in render_form(data, tz):
         click.echo(line)
+
+
+@cli.command()
+@click.argument("reference")
+@click.option("--round", "round_text", required=True, help="The round to move it to (its name or code).")
+@click.option("--reason", required=True, help="Why it is moved (kept in the history and told to the school; no pupil details).")
+@click.option("--by", "actor", default="host", show_default=True, help="Who is moving it.")
+@json_option
+@pass_ctx
+def move(ctx: Context, reference: str, round_text: str, reason: str, actor: str, as_json: bool) -> None:
+    """Move an application to another funding round (before a decision): a late form, or a
+    round that is full. Its state is kept; the school is emailed its new round and meeting."""
+    with ctx.app() as app:
+        result = app.move(reference, round_text, reason, actor=actor)
+    if as_json:
+        echo_json(result.to_json())
+        return
+    told = "the school's email is queued (forms mail send)" if result.mail_id else "no email: the school has no address"
+    click.echo(f"{result.reference} moved from {result.from_round or 'no round'} to {result.to_round}; {told}.",
+               err=True)
 
 
 @cli.command()

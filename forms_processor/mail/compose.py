@@ -295,3 +295,29 @@ def mail_needs_looking_at(config: Config, folder: str, tried_at: datetime) -> tu
         " them again. Please also tell whoever looks after the system.\n"
     )
     return "An email in the forms mailbox needs looking at", body
+
+
+def moved_to_round(config: Config, reference: str, old: str | None, new: Round, reason: str,
+                   now: datetime | None = None) -> tuple[str, str]:
+    """The school's email when the SEND Host moves an application to another round: the
+    new round, its meeting date, and (while it is ahead) its deadline."""
+    subject = f"Moved to {new.name}: your application {reference}"
+    was = f" from {old}" if old else ""
+    lines = [
+        "Hello,",
+        "",
+        f"The SEND Host has moved your application {reference}{was} to the funding round {new.name}, for this"
+        " reason:",
+        "",
+        *[f"  {line}" for line in reason.strip().splitlines()],
+        "",
+        f"The Working Party will consider it at its meeting on {long_date(new.meeting)}."
+        " You do not need to send the form again.",
+    ]
+    deadline = config.local_deadline(new)
+    if now is None or deadline > now:
+        lines += [f"If you want to change anything on the form, send the whole corrected form before that round's"
+                  f" deadline: {long_deadline(deadline)}."]
+    lines += ["", f"Please quote your reference, {reference}, in any email about this application.", "",
+              _signature(config)]
+    return subject, "\n".join(lines)

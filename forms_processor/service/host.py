@@ -12,7 +12,7 @@ from ..reports.pack import Pack, build_pack
 from ..store.repository import FormRow
 from ..workflow import check as chk
 from ..workflow import decide as dec
-from ..workflow import minutes
+from ..workflow.move import MoveResult, move
 from ..workflow.respond import ResponseResult, respond
 from ..workflow.status import RoundStatus, round_status
 from ..workflow.withdraw import withdraw
@@ -49,6 +49,10 @@ class HostActions(ServiceBase):
 
     def record_exception(self, reference: str, reason: str, *, actor: str = "host") -> chk.ExceptionResult:
         return chk.record_exception(self.db, self.config, reference, reason, actor=actor)
+
+    def move(self, reference: str, round_text: str, reason: str, *, actor: str = "host") -> MoveResult:
+        """Move an application (not yet decided) to another round; the school is emailed."""
+        return move(self.db, self.config, reference, round_text, reason, actor=actor)
 
     def withdraw(self, reference: str, reason: str, *, actor: str = "host") -> FormRow:
         return withdraw(self.db, reference, reason, actor)

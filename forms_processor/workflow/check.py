@@ -70,6 +70,8 @@ class CheckSummary(Result):
     warnings: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     original: Path | None = None
+    # Arrived after the deadline of the round it is in.
+    late: bool = False
 
 
 def application(db: Database, reference: str) -> FormRow:
@@ -117,6 +119,7 @@ def summarise(db: Database, home: Home, form: FormRow) -> CheckSummary:
         warnings=[m["message"] for m in msgs if m["severity"] == "warning"],
         errors=[m["message"] for m in msgs if m["severity"] == "error"],
         original=original,
+        late=config.is_late(form.round, sub["received_at"] if sub is not None else None),
     )
 
 
