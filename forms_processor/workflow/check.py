@@ -179,7 +179,8 @@ def return_to_school(db: Database, config: Config, reference: str, reason: str, 
     _awaiting_check(form, "returned")
     check_no_pupil_details(form, reason)
     to = config.senco_address(form.school, form.senco_email)
-    subject, body = compose.returned_to_school(config, form.reference, reason)
+    rnd = config.find_round(form.round) if form.round else None
+    subject, body = compose.returned_to_school(config, form.reference, reason, rnd, datetime.now(config.tz))
     with db.atomic() as conn:
         transition(conn, form, State.RETURNED, actor=actor, reason=reason, action="returned")
         return enqueue(conn, OutgoingMail(
