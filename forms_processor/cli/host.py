@@ -363,10 +363,16 @@ def respond(ctx: Context, references: tuple[str, ...], every: bool, resend: bool
 
 @cli.command()
 @click.option("--round", "round_name", help="Only this funding round (its name or code).")
+@click.option("--all", "every_round", is_flag=True, help="Also the rounds with nothing in them yet.")
 @json_option
 @pass_ctx
-def status(ctx: Context, round_name: str | None, as_json: bool) -> None:
-    """Each round at a glance: applications by state, money, responses, impact forms due and overdue.
+def status(ctx: Context, round_name: str | None, every_round: bool, as_json: bool) -> None:
+    """What needs you today, then each round at a glance.
+
+    Today: applications to check, impact forms to accept, responses to write, impact
+    forms due this month and overdue, emails that failed (each with its reference), and
+    the next deadline and meeting. Then each round with something in it (--all: every
+    round; --round: that one): applications by state, money, responses, impact forms.
 
     \b
     Examples:
@@ -375,12 +381,17 @@ def status(ctx: Context, round_name: str | None, as_json: bool) -> None:
     """
     with ctx.app() as app:
         rounds = app.round_status(round_name)
+        today = app.host_today()
+        shown = [r for r in rounds if round_name or every_round or not app.round_is_empty(r)]
+    hidden = len(rounds) - len(shown)
     if as_json:
-        echo_json(rounds)
+        echo_json({"today": today, "rounds": shown, "rounds_hidden": hidden})
         return
     from ..api import format_date
 
-    for r in rounds:
+    if not round_name:
+        _show_today(today)
+    for r in shown:
         m = r.money
         deadline = r.deadline
         click.echo(f"{r.round}  (deadline {format_date(deadline.date())} {deadline:%H:%M},"
@@ -398,3 +409,32 @@ def status(ctx: Context, round_name: str | None, as_json: bool) -> None:
                    + (f", {rs.no_address} with no email address (send by hand)" if rs.no_address else ""))
         click.echo(f"  Impact forms: {imp.due} due, {imp.overdue} overdue"
                    + (f" ({', '.join(imp.overdue_references)})" if imp.overdue_references else ""))
+    if hidden:
+        echo_err(f"{hidden} round{'s' if hidden != 1 else ''} with nothing in yet not shown: forms status --all")
+
+
+def _show_today(today: Any) -> None:
+    from ..api import format_date
+
+    def block(title: str, items: list[Any], then: str) -> None:
+        if not items:
+            return
+        click.echo(f"  {title} ({len(items)}):  {then}")
+        for item in items:
+            click.echo(f"    {item.reference or '-':<18} {item.school or '':<34} {item.detail}".rstrip())
+
+    click.echo(f"Today, {format_date(today.day)}")
+    if today.nothing_to_do:
+        click.echo("  Nothing needs you now.")
+    block("Applications to check", today.to_check, "forms check")
+    block("Impact forms to accept", today.impact_to_accept, "forms impact accept REF")
+    block("Responses to write", today.responses_to_write, "forms respond --all")
+    block("Impact forms overdue", today.impact_overdue, "forms remind")
+    block("Impact forms due this month", today.impact_due_this_month, "forms remind")
+    block("Emails that failed", today.failed_emails, "forms mail status, then forms mail retry --all")
+    if today.next_deadline:
+        at = today.next_deadline.at
+        click.echo(f"  Next deadline: {today.next_deadline.round}, {format_date(at.date())} at {at:%H:%M}")
+    if today.next_meeting:
+        click.echo(f"  Next Working Party meeting: {today.next_meeting.round}, {format_date(today.next_meeting.on)}")
+    click.echo("")

@@ -4,7 +4,7 @@ withdrawing, the pack, decisions, responses and the round's status."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +12,11 @@ from ..reports.pack import Pack, build_pack
 from ..store.repository import FormRow
 from ..workflow import check as chk
 from ..workflow import decide as dec
+from ..workflow import minutes
 from ..workflow.move import MoveResult, move
 from ..workflow.respond import ResponseResult, respond
 from ..workflow.status import RoundStatus, round_status
+from ..workflow.today import Today, host_today, round_is_empty
 from ..workflow.withdraw import withdraw
 from .base import ServiceBase
 
@@ -82,6 +84,13 @@ class HostActions(ServiceBase):
                 **kw: Any) -> list[ResponseResult]:
         """Response forms (Word and PDF) for decided applications, their emails queued."""
         return respond(self.db, self.home, list(references) if references else None, every=every, resend=resend, **kw)
+
+    def host_today(self, now: datetime | None = None) -> Today:
+        """What needs the Host now, each with its reference, and the next deadline and meeting."""
+        return host_today(self.db, self.config, now or datetime.now(self.config.tz))
+
+    def round_is_empty(self, status: RoundStatus) -> bool:
+        return round_is_empty(status)
 
     def round_status(self, round_name: str | None = None, *, today: date | None = None) -> list[RoundStatus]:
         return round_status(self.db, self.config, round_name, today=today or self.today())

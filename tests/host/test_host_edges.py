@@ -247,7 +247,7 @@ def test_status_counts_a_deferred_response_in_the_round_that_decided_it(app, mak
     code, out, _ = run(home_dir, "status", "--round", ROUND)
     assert code == 0 and "1 earlier form replaced by a corrected one" in out and "meeting 9 December 2026" in out
     assert "1 to write" in out
-    assert json.loads(run(home_dir, "status", "--round", ROUND, "--json")[1])[0]["applications"] == au2.applications
+    assert json.loads(run(home_dir, "status", "--round", ROUND, "--json")[1])["rounds"][0]["applications"] == au2.applications
     assert get_form(app.db, c).state.value == "with_working_party"
 
 
