@@ -92,7 +92,7 @@ def move(ctx: Context, reference: str, round_text: str, reason: str, actor: str,
     with ctx.app() as app:
         result = app.move(reference, round_text, reason, actor=actor)
     if as_json:
-        echo_json(result.to_json())
+        echo_json(result)
         return
     told = "the school's email is queued (forms mail send)" if result.mail_id else "no email: the school has no address"
     click.echo(f"{result.reference} moved from {result.from_round or 'no round'} to {result.to_round}; {told}.",

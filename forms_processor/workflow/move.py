@@ -10,13 +10,13 @@ form's round, so they follow the move. A decided application is locked and is no
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from ..config import Config
 from ..errors import NotAllowed, UsageError
 from ..mail.compose import moved_to_round
 from ..mail.queue import OutgoingMail, enqueue
+from ..results import Result
 from ..states import State
 from ..store import repository as repo
 from ..store.db import Database
@@ -26,16 +26,12 @@ from .check import application, check_no_pupil_details
 MOVABLE = frozenset({State.INVALID, State.AWAITING_CHECK, State.RETURNED, State.WITH_WORKING_PARTY})
 
 
-@dataclass(frozen=True)
-class MoveResult:
+class MoveResult(Result):
     reference: str
     state: str
     from_round: str | None
     to_round: str
     mail_id: int | None
-
-    def to_json(self) -> dict[str, object]:
-        return dict(self.__dict__)
 
 
 def move(db: Database, config: Config, reference: str, round_text: str, reason: str, *, actor: str = "host",
@@ -69,4 +65,5 @@ def move(db: Database, config: Config, reference: str, round_text: str, reason: 
             dedupe_key=f"moved:{form.reference}:{moves + 1}", kind="moved", to=(to,) if to else (),
             subject=subject, body=body, reference=form.reference,
         ))
-    return MoveResult(form.reference, current.value, form.round, new.name, mail_id)
+    return MoveResult(reference=form.reference, state=current.value, from_round=form.round, to_round=new.name,
+                      mail_id=mail_id)
