@@ -43,6 +43,7 @@ from ..store.repository import (
     transition,
 )
 from ..validation import ValidationContext, validate
+from .advice import after_its_life
 from .lookup import known_application
 
 HIGH_NEEDS_RULE = "high_needs_allocation"
@@ -128,7 +129,7 @@ def _awaiting_check(form: FormRow, action: str) -> None:
     if form.state != State.AWAITING_CHECK:
         raise NotAllowed(
             f"{form.reference} is {form.state.label}, not awaiting the Host's check, so it cannot be {action}.",
-            hint=f"Run 'forms show {form.reference}' to see its history.",
+            hint=after_its_life(form) or f"Run 'forms show {form.reference}' to see its history.",
         )
 
 
