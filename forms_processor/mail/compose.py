@@ -309,9 +309,24 @@ def returned_to_school(config: Config, reference: str, reason: str, rnd: Round |
     return subject, "\n".join(lines)
 
 
-def response_sent(config: Config, reference: str, round_name: str | None) -> tuple[str, str]:
-    """Subject and body: no pupil details, no form contents; the decision is in the attachments."""
+def response_sent(config: Config, reference: str, round_name: str | None, decision: str | None = None,
+                  resubmit_by: str | None = None) -> tuple[str, str]:
+    """Subject and body: no pupil details, no form contents; the decision is in the attachments,
+    and the body says what the school does next, for this decision."""
     subject = f"Working Party decision: your application {reference}"
+    if decision in ("approved", "approved_with_conditions", "partially_funded"):
+        after = "It also gives the date the impact form is due."
+    elif decision == "more_information":
+        by = f" by {long_date(date.fromisoformat(resubmit_by))}" if resubmit_by else ""
+        after = ("The Working Party asks for more information: the response form says what to send. Add it to the"
+                 " application form and send the whole form again (by email or to the shared folder), with"
+                 f" {reference} in the box \"Previous application reference\"{by}.")
+    elif decision == "deferred":
+        after = "The response form says in which round the Working Party will consider it again."
+    elif decision == "declined":
+        after = "The application is now closed; the school may apply again in a later round."
+    else:
+        after = "Where money is awarded, it also gives the date the impact form is due."
     lines = [
         "Hello,",
         "",
@@ -319,8 +334,7 @@ def response_sent(config: Config, reference: str, round_name: str | None) -> tup
         + (f" ({round_name})." if round_name else "."),
         "",
         "The response form is attached twice, as a Word file and as a PDF: they hold the same decision."
-        " Please keep it with the application. Where money is awarded, it also gives the date the impact"
-        " form is due.",
+        f" Please keep it with the application. {after}",
         "",
         "Please quote the reference in any email about this application.",
         "",
