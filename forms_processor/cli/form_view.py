@@ -97,6 +97,27 @@ def _table(columns: list[FieldSpec], rows: list[dict[str, Any]]) -> list[str]:
     return [line([c.label for c in columns]), *(line(r) for r in cells)]
 
 
+def render_sections(form_id: str, fields: dict[str, Any], indent: str = "") -> list[str]:
+    """Each section of the form with its labels and values (tables for the repeating rows)."""
+    spec = FORMS.get(form_id)
+    if spec is None:
+        return []
+    out: list[str] = []
+    for section in spec.sections:
+        out += ["", section.title]
+        for f in section.fields:
+            out += _field_line(f.label, show_value(f, fields.get(f.key)))
+        if section.group is not None:
+            rows = [r for r in fields.get(section.group.name) or [] if any(v not in (None, "") for v in r.values())]
+            if rows:
+                out += _table(list(section.group.columns), rows)
+            else:
+                out.append("  (no rows filled in)")
+        for f in section.after_group:
+            out += _field_line(f.label, show_value(f, fields.get(f.key)))
+    return [indent + line if line else line for line in out]
+
+
 def render_form(data: dict[str, Any], tz: tzinfo) -> list[str]:
     """The lines of ``forms show``: the heading, each section of the form with its labels,
     the points for the school, and the history."""
@@ -120,18 +141,7 @@ def render_form(data: dict[str, Any], tz: tzinfo) -> list[str]:
     for extra in data.get("notes_for_show", []):
         out.append(extra)
     if spec is not None:
-        for section in spec.sections:
-            out += ["", section.title]
-            for f in section.fields:
-                out += _field_line(f.label, show_value(f, fields.get(f.key)))
-            if section.group is not None:
-                rows = [r for r in fields.get(section.group.name) or [] if any(v not in (None, "") for v in r.values())]
-                if rows:
-                    out += _table(list(section.group.columns), rows)
-                else:
-                    out.append("  (no rows filled in)")
-            for f in section.after_group:
-                out += _field_line(f.label, show_value(f, fields.get(f.key)))
+        out += render_sections(spec.form_id, fields)
     else:
         out.append("")
         for key, value in fields.items():

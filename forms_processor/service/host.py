@@ -33,8 +33,22 @@ class HostActions(ServiceBase):
         return chk.awaiting(self.db, self.config, round_name)
 
     def check_summary(self, form: FormRow) -> chk.CheckSummary:
-        """Everything the Host needs to judge one application."""
+        """Everything the Host needs to judge one application (or accept one impact form)."""
+        if form.form_id == "send-impact":
+            return chk.summarise_impact(self.db, self.home, form)
         return chk.summarise(self.db, self.home, form)
+
+    def impacts_awaiting(self) -> list[FormRow]:
+        """Impact forms awaiting the Host's acceptance (in the check's queue after the applications)."""
+        return chk.impacts_awaiting(self.db)
+
+    def readable_original(self, form: FormRow) -> Path | None:
+        """The original file, under a readable name, to open by hand."""
+        return chk.readable_original(self.db, self.home, form)
+
+    def form(self, reference: str) -> FormRow:
+        """Any form by its reference (NotFound when there is none)."""
+        return self.get(reference)  # type: ignore[attr-defined, no-any-return]
 
     def check_reason(self, form: FormRow, text: str) -> None:
         """Refuse a reason or note that quotes a pupil's details (UsageError, with why)."""

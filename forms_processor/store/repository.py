@@ -183,6 +183,12 @@ def current_decision(db: Database | sqlite3.Connection, reference: str) -> sqlit
     return fetch_one(db, "SELECT * FROM decisions WHERE reference = ? ORDER BY id DESC LIMIT 1", (reference,))
 
 
+def exceptions_of(db: Database | sqlite3.Connection, reference: str) -> list[sqlite3.Row]:
+    """The Host's recorded exceptions for one form: rule, reason, recorded_by, recorded_at."""
+    return fetch_all(db, "SELECT rule, reason, recorded_by, recorded_at FROM host_exceptions WHERE reference = ?"
+                         " ORDER BY id", (reference,))
+
+
 def has_exception(db: Database | sqlite3.Connection, reference: str, rule: str) -> bool:
     return fetch_one(db, "SELECT 1 FROM host_exceptions WHERE reference = ? AND rule = ?", (reference, rule)) is not None
 
