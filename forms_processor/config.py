@@ -97,6 +97,8 @@ class Host(_Model):
     name: str
     email: str
     chair: str | None = None
+    # The Host gets a blind copy of every email sent to a school (through [smtp]).
+    copies: bool = False
 
 
 _LOOPBACK_URL = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/")
