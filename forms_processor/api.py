@@ -27,6 +27,7 @@ from .results import IntakeStatus, json_data
 from .service.aftercare import Aftercare
 from .service.host import HostActions
 from .service.mail import MailActions
+from .states import State
 from .store import repository as repo
 from .store.db import Database
 from .validation.parsing import ParseError, format_date, format_money, parse_date
@@ -70,8 +71,11 @@ class FormsApp(HostActions, Aftercare, MailActions):
         self.workers = workers
 
     @classmethod
-    def open(cls, home_option: str | Path | None, **kw: Any) -> FormsApp:
-        return cls(open_home(home_option), **kw)
+    def open(cls, home_option: str | Path | None, *, home_source: str | None = None, **kw: Any) -> FormsApp:
+        """The app over the home named by ``home_option`` (else FORMS_HOME, else the current
+        folder); ``home_source`` ("--home" or "FORMS_HOME") only words the message when the
+        folder is not a home."""
+        return cls(open_home(home_option, home_source), **kw)
 
     def __enter__(self) -> FormsApp:
         return self
@@ -171,8 +175,11 @@ class FormsApp(HostActions, Aftercare, MailActions):
         round_text: str | None = None,
         school_text: str | None = None,
         form_id: str | None = None,
+        include_superseded: bool = False,
     ) -> list[repo.FormRow]:
-        """Forms, oldest first; a round or school named by any of its names or its code."""
+        """Forms, oldest first; a round or school named by any of its names or its code.
+        Forms replaced by a later copy (superseded) only with ``include_superseded`` or when
+        ``state`` asks for them."""
         round_name = school_name = None
         if round_text:
             round_name = self.config.require_round(round_text).name
@@ -184,7 +191,21 @@ class FormsApp(HostActions, Aftercare, MailActions):
                     hint="Use the school's name, one of its aliases, or its code as in cluster.toml.",
                 )
             school_name = school.name
-        return repo.list_forms(self.db, state=state, round_name=round_name, school=school_name, form_id=form_id)
+        rows = repo.list_forms(self.db, state=state, round_name=round_name, school=school_name, form_id=form_id)
+        if include_superseded or state:
+            return rows
+        return [r for r in rows if r.state != State.SUPERSEDED]
+
+    def late_references(self, forms: Iterable[repo.FormRow] | None = None) -> set[str]:
+        """The references of the forms (of all, or of ``forms``) that arrived after the
+        deadline of the round they are in."""
+        received = repo.received_times(self.db)
+        rows = forms if forms is not None else repo.list_forms(self.db)
+        return {f.reference for f in rows if self.config.is_late(f.round, received.get(f.reference))}
+
+    def count_superseded(self, *, round_text: str | None = None, school_text: str | None = None) -> int:
+        """How many forms ``list_forms`` leaves out as replaced by a later copy."""
+        return len(self.list_forms(state=State.SUPERSEDED.value, round_text=round_text, school_text=school_text))
 
     def get(self, reference: str) -> repo.FormRow:
         form = repo.get_form(self.db, reference)

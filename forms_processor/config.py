@@ -11,11 +11,11 @@ import tomllib
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from . import config_check
 from .errors import ConfigError, NotFound
 
 CONFIG_NAME = "cluster.toml"
@@ -97,6 +97,8 @@ class Host(_Model):
     name: str
     email: str
     chair: str | None = None
+    # The Host gets a blind copy of every email sent to a school (through [smtp]).
+    copies: bool = False
 
 
 _LOOPBACK_URL = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/")
@@ -298,6 +300,7 @@ class Config(_Model):
             ("school name", [s.name for s in self.schools]),
             ("school code", [s.code for s in self.schools]),
             ("round name", [r.name for r in self.rounds]),
+            ("round code", [r.code for r in self.rounds]),
         ):
             seen: set[str] = set()
             for v in values:
@@ -370,6 +373,18 @@ class Config(_Model):
             return rnd.deadline.replace(tzinfo=self.tz)
         return rnd.deadline
 
+    def is_late(self, round_name: str | None, received: datetime | str | None) -> bool:
+        """A form is late when it arrived after the deadline of the round it is in."""
+        if not round_name or not received:
+            return False
+        rnd = next((r for r in self.rounds if r.name == round_name), None)
+        if rnd is None:
+            return False
+        when = datetime.fromisoformat(received) if isinstance(received, str) else received
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=self.tz)
+        return when > self.local_deadline(rnd)
+
     def round_for_time(self, received: datetime) -> Round | None:
         """The first round whose deadline is after ``received`` (aware datetime)."""
         for rnd in sorted(self.rounds, key=lambda r: self.local_deadline(r)):
@@ -398,60 +413,39 @@ def load_config(path: Path) -> Config:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        problem = config_check.explain_syntax_error(str(exc), text)
         raise ConfigError(
-            f"{path.name}: {exc}.",
-            hint="Check the quotes, brackets and '=' signs on that line.",
+            problem.render(path.name),
+            hint=f"Correct that line in {path}, save the file, and run the command again.",
         ) from None
+    locator = config_check.Locator(text)
+    problems, covered = config_check.check_raw(raw, locator, Config)
+    config: Config | None = None
     try:
-        return Config.model_validate(raw)
+        config = Config.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err.get("loc", ()))
-        where = _describe_loc(loc)
-        line = _find_line(text, loc)
-        at = f" (line {line})" if line else ""
-        more = f" There are {exc.error_count() - 1} more problems after this one." if exc.error_count() > 1 else ""
-        msg = err.get("msg", "is not valid").removeprefix("Value error, ")
-        raise ConfigError(f"{path.name}{at}: {where}: {msg}.{more}") from None
+        problems += config_check.explain_validation_error(exc, raw, locator, Config, covered)
+    if problems or config is None:
+        raise ConfigError(_problems_message(path.name, problems), hint=(
+            f"Correct {'that line' if len(problems) == 1 else 'those lines'} in {path}, save the file, "
+            "and run the command again."
+        ))
+    return config
 
 
-def _describe_loc(loc: tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts[-1] = f"{parts[-1]} number {item + 1}" if parts else str(item + 1)
-        else:
-            parts.append(str(item))
-    return " > ".join(parts) if parts else "the file"
+def config_warnings(path: Path, config: Config) -> list[str]:
+    """What is allowed in ``cluster.toml`` but probably a mistake, as sentences naming the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    return [w.render(path.name) for w in config_check.config_warnings(config, text)]
 
 
-def _find_line(text: str, loc: tuple[Any, ...]) -> int | None:
-    """Best effort: the line of a key named by a pydantic location."""
-    lines = text.splitlines()
-    start = 0
-    table_path: list[str] = []
-    i = 0
-    while i < len(loc):
-        item = loc[i]
-        if isinstance(item, str) and i + 1 < len(loc) and isinstance(loc[i + 1], int):
-            header = "[[" + ".".join([*table_path, item]) + "]]"
-            count = -1
-            for n, line in enumerate(lines):
-                if line.strip() == header:
-                    count += 1
-                    if count == loc[i + 1]:
-                        start = n
-                        break
-            table_path.append(item)
-            i += 2
-            continue
-        if isinstance(item, str):
-            for n in range(start, len(lines)):
-                stripped = lines[n].strip()
-                if stripped.startswith("[") and n > start and not stripped.startswith("[" + item):
-                    break
-                if re.match(rf"^\[?\[?{re.escape(item)}\b", stripped):
-                    start = n
-                    break
-        i += 1
-    return start + 1 if loc else None
+def _problems_message(name: str, problems: list[config_check.Problem]) -> str:
+    problems = sorted(set(problems), key=lambda p: (p.line or 0, p.text))
+    if len(problems) == 1:
+        return problems[0].render(name)
+    lines = [f"{name} has {len(problems)} mistakes:"]
+    lines += [f"  - {'line ' + str(p.line) + ': ' if p.line else ''}{p.sentence}" for p in problems]
+    return "\n".join(lines)

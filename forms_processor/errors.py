@@ -26,6 +26,8 @@ class ExitCode(IntEnum):
     MAIL_UNAVAILABLE = 6
     # Something unexpected; the message says where the details are logged.
     INTERNAL = 10
+    # Stopped by Ctrl-C (the shell's convention: 128 + SIGINT). What was saved stays saved.
+    INTERRUPTED = 130
 
 
 class FormsError(Exception):

@@ -21,9 +21,10 @@ impact_due_days = 14               # impact form due this many days after the in
 retention_years = 7                # pupil rows are anonymised after this many years
 
 [host]
-name = "Alex Morgan"               # the SEND Host: signs checking, receives copies
+name = "Alex Morgan"               # the SEND Host: checks the forms, signs the emails
 email = "send.host@wensum-high.example.org"
 chair = "Sam Patel"                # chair of the Working Party: signs response forms
+copies = false                     # true: the Host gets a blind copy of every email to a school (needs [smtp])
 
 [storage]
 # Folders, relative to this file's folder unless absolute.

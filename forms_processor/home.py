@@ -113,8 +113,36 @@ class Home:
         return created
 
 
-def open_home(option: str | Path | None) -> Home:
+def _where_looked(option: str | Path | None, source: str | None) -> str:
+    """How the folder looked in was chosen, in words."""
+    if source == "FORMS_HOME" or (not option and os.environ.get("FORMS_HOME")):
+        return "the folder named by FORMS_HOME"
+    if option:
+        return "the folder given with --home"
+    return "the current folder"
+
+
+def not_a_home(root: Path, option: str | Path | None = None, source: str | None = None) -> ConfigError:
+    """The error for a folder with no cluster.toml: which folder was looked in, how it was
+    chosen, where a home may be instead, and how to point at one."""
+    how = _where_looked(option, source)
+    missing = "" if root.exists() else " (it does not exist)"
+    hint = ("Run the command in the home folder (the one holding cluster.toml), or name it: "
+            "forms --home /path/to/home COMMAND, or set the environment variable FORMS_HOME=/path/to/home. "
+            "To make a new home in this folder, run forms init.")
+    above = next((p for p in root.parents if (p / CONFIG_NAME).is_file()), None) if root.exists() else None
+    if above is not None:
+        hint = f"There is a {CONFIG_NAME} in {above}: use forms --home {above} COMMAND, or run it there. " + hint
+    return ConfigError(f"There is no {CONFIG_NAME} in {root}{missing}, {how}, so it is not a forms home.", hint=hint)
+
+
+def open_home(option: str | Path | None, source: str | None = None) -> Home:
+    """The home named by ``option`` (else FORMS_HOME, else the current folder). ``source``
+    says how the caller was given it ("--home" or "FORMS_HOME"), for the message when the
+    folder holds no cluster.toml."""
     root = resolve_home(option)
+    if not (root / CONFIG_NAME).is_file():
+        raise not_a_home(root, option, source)
     config = load_config(root / CONFIG_NAME)
     home = Home(root, config)
     home.ensure_folders()

@@ -10,10 +10,12 @@ Application:
     returned -> superseded | withdrawn
     with_working_party -> approved | approved_with_conditions | partially_funded
                           | declined | deferred | more_information | withdrawn
+                          | superseded (the resubmission of a deferred application)
     a decision -> another decision (a recorded correction, with a reason)
     approved | approved_with_conditions | partially_funded -> impact_due (response sent)
     declined -> closed (response sent)
     deferred -> with_working_party (response sent; it goes to the named round)
+              | superseded (the school's resubmission)
     more_information -> superseded (the school's new form) | withdrawn
     impact_due -> impact_overdue (timer) | impact_received
     impact_overdue -> impact_received
@@ -104,12 +106,12 @@ APPLICATION_TRANSITIONS: dict[State, frozenset[State]] = {
     State.INVALID: frozenset({State.SUPERSEDED, State.AWAITING_CHECK, State.WITHDRAWN}),
     State.AWAITING_CHECK: frozenset({State.WITH_WORKING_PARTY, State.RETURNED, State.SUPERSEDED, State.WITHDRAWN}),
     State.RETURNED: frozenset({State.SUPERSEDED, State.WITHDRAWN}),
-    State.WITH_WORKING_PARTY: DECISION_STATES | {State.WITHDRAWN},
+    State.WITH_WORKING_PARTY: DECISION_STATES | {State.WITHDRAWN, State.SUPERSEDED},
     State.APPROVED: (DECISION_STATES - {State.APPROVED}) | {State.IMPACT_DUE},
     State.APPROVED_WITH_CONDITIONS: (DECISION_STATES - {State.APPROVED_WITH_CONDITIONS}) | {State.IMPACT_DUE},
     State.PARTIALLY_FUNDED: (DECISION_STATES - {State.PARTIALLY_FUNDED}) | {State.IMPACT_DUE},
     State.DECLINED: (DECISION_STATES - {State.DECLINED}) | {State.CLOSED},
-    State.DEFERRED: (DECISION_STATES - {State.DEFERRED}) | {State.WITH_WORKING_PARTY},
+    State.DEFERRED: (DECISION_STATES - {State.DEFERRED}) | {State.WITH_WORKING_PARTY, State.SUPERSEDED},
     State.MORE_INFORMATION: (DECISION_STATES - {State.MORE_INFORMATION}) | {State.SUPERSEDED, State.WITHDRAWN},
     State.IMPACT_DUE: frozenset({State.IMPACT_OVERDUE, State.IMPACT_RECEIVED}),
     State.IMPACT_OVERDUE: frozenset({State.IMPACT_RECEIVED}),

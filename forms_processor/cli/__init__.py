@@ -14,15 +14,20 @@ from ..errors import ExitCode
 
 # Each module adds its commands to ``cli`` when imported.
 from . import demo, host, intake, mail, queries, reports, templates, watch  # noqa: F401
-from ._common import cli
+from ._common import cli, quiet_closed_stdout
 
 __all__ = ["cli", "main"]
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI. Usage errors exit with 2 (click's own code, documented)."""
+    """Run the CLI. Usage errors exit with 2 (click's own code, documented); Ctrl-C with 130;
+    a closed pipe (``forms list | head``) ends quietly with 0."""
     try:
         cli.main(args=argv, prog_name="forms")
     except KeyboardInterrupt:
-        click.echo("Stopped.", err=True)
-        sys.exit(ExitCode.USAGE)
+        click.echo("\nStopped (Ctrl-C).", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        quiet_closed_stdout()
+        sys.exit(ExitCode.OK)
+

@@ -5,26 +5,41 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
+import shutil
+import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from ..api import FormsApp, json_data
+from ..config import CONFIG_NAME, Config, config_warnings
 from ..errors import ExitCode, FormsError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Context:
-    def __init__(self, home: str | None, verbose: bool) -> None:
+    def __init__(self, home: str | None, verbose: bool, home_source: str | None = None) -> None:
         self.home_option = home
         self.verbose = verbose
+        # How the home was named: "--home", "FORMS_HOME", or None (the current folder).
+        self.home_source = home_source
 
     def app(self) -> FormsApp:
-        return FormsApp.open(self.home_option)
+        app = FormsApp.open(self.home_option, home_source=self.home_source)
+        warn_about_config(app.home.root / CONFIG_NAME, app.config)
+        return app
+
+
+def warn_about_config(path: Path, config: Config) -> None:
+    """What is allowed in cluster.toml but probably a mistake, on stderr."""
+    for warning in config_warnings(path, config):
+        click.echo(f"Warning: {warning}", err=True)
 
 
 class FormsGroup(click.Group):
@@ -33,16 +48,25 @@ class FormsGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except click.exceptions.Abort as exc:
+            # click turns Ctrl-C at a prompt into Abort; the end of the input is left to click.
+            if isinstance(exc.__context__, KeyboardInterrupt):
+                click.echo("\nStopped (Ctrl-C).", err=True)
+                ctx.exit(int(ExitCode.INTERRUPTED))
             raise
+        except (click.exceptions.Exit, click.ClickException):
+            raise
+        except BrokenPipeError:  # the reader of stdout has gone (forms list | head): nothing more to say
+            quiet_closed_stdout()
+            ctx.exit(int(ExitCode.OK))
         except FormsError as exc:
             click.echo(f"Error: {exc.message}", err=True)
             if exc.hint:
                 click.echo(f"What to do: {exc.hint}", err=True)
             ctx.exit(int(exc.exit_code))
         except KeyboardInterrupt:
-            click.echo("Stopped.", err=True)
-            ctx.exit(int(ExitCode.USAGE))
+            click.echo("\nStopped (Ctrl-C).", err=True)
+            ctx.exit(int(ExitCode.INTERRUPTED))
         except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a message
             details = traceback.format_exc()
             log_path = Path.home() / ".forms_processor-error.log"
@@ -59,6 +83,16 @@ class FormsGroup(click.Group):
             if verbose:
                 click.echo(details, err=True)
             ctx.exit(int(ExitCode.INTERNAL))
+
+
+def quiet_closed_stdout() -> None:
+    """Whoever read stdout has gone (``| head``): point stdout at /dev/null, so that the last
+    flush when Python exits does not complain about the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 @click.group(cls=FormsGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -85,10 +119,55 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
     Afterwards:   forms remind, forms report governors, forms export
     """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
-    ctx.obj = Context(home, verbose)
+    source = ctx.get_parameter_source("home")
+    home_source = {ParameterSource.COMMANDLINE: "--home", ParameterSource.ENVIRONMENT: "FORMS_HOME"}.get(source)  # type: ignore[arg-type]
+    ctx.obj = Context(home, verbose, home_source)
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+
+def command_name(argv0: str | None = None, on_path: str | None = None, cwd: Path | None = None) -> str:
+    """The forms command as this person can type it: ``forms`` when that is on the PATH and
+    is this program; else the path it was run by, relative to the current folder when it is
+    inside it (``.venv/bin/forms``); ``python -m forms_processor`` when run that way."""
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    on_path = shutil.which("forms") if on_path is None else on_path
+    cwd = Path.cwd() if cwd is None else cwd
+    program = Path(argv0)
+    if program.name == "__main__.py" and program.parent.name == "forms_processor":
+        return "python -m forms_processor"
+    if program.name != "forms":
+        return "forms"  # run from a test or another program: the usual name
+    try:
+        if on_path and Path(on_path).resolve() == program.resolve():
+            return "forms"
+    except OSError:
+        pass
+    try:
+        shown = program.resolve().relative_to(cwd.resolve())
+        return shlex.quote(str(shown))
+    except ValueError:
+        return shlex.quote(str(program.resolve()))
+
+
+def activate_hint(command: str) -> str | None:
+    """When the command is typed with its path, how to type just ``forms`` instead."""
+    if command in ("forms", "python -m forms_processor"):
+        return None
+    activate = Path(shlex.split(command)[0]).parent / "activate"
+    return f"(or run 'source {shlex.quote(str(activate))}' once, then type just forms)" if activate.exists() else None
+
+
+def home_words(root: Path, cwd: Path | None = None) -> str:
+    """``--home DIR `` for a hint, or nothing when the home is the current folder."""
+    cwd = Path.cwd() if cwd is None else cwd
+    try:
+        if root.resolve() == cwd.resolve():
+            return ""
+    except OSError:
+        pass
+    return f"--home {shlex.quote(str(root))} "
 
 
 def json_option(f: F) -> F:

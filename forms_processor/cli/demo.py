@@ -6,7 +6,7 @@ import click
 
 from ..errors import ExitCode
 from ..home import init_home
-from ._common import Context, cli, echo_json, json_option, pass_ctx
+from ._common import Context, activate_hint, cli, command_name, echo_json, home_words, json_option, pass_ctx
 
 
 @cli.command()
@@ -40,7 +40,7 @@ def demo(ctx: Context, count: int, seed: int | None, as_json: bool) -> None:
     say(click.style(f"Accepted and queued for the SEND Host ({len(accepted)}):", bold=True))
     for o in accepted:
         say(f"  {o.reference:<18} {o.school}")
-    for status, title in (("invalid", "Returned to the school to correct"), ("rejected", "Could not be read"),
+    for status, title in (("invalid", "Found mistakes: the school has been told what to correct"), ("rejected", "Could not be read"),
                           ("duplicate", "Already received")):
         group = [o for o in out if o.status == status]
         if not group:
@@ -52,11 +52,15 @@ def demo(ctx: Context, count: int, seed: int | None, as_json: bool) -> None:
                 say(f"      - {m}")
     say(f"\n{len(report.emails)} emails to schools are in {app.home.mail_outbox} (no mail server is configured).")
     say("Every file received is kept in archive/; unreadable ones are in rejected/ with a .reason.txt.")
+    forms = command_name()
+    at = home_words(report.home)
     say("\nNext, as the Host:")
-    home = f"--home {report.home}"
-    say(f"  forms {home} list --status awaiting_check")
-    say(f"  forms {home} check            # forward or return each application")
-    say(f"  forms {home} status           # the round at a glance")
+    say(f"  {forms} {at}list --status awaiting_check")
+    say(f"  {forms} {at}check            # forward or return each application")
+    say(f"  {forms} {at}status           # what needs you today")
+    activate = activate_hint(forms)
+    if activate:
+        say(f"  {activate}")
     if any(o.status != "accepted" for o in out):
         # The demo ran; some forms need attention, as on a real deadline day. Not an error.
         raise click.exceptions.Exit(ExitCode.OK)

@@ -5,6 +5,8 @@ Thin: each parses its options, calls one FormsApp method (the service), renders.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -15,7 +17,7 @@ from typing import Any
 import click
 
 from ..api import format_money
-from ..errors import UsageError
+from ..errors import ExitCode, UsageError
 from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
 
 
@@ -24,24 +26,42 @@ def _m(value: Decimal | None) -> str:
 
 
 def _show_summary(s: Any) -> None:
-    echo_err("")
-    echo_err(f"{s.reference}   {s.school or '?'}   ({s.round or 'no round'})")
-    if s.state != "awaiting_check":
-        from ..states import State
+    from .form_view import render_sections
 
-        echo_err(f"  State:         {State(s.state).label}")
-    echo_err(f"  Intervention:  {s.intervention or '?'}")
-    echo_err(f"  Area of need:  {s.area_of_need or '?'}      Pupils: {s.pupils if s.pupils is not None else '?'}")
-    echo_err(f"  Requested:     {_m(s.requested)}   (school's entitlement {_m(s.entitlement)},"
-             f" awarded so far this year {_m(s.awarded_this_year)})")
-    forwarded = f"; {_m(s.round_forwarded)} asked for by those already forwarded" if s.round_forwarded else ""
-    echo_err(f"  Round money:   {_m(s.round_left)} left of {_m(s.round_budget)}{forwarded}")
+    echo_err("")
+    if s.kind == "impact":
+        echo_err(f"{s.reference}   impact form   {s.school or '?'}   (for the award {s.for_application or '?'})")
+        echo_err(f"  Intervention:  {s.intervention or '?'}")
+        echo_err(f"  Spent:         {_m(s.requested)} of the {_m(s.awarded_this_year)} awarded")
+    else:
+        echo_err(f"{s.reference}   {s.school or '?'}   ({s.round or 'no round'})")
+        if s.state != "awaiting_check":
+            from ..states import State
+
+            echo_err(f"  State:         {State(s.state).label}")
+        if s.late:
+            echo_err(f"  LATE:          arrived after the deadline of {s.round}. To consider it in another round: "
+                     f"forms move {s.reference} --round ROUND --reason TEXT")
+        echo_err(f"  Intervention:  {s.intervention or '?'}")
+        echo_err(f"  Area of need:  {s.area_of_need or '?'}      Pupils: {s.pupils if s.pupils is not None else '?'}")
+        echo_err(f"  Requested:     {_m(s.requested)}   (school's entitlement {_m(s.entitlement)},"
+                 f" awarded so far this year {_m(s.awarded_this_year)})")
+        forwarded = f"; {_m(s.round_forwarded)} asked for by those already forwarded" if s.round_forwarded else ""
+        echo_err(f"  Round money:   {_m(s.round_left)} left of {_m(s.round_budget)}{forwarded}")
     for e in s.errors:
         echo_err(f"  error:   {e}")
     for w in s.warnings:
         echo_err(f"  warning: {w}")
     if not s.errors and not s.warnings:
         echo_err("  No warnings.")
+    for x in s.exceptions:
+        echo_err(f"  exception: {x}")
+    for n in s.host_notes:
+        echo_err(f"  note:    {n}")
+    if s.fields:
+        echo_err("\n  The form as the school filled it in:")
+        for line in render_sections("send-impact" if s.kind == "impact" else "send-application", s.fields, "  "):
+            echo_err(line)
 
 
 @cli.command()
@@ -98,9 +118,11 @@ def check(ctx: Context, reference: str | None, round_name: str | None, do_forwar
             _done(as_json, res, text)
             return
         if reference:
-            forms = [app.application(reference)]
+            found = app.form(reference)
+            forms = [found if found.form_id == "send-impact" else app.application(reference)]
         else:
-            forms = app.awaiting_check(round_name)
+            # The applications first, then (for the whole queue) the impact forms awaiting acceptance.
+            forms = app.awaiting_check(round_name) + ([] if round_name else app.impacts_awaiting())
         if as_json:
             echo_json([app.check_summary(f) for f in forms])
             return
@@ -125,9 +147,21 @@ def _done(as_json: bool, data: Any, text: str) -> None:
         echo_err(text)
 
 
-def _open_original(path: Path | None) -> None:
-    if path is None or not path.exists():
+def has_desktop() -> bool:
+    """Whether a file can be opened in a program on this screen (not over SSH or a bare console)."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _open_original(app: Any, form: Any) -> None:
+    path = app.readable_original(form)
+    if path is None:
         echo_err("  The original file is not in the archive.")
+        return
+    if not has_desktop():
+        echo_err(f"  This computer has no desktop to open it on. The original is at:\n    {path}\n"
+                 "  Copy it to a computer with Word or a PDF reader to read it (it is a copy; nothing changes it).")
         return
     echo_err(f"  Opening {path}")
     try:
@@ -148,26 +182,32 @@ def _reason_problem(app: Any, form: Any, reason: str) -> str | None:
 
 
 def _walk(app: Any, references: list[str], round_name: str | None = None) -> None:
-    """Ask about each application in turn. Each answer is saved at once; q, Ctrl-C or the end
-    of the input stops the walk with what is done kept."""
+    """Ask about each form in turn (applications, then impact forms awaiting acceptance). Each
+    answer is saved at once; q, Ctrl-C or the end of the input stops the walk with what is done kept."""
     from ..errors import FormsError
 
-    counts = {"forwarded": 0, "returned": 0, "skipped": 0}
+    counts = {"forwarded": 0, "returned": 0, "skipped": 0, "accepted": 0}
     emails = 0
-    n_forms = len(references)
-    echo_err(f"{n_forms} application{'s' if n_forms != 1 else ''} awaiting your check. Each answer is saved at once;"
-             " q stops, and forms check carries on later.")
-    interrupted = False
+    forms = [app.form(ref) for ref in references]
+    n_impact = sum(1 for f in forms if f.form_id == "send-impact")
+    n_apps = len(forms) - n_impact
+    what = f"{n_apps} application{'s' if n_apps != 1 else ''}"
+    if n_impact:
+        what += f" and {n_impact} impact form{'s' if n_impact != 1 else ''}"
+    echo_err(f"{what} awaiting your check. Each answer is saved at once; q stops, and forms check carries on later.")
+    interrupted = ctrl_c = False
     try:
-        for n, ref in enumerate(references, 1):
-            form = app.application(ref)
-            echo_err(f"\n--- {n} of {len(references)} ---")
+        for n, listed in enumerate(forms, 1):
+            form = app.form(listed.reference)
+            ref = form.reference
+            impact = form.form_id == "send-impact"
+            echo_err(f"\n--- {n} of {len(forms)} ---")
             if form.state.value != "awaiting_check":  # changed meanwhile (e.g. a corrected form arrived)
                 echo_err(f"{form.reference} is now {form.state.label}: skipped.")
                 continue
             summary = app.check_summary(form)
             _show_summary(summary)
-            choice = _ask(summary, partial(_reason_problem, app, form))
+            choice = _ask(summary, partial(_reason_problem, app, form), partial(_open_original, app, form), impact)
             if choice == "q":
                 break
             if choice == "s":
@@ -178,36 +218,51 @@ def _walk(app: Any, references: list[str], round_name: str | None = None) -> Non
                     app.forward(ref)
                     counts["forwarded"] += 1
                     echo_err("  Forwarded.")
+                elif choice == "a":
+                    app.accept_impact(ref)
+                    counts["accepted"] += 1
+                    echo_err("  Accepted: the award is closed.")
                 else:
                     reason = choice[2:]
-                    _, mail_id = app.return_to_school(ref, reason)
+                    if impact:
+                        app.return_impact(ref, reason)
+                        mail_id = 1
+                    else:
+                        _, mail_id = app.return_to_school(ref, reason)
                     counts["returned"] += 1
                     emails += 1 if mail_id else 0
                     echo_err("  Returned; " + (_QUEUED if mail_id else _NO_ADDRESS))
             except FormsError as exc:  # e.g. another Host got there first: say so and go on
                 echo_err(f"  Not done: {exc.message}")
-    except click.Abort:  # Ctrl-C, or the end of the input
+    except click.Abort as exc:  # Ctrl-C, or the end of the input
         interrupted = True
+        ctrl_c = isinstance(exc.__context__, KeyboardInterrupt)
         echo_err("")
     done = f"{counts['forwarded']} forwarded, {counts['returned']} returned, {counts['skipped']} skipped."
+    if n_impact:
+        done += f" {counts['accepted']} impact form{'s' if counts['accepted'] != 1 else ''} accepted."
     echo_err(("\nStopped. " if interrupted else "\n") + done)
-    left = len(app.awaiting_check(round_name))
+    left = len(app.awaiting_check(round_name)) + (0 if round_name else len(app.impacts_awaiting()))
     if left:
         echo_err(f"{left} still awaiting a check: run forms check again to carry on.")
     if emails:
         echo_err(f"Next: forms mail send (sends the {emails} email{'s' if emails != 1 else ''} to the schools).")
+    if interrupted and ctrl_c:
+        raise click.exceptions.Exit(ExitCode.INTERRUPTED)
 
 
-def _ask(summary: Any, reason_problem: Callable[[str], str | None]) -> str:
-    """The Host's choice: 'f', 's', 'q', or 'r:' followed by the reason ('o' is dealt with here).
-    An empty reason goes back to the choices."""
+def _ask(summary: Any, reason_problem: Callable[[str], str | None], open_original: Callable[[], None],
+         impact: bool = False) -> str:
+    """The Host's choice: 'f' (or 'a' for an impact form), 's', 'q', or 'r:' followed by the reason
+    ('o' is dealt with here). An empty reason goes back to the choices."""
+    first, keys = ("[a]ccept", ["a", "r", "s", "o", "q"]) if impact else ("[f]orward", ["f", "r", "s", "o", "q"])
     while True:
         choice = click.prompt(
-            "  [f]orward, [r]eturn with a reason, [s]kip, [o]pen the original, [q]uit",
-            type=click.Choice(["f", "r", "s", "o", "q"], case_sensitive=False), err=True, show_choices=False,
+            f"  {first}, [r]eturn with a reason, [s]kip, [o]pen the original, [q]uit",
+            type=click.Choice(keys, case_sensitive=False), err=True, show_choices=False,
         ).lower()
         if choice == "o":
-            _open_original(summary.original)
+            open_original()
             continue
         if choice != "r":
             return str(choice)
@@ -357,10 +412,16 @@ def respond(ctx: Context, references: tuple[str, ...], every: bool, resend: bool
 
 @cli.command()
 @click.option("--round", "round_name", help="Only this funding round (its name or code).")
+@click.option("--all", "every_round", is_flag=True, help="Also the rounds with nothing in them yet.")
 @json_option
 @pass_ctx
-def status(ctx: Context, round_name: str | None, as_json: bool) -> None:
-    """Each round at a glance: applications by state, money, responses, impact forms due and overdue.
+def status(ctx: Context, round_name: str | None, every_round: bool, as_json: bool) -> None:
+    """What needs you today, then each round at a glance.
+
+    Today: applications to check, impact forms to accept, responses to write, impact
+    forms due this month and overdue, emails that failed (each with its reference), and
+    the next deadline and meeting. Then each round with something in it (--all: every
+    round; --round: that one): applications by state, money, responses, impact forms.
 
     \b
     Examples:
@@ -369,12 +430,17 @@ def status(ctx: Context, round_name: str | None, as_json: bool) -> None:
     """
     with ctx.app() as app:
         rounds = app.round_status(round_name)
+        today = app.host_today()
+        shown = [r for r in rounds if round_name or every_round or not app.round_is_empty(r)]
+    hidden = len(rounds) - len(shown)
     if as_json:
-        echo_json(rounds)
+        echo_json({"today": today, "rounds": shown, "rounds_hidden": hidden})
         return
     from ..api import format_date
 
-    for r in rounds:
+    if not round_name:
+        _show_today(today)
+    for r in shown:
         m = r.money
         deadline = r.deadline
         click.echo(f"{r.round}  (deadline {format_date(deadline.date())} {deadline:%H:%M},"
@@ -392,3 +458,32 @@ def status(ctx: Context, round_name: str | None, as_json: bool) -> None:
                    + (f", {rs.no_address} with no email address (send by hand)" if rs.no_address else ""))
         click.echo(f"  Impact forms: {imp.due} due, {imp.overdue} overdue"
                    + (f" ({', '.join(imp.overdue_references)})" if imp.overdue_references else ""))
+    if hidden:
+        echo_err(f"{hidden} round{'s' if hidden != 1 else ''} with nothing in yet not shown: forms status --all")
+
+
+def _show_today(today: Any) -> None:
+    from ..api import format_date
+
+    def block(title: str, items: list[Any], then: str) -> None:
+        if not items:
+            return
+        click.echo(f"  {title} ({len(items)}):  {then}")
+        for item in items:
+            click.echo(f"    {item.reference or '-':<18} {item.school or '':<34} {item.detail}".rstrip())
+
+    click.echo(f"Today, {format_date(today.day)}")
+    if today.nothing_to_do:
+        click.echo("  Nothing needs you now.")
+    block("Applications to check", today.to_check, "forms check")
+    block("Impact forms to accept", today.impact_to_accept, "forms impact accept REF")
+    block("Responses to write", today.responses_to_write, "forms respond --all")
+    block("Impact forms overdue", today.impact_overdue, "forms remind")
+    block("Impact forms due this month", today.impact_due_this_month, "forms remind")
+    block("Emails that failed", today.failed_emails, "forms mail status, then forms mail retry --all")
+    if today.next_deadline:
+        at = today.next_deadline.at
+        click.echo(f"  Next deadline: {today.next_deadline.round}, {format_date(at.date())} at {at:%H:%M}")
+    if today.next_meeting:
+        click.echo(f"  Next Working Party meeting: {today.next_meeting.round}, {format_date(today.next_meeting.on)}")
+    click.echo("")

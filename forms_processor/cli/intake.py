@@ -2,28 +2,54 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
 import click
 
 from ..api import IngestResult, json_data
+from ..config import CONFIG_NAME
 from ..errors import ExitCode
-from ..home import init_home
-from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
+from ..home import init_home, open_home
+from ._common import (
+    Context,
+    activate_hint,
+    cli,
+    command_name,
+    echo_err,
+    echo_json,
+    home_words,
+    json_option,
+    pass_ctx,
+)
 
 
 @cli.command()
 @pass_ctx
 def init(ctx: Context) -> None:
-    """Write an example cluster.toml and the data folders (never overwrites anything)."""
+    """Write an example cluster.toml and the data folders (never overwrites anything),
+    then say what to do next, with this home's own paths."""
     root, created = init_home(ctx.home_option)
     if created:
         for path in created:
             echo_err(f"created {path}")
     else:
         echo_err(f"Nothing to do: {root} is already set up.")
-    echo_err(f"Next: edit {root / 'cluster.toml'} for your cluster, then 'forms templates --out form_templates'.")
+    home = open_home(root)
+    forms = command_name()
+    at = home_words(root)
+    echo_err("\nNext steps:")
+    echo_err(f"  1. Edit {root / CONFIG_NAME} for your cluster: its schools, funding rounds, the SEND Host,")
+    echo_err("     and the mail server if you have one. Every line is explained in the file.")
+    echo_err(f"  2. {forms} {at}templates --out {shlex.quote(str(root / 'form_templates'))}")
+    echo_err("     writes the blank Word and PDF forms to send to the SENCOs.")
+    echo_err(f"  3. {forms} {at}watch")
+    echo_err(f"     takes in every form dropped into {home.inbox} (Ctrl-C stops it).")
+    echo_err(f"  Then: {forms} {at}status shows what needs you today.")
+    activate = activate_hint(forms)
+    if activate:
+        echo_err(f"  {activate}")
 
 
 _STATUS_MARK = {"accepted": "OK ", "invalid": "FIX", "rejected": "BAD", "duplicate": "DUP"}

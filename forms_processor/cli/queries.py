@@ -9,6 +9,7 @@ import click
 from ..api import format_money
 from ..states import State
 from ._common import Context, cli, echo_json, json_option, pass_ctx
+from .form_view import render_form
 
 
 @cli.command("list")
@@ -17,16 +18,20 @@ from ._common import Context, cli, echo_json, json_option, pass_ctx
 @click.option("--round", "round_name", help="Only forms of this funding round (its name or code).")
 @click.option("--school", help="Only forms of this school (any of its names).")
 @click.option("--form", "form_kind", type=click.Choice(["application", "impact"]), help="Only this kind of form.")
+@click.option("--all", "everything", is_flag=True,
+              help="Also the forms replaced by a later copy (superseded), hidden otherwise.")
 @json_option
 @pass_ctx
 def list_cmd(ctx: Context, state: str | None, round_name: str | None, school: str | None,
-             form_kind: str | None, as_json: bool) -> None:
-    """List the forms received, oldest first."""
+             form_kind: str | None, everything: bool, as_json: bool) -> None:
+    """List the forms received, oldest first (forms replaced by a later copy only with --all)."""
     with ctx.app() as app:
         rows = app.list_forms(
             state=state, round_text=round_name, school_text=school,
-            form_id=f"send-{form_kind}" if form_kind else None,
+            form_id=f"send-{form_kind}" if form_kind else None, include_superseded=everything,
         )
+        late = app.late_references(rows)
+        hidden = 0 if everything or state else app.count_superseded(round_text=round_name, school_text=school)
         data = [
             {
                 "reference": r.reference,
@@ -37,6 +42,7 @@ def list_cmd(ctx: Context, state: str | None, round_name: str | None, school: st
                 "intervention": r.intervention,
                 "amount_requested": r.amount_requested,
                 "received_at": r.created_at,
+                "late": r.reference in late,
             }
             for r in rows
         ]
@@ -44,11 +50,17 @@ def list_cmd(ctx: Context, state: str | None, round_name: str | None, school: st
         echo_json(data)
         return
     if not data:
-        click.echo("No forms match.", err=True)
+        click.echo("No forms match." + (f" ({hidden} replaced by a later copy: forms list --all)" if hidden else ""),
+                   err=True)
         return
     for d in data:
         amount = format_money(Decimal(d["amount_requested"])) if d["amount_requested"] else ""
-        click.echo(f"{d['reference']:<18} {d['state']:<20} {(d['school'] or '?'):<34} {amount:>10}  {d['intervention'] or ''}")
+        mark = "  LATE" if d["late"] else ""
+        click.echo(f"{d['reference']:<18} {d['state']:<20} {(d['school'] or '?'):<34} {amount:>10}  "
+                   f"{d['intervention'] or ''}{mark}")
+    if hidden:
+        click.echo(f"({hidden} form{'s' if hidden != 1 else ''} replaced by a later copy not shown: forms list --all)",
+                   err=True)
 
 
 @cli.command()
@@ -59,28 +71,32 @@ def show(ctx: Context, reference: str, as_json: bool) -> None:
     """Show one form: its fields, messages, state and history."""
     with ctx.app() as app:
         data = app.show(reference)
+        tz = app.config.tz
     if as_json:
         echo_json(data)
         return
-    click.echo(f"{data['reference']}  ({data['form']})  {data['state_label']}")
-    click.echo(f"School: {data['school'] or '?'}   Round: {data['round'] or '?'}   File: {data['file']}")
-    click.echo("")
-    for key, value in data["fields"].items():
-        if isinstance(value, list):
-            click.echo(f"{key}:")
-            for n, row in enumerate(value, 1):
-                click.echo(f"  {n}. " + ", ".join(f"{k}={v}" for k, v in row.items() if v not in (None, "")))
-        else:
-            click.echo(f"{key}: {value}")
-    if data["messages"]:
-        click.echo("\nMessages:")
-        for m in data["messages"]:
-            click.echo(f"  {m['severity']}: {m['message']}")
-    click.echo("\nHistory:")
-    for h in data["history"]:
-        move = f"{h['from'] or ''} -> {h['to']}" if h["to"] else ""
-        line = f"  {h['at']}  {h['actor']:<10} {h['action']:<20} {move}"
-        click.echo(line + (f"  ({h['reason']})" if h["reason"] else ""))
+    for line in render_form(data, tz):
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("reference")
+@click.option("--round", "round_text", required=True, help="The round to move it to (its name or code).")
+@click.option("--reason", required=True, help="Why it is moved (kept in the history and told to the school; no pupil details).")
+@click.option("--by", "actor", default="host", show_default=True, help="Who is moving it.")
+@json_option
+@pass_ctx
+def move(ctx: Context, reference: str, round_text: str, reason: str, actor: str, as_json: bool) -> None:
+    """Move an application to another funding round (before a decision): a late form, or a
+    round that is full. Its state is kept; the school is emailed its new round and meeting."""
+    with ctx.app() as app:
+        result = app.move(reference, round_text, reason, actor=actor)
+    if as_json:
+        echo_json(result)
+        return
+    told = "the school's email is queued (forms mail send)" if result.mail_id else "no email: the school has no address"
+    click.echo(f"{result.reference} moved from {result.from_round or 'no round'} to {result.to_round}; {told}.",
+               err=True)
 
 
 @cli.command()

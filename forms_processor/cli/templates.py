@@ -28,7 +28,7 @@ def templates(click_ctx: click.Context, out_dir: Path | None) -> None:
 
     ctx = click_ctx.find_object(Context)
     assert ctx is not None
-    home = open_home(ctx.home_option)
+    home = open_home(ctx.home_option, ctx.home_source)
     for path in write_templates(home, out_dir):
         click.echo(str(path))
     restyled = out_dir / "response.docx"

@@ -48,7 +48,7 @@ def _line(o: FileOutcome) -> str:
     if o.status == "rejected" and o.messages:
         line += f"  ({o.messages[0]})"
     elif o.status == "invalid":
-        line += f"  ({len(o.messages)} point{'s' if len(o.messages) != 1 else ''} for the school to check)"
+        line += f"  ({o.to_correct})"
     return line
 
 

@@ -60,9 +60,14 @@ def response_values(
     signer: str,
     signed_on: date,
     cluster_name: str,
-) -> dict[str, str]:
+    decision_state: str | None = None,
+    deferred_meeting: date | None = None,
+) -> dict[str, Any]:
     """Every field of the response form as the text printed (``—`` where it does not apply),
-    plus ``cluster_name``, ``title`` and ``identity`` for the template."""
+    plus ``cluster_name``, ``title`` and ``identity`` for the template; ``show_<key>`` for
+    each row that belongs on this decision's form (no impact-form or empty money rows on a
+    declined, deferred or more-information response), ``rows`` the (label, text) of those,
+    and ``next_steps``: what the school does now, worded for the decision."""
     v = {
         "reference": reference,
         "school_name": school_name or NOT_APPLICABLE,
@@ -80,6 +85,12 @@ def response_values(
         "impact_due": _date(decision.get("impact_due")),
         "signed_by": f"{signer}, {format_date(signed_on)}",
     }
+    state = decision_state or str(decision.get("decision") or "")
+    shown = _rows_for(state)
+    for key, _ in RESPONSE_FIELDS:
+        v[f"show_{key}"] = key in shown and v[key] != NOT_APPLICABLE  # type: ignore[assignment]
+    v["rows"] = [(label, v[key]) for key, label in RESPONSE_FIELDS if v.get(f"show_{key}")]  # type: ignore[assignment]
+    v["next_steps"] = _next_steps(state, reference, v, deferred_meeting)
     v.update(
         {
             "cluster_name": cluster_name,
@@ -90,6 +101,50 @@ def response_values(
         }
     )
     return v
+
+
+_COMMON = ("reference", "school_name", "intervention_title", "funding_round", "meeting_date", "decision",
+           "amount_requested", "feedback")
+_BY_DECISION = {
+    "approved": ("amount_awarded", "conditions", "impact_due"),
+    "approved_with_conditions": ("amount_awarded", "conditions", "impact_due"),
+    "partially_funded": ("amount_awarded", "conditions", "impact_due"),
+    "deferred": ("deferred_to",),
+    "more_information": ("information_requested", "resubmit_by"),
+    "declined": (),
+}
+
+
+def _rows_for(state: str) -> set[str]:
+    """The rows of the response form that belong on this decision's form."""
+    if state not in _BY_DECISION:  # an unknown decision: every row, as before
+        return {key for key, _ in RESPONSE_FIELDS}
+    return {*_COMMON, *_BY_DECISION[state]}
+
+
+def _next_steps(state: str, reference: str, v: dict[str, Any], deferred_meeting: date | None) -> str:
+    """What the school does now, for this decision."""
+    if state in ("approved", "approved_with_conditions", "partially_funded"):
+        text = (f"Please send the cluster's impact form by {v['impact_due']}, showing the outcomes the pupils "
+                f"reached, with {reference} as the application reference.")
+        if v.get("conditions") not in (None, NOT_APPLICABLE):
+            text = "The award is made on the conditions above. " + text
+        return text
+    if state == "declined":
+        return ("This application is now closed. The school may apply again in a later round, with a new "
+                "application form.")
+    if state == "deferred":
+        when = f" at its meeting on {format_date(deferred_meeting)}" if deferred_meeting else ""
+        return (f"The Working Party will consider this application again in {v['deferred_to']}{when}. The school "
+                "need not send anything. To update the application first, send the form again with "
+                f"{reference} in the box \"Previous application reference\", before that round's deadline.")
+    if state == "more_information":
+        return (f"What to send: {v['information_requested']}. How: add it to the application form and send the "
+                f"whole form again, by email or to the shared folder, with {reference} in the box \"Previous "
+                f"application reference\". By when: {v['resubmit_by']}. The Working Party then considers it "
+                "at its next meeting.")
+    return ("Where money is awarded, please send the cluster's impact form by the date above, showing the "
+            "outcomes the pupils reached.")
 
 
 # -- Word ----------------------------------------------------------------------
@@ -125,15 +180,15 @@ def default_template() -> bytes:
     for key, label in RESPONSE_FIELDS:
         if key == "signed_by":
             continue
+        # Each row only on the decisions it belongs to (docxtpl row tags).
+        table.add_row().cells[0].text = "{%tr if show_" + key + " %}"
         cells = table.add_row().cells
         cells[0].text = ""
         cells[0].paragraphs[0].add_run(label).bold = True
         cells[1].text = "{{ " + key + " }}"
+        table.add_row().cells[0].text = "{%tr endif %}"
     doc.add_paragraph()
-    doc.add_paragraph(
-        "Where money is awarded, please send the cluster's impact form by the date above, "
-        "showing the outcomes the pupils reached."
-    )
+    doc.add_paragraph("{{ next_steps }}")
     sig = doc.add_paragraph()
     sig.add_run("Signed for the Working Party: ").bold = True
     sig.add_run("{{ signed_by }}")
@@ -195,7 +250,7 @@ def _shipped_template() -> bytes:
     return default_template()
 
 
-def render_docx(template: bytes, values: dict[str, str]) -> bytes:
+def render_docx(template: bytes, values: dict[str, Any]) -> bytes:
     from docxtpl import DocxTemplate
 
     tpl = DocxTemplate(io.BytesIO(template))
@@ -238,7 +293,7 @@ def _para_text(text: str) -> str:
     return escape(text).replace("\n", "<br/>")
 
 
-def render_pdf(values: dict[str, str]) -> bytes:
+def render_pdf(values: dict[str, Any]) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -253,10 +308,11 @@ def render_pdf(values: dict[str, str]) -> bytes:
     )
     title = ParagraphStyle("title", parent=body, fontName=bold, fontSize=13, leading=17, spaceBefore=4, spaceAfter=6)
 
+    shown = values.get("rows") or [(lbl, values.get(key, "")) for key, lbl in RESPONSE_FIELDS]
     rows = [
-        [Paragraph(_para_text(lbl), label), Paragraph(_para_text(values.get(key, "")), body)]
-        for key, lbl in RESPONSE_FIELDS
-        if key != "signed_by"
+        [Paragraph(_para_text(lbl), label), Paragraph(_para_text(str(text)), body)]
+        for lbl, text in shown
+        if lbl != "Signed for the Working Party"
     ]
     # splitInRow: a long text (feedback, conditions) may run on over the page instead of failing.
     table = Table(rows, colWidths=[55 * mm, 115 * mm], splitInRow=1)
@@ -280,11 +336,7 @@ def render_pdf(values: dict[str, str]) -> bytes:
         Spacer(1, 4 * mm),
         table,
         Spacer(1, 5 * mm),
-        Paragraph(
-            "Where money is awarded, please send the cluster's impact form by the date above, "
-            "showing the outcomes the pupils reached.",
-            body,
-        ),
+        Paragraph(_para_text(str(values.get("next_steps") or "")), body),
         Spacer(1, 5 * mm),
         Paragraph(
             f'<font name="{bold}">Signed for the Working Party:</font> {_para_text(values.get("signed_by", ""))}', body

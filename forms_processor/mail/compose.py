@@ -28,14 +28,62 @@ def long_deadline(moment: datetime) -> str:
     return f"{long_date(moment.date())} at {moment:%H:%M}"
 
 
-def _round_lines(config: Config, rnd: Round | None) -> list[str]:
+def _round_lines(config: Config, rnd: Round | None, now: datetime | None = None) -> list[str]:
     if rnd is None:
         return []
-    return [
-        f"Funding round: {rnd.name}",
-        f"Deadline for this round: {long_deadline(config.local_deadline(rnd))}",
-        f"Working Party meeting: {long_date(rnd.meeting)}",
-    ]
+    deadline = config.local_deadline(rnd)
+    if now is not None and deadline <= now:
+        when = (f"Deadline for this round: {long_deadline(deadline)}, before this form arrived. The SEND Host will"
+                " decide whether it can still be considered in this round or moves it to a later one, and will"
+                " tell you")
+    else:
+        when = f"Deadline for this round: {long_deadline(deadline)}"
+    return [f"Funding round: {rnd.name}", when, f"Working Party meeting: {long_date(rnd.meeting)}"]
+
+
+def next_open_round(config: Config, now: datetime) -> Round | None:
+    """The first round whose deadline is still ahead."""
+    return config.round_for_time(now)
+
+
+def resend_deadline(config: Config, rnd: Round | None, now: datetime | None, resubmit_by: date | None = None,
+                    what: str = "the corrected form") -> list[str]:
+    """By when a form sent again must arrive, always a date still ahead of ``now``: the
+    Working Party's resubmit-by date, else the round's deadline, else the next round's;
+    or, when no deadline is left, plainly that the round has closed and what happens now."""
+    today = now.astimezone(config.tz).date() if now is not None else None
+    if resubmit_by is not None and (today is None or resubmit_by >= today):
+        line = f"Please send {what} by {long_date(resubmit_by)}, the date the Working Party asked for"
+        return [line + (f"; it will be considered at the meeting on {long_date(rnd.meeting)}." if rnd and
+                        rnd.meeting >= resubmit_by else ".")]
+    if rnd is not None:
+        deadline = config.local_deadline(rnd)
+        if now is None or deadline > now:
+            return [f"To be considered in {rnd.name}, {what} must arrive before its deadline:"
+                    f" {long_deadline(deadline)}. The Working Party meets on {long_date(rnd.meeting)}."]
+    later = next_open_round(config, now) if now is not None else None
+    if resubmit_by is not None:
+        closed = f"The date the Working Party asked for, {long_date(resubmit_by)}, has passed."
+    elif rnd is not None:
+        closed = f"The deadline for {rnd.name} ({long_deadline(config.local_deadline(rnd))}) has passed."
+    else:
+        closed = "No funding round is open for it."
+    if later is not None:
+        return [f"{closed} Please send {what} as soon as you can: the SEND Host will decide whether it can still"
+                f" be considered there, or it goes to {later.name}, whose deadline is"
+                f" {long_deadline(config.local_deadline(later))} (Working Party meeting {long_date(later.meeting)})."]
+    return [f"{closed} No later round has been set yet. Please send {what} as soon as you can: the SEND Host"
+            " will tell you when it can be considered."]
+
+
+def replaces_lines(replaces: Sequence[str]) -> list[str]:
+    """What a new form replaces, said in its acknowledgement."""
+    if not replaces:
+        return []
+    refs = ", ".join(replaces)
+    one = len(replaces) == 1
+    return ["", f"This form replaces your earlier form{'' if one else 's'} {refs}: {'it' if one else 'they'}"
+            " will not be considered. If you did not mean to replace it, please email the SEND Host."]
 
 
 def _signature(config: Config) -> str:
@@ -59,7 +107,8 @@ def round_of_reference(config: Config, reference: str) -> Round | None:
 
 
 def ack_accepted(config: Config, reference: str, form_title: str, rnd: Round | None, warnings: Sequence[Message],
-                 form_id: str | None = None) -> tuple[str, str]:
+                 form_id: str | None = None, replaces: Sequence[str] = (), now: datetime | None = None,
+                 resubmission_of: str | None = None) -> tuple[str, str]:
     """The acknowledgement of a form that passed the checks: reference, round, deadline,
     meeting date and what happens next."""
     kind = form_title.lower()
@@ -72,6 +121,11 @@ def ack_accepted(config: Config, reference: str, form_title: str, rnd: Round | N
         "",
         f"Your reference: {reference}",
     ]
+    if resubmission_of:
+        lines += ["", f"This is your resubmission of {resubmission_of}, as the Working Party asked: the two are"
+                      " linked, so the Working Party sees the earlier decision beside it."]
+    elif replaces:
+        lines += replaces_lines(replaces)
     if _is_impact(form_title, form_id):
         lines += [
             "",
@@ -84,7 +138,9 @@ def ack_accepted(config: Config, reference: str, form_title: str, rnd: Round | N
         ]
     else:
         meeting = f"meets on {long_date(rnd.meeting)}" if rnd else "meets next"
-        lines += _round_lines(config, rnd)
+        lines += _round_lines(config, None if resubmission_of else rnd, now)
+        if resubmission_of and rnd is not None:
+            lines += [f"Funding round: {rnd.name}", f"Working Party meeting: {long_date(rnd.meeting)}"]
         lines += [
             "",
             "What happens next:",
@@ -103,7 +159,8 @@ def ack_accepted(config: Config, reference: str, form_title: str, rnd: Round | N
 
 
 def ack_invalid(config: Config, reference: str, form_title: str, messages: Sequence[Message],
-                rnd: Round | None = None, form_id: str | None = None) -> tuple[str, str]:
+                rnd: Round | None = None, form_id: str | None = None, replaces: Sequence[str] = (),
+                now: datetime | None = None, resubmit_by: date | None = None) -> tuple[str, str]:
     """The acknowledgement of a form that failed the checks: every message (each starts
     with the label to correct), how to resend, and by when. ``rnd`` defaults to the
     round named in the reference."""
@@ -131,13 +188,11 @@ def ack_invalid(config: Config, reference: str, form_title: str, messages: Seque
     ]
     if rnd is None and not _is_impact(form_title, form_id):
         rnd = round_of_reference(config, reference)
-    if rnd is not None:
-        lines += [
-            f"To be considered in {rnd.name}, the corrected form must arrive before its deadline:"
-            f" {long_deadline(config.local_deadline(rnd))}. The Working Party meets on {long_date(rnd.meeting)}.",
-        ]
-    elif _is_impact(form_title, form_id):
+    if _is_impact(form_title, form_id):
         lines += ["Please send the corrected form as soon as you can."]
+    else:
+        lines += resend_deadline(config, rnd, now, resubmit_by)
+    lines += replaces_lines(replaces)
     if notes:
         lines += ["", "Also worth checking (these do not stop the form):", *[f"- {m.message}" for m in notes]]
     lines += ["", _signature(config)]
@@ -233,7 +288,9 @@ def no_attachment(config: Config, subject: str | None, other_files: int,
 # -- the Host's check and the Working Party's responses -------------------------------------
 
 
-def returned_to_school(config: Config, reference: str, reason: str) -> tuple[str, str]:
+def returned_to_school(config: Config, reference: str, reason: str, rnd: Round | None = None,
+                       now: datetime | None = None) -> tuple[str, str]:
+    """The Host's return of an application, with the reason and a deadline still ahead."""
     subject = f"Returned: your application {reference}"
     lines = [
         "Hello,",
@@ -243,17 +300,33 @@ def returned_to_school(config: Config, reference: str, reason: str) -> tuple[str
         "",
         *[f"  {line}" for line in reason.strip().splitlines()],
         "",
-        "Please correct the form and send the whole form again (by email or to the shared folder), before"
-        " the round's deadline if you can. The corrected form replaces this one.",
+        "Please correct the form and send the whole form again (by email or to the shared folder)."
+        " The corrected form replaces this one.",
+        *resend_deadline(config, rnd, now),
         "",
         _signature(config),
     ]
     return subject, "\n".join(lines)
 
 
-def response_sent(config: Config, reference: str, round_name: str | None) -> tuple[str, str]:
-    """Subject and body: no pupil details, no form contents; the decision is in the attachments."""
+def response_sent(config: Config, reference: str, round_name: str | None, decision: str | None = None,
+                  resubmit_by: str | None = None) -> tuple[str, str]:
+    """Subject and body: no pupil details, no form contents; the decision is in the attachments,
+    and the body says what the school does next, for this decision."""
     subject = f"Working Party decision: your application {reference}"
+    if decision in ("approved", "approved_with_conditions", "partially_funded"):
+        after = "It also gives the date the impact form is due."
+    elif decision == "more_information":
+        by = f" by {long_date(date.fromisoformat(resubmit_by))}" if resubmit_by else ""
+        after = ("The Working Party asks for more information: the response form says what to send. Add it to the"
+                 " application form and send the whole form again (by email or to the shared folder), with"
+                 f" {reference} in the box \"Previous application reference\"{by}.")
+    elif decision == "deferred":
+        after = "The response form says in which round the Working Party will consider it again."
+    elif decision == "declined":
+        after = "The application is now closed; the school may apply again in a later round."
+    else:
+        after = "Where money is awarded, it also gives the date the impact form is due."
     lines = [
         "Hello,",
         "",
@@ -261,8 +334,7 @@ def response_sent(config: Config, reference: str, round_name: str | None) -> tup
         + (f" ({round_name})." if round_name else "."),
         "",
         "The response form is attached twice, as a Word file and as a PDF: they hold the same decision."
-        " Please keep it with the application. Where money is awarded, it also gives the date the impact"
-        " form is due.",
+        f" Please keep it with the application. {after}",
         "",
         "Please quote the reference in any email about this application.",
         "",
@@ -295,3 +367,29 @@ def mail_needs_looking_at(config: Config, folder: str, tried_at: datetime) -> tu
         " them again. Please also tell whoever looks after the system.\n"
     )
     return "An email in the forms mailbox needs looking at", body
+
+
+def moved_to_round(config: Config, reference: str, old: str | None, new: Round, reason: str,
+                   now: datetime | None = None) -> tuple[str, str]:
+    """The school's email when the SEND Host moves an application to another round: the
+    new round, its meeting date, and (while it is ahead) its deadline."""
+    subject = f"Moved to {new.name}: your application {reference}"
+    was = f" from {old}" if old else ""
+    lines = [
+        "Hello,",
+        "",
+        f"The SEND Host has moved your application {reference}{was} to the funding round {new.name}, for this"
+        " reason:",
+        "",
+        *[f"  {line}" for line in reason.strip().splitlines()],
+        "",
+        f"The Working Party will consider it at its meeting on {long_date(new.meeting)}."
+        " You do not need to send the form again.",
+    ]
+    deadline = config.local_deadline(new)
+    if now is None or deadline > now:
+        lines += [f"If you want to change anything on the form, send the whole corrected form before that round's"
+                  f" deadline: {long_deadline(deadline)}."]
+    lines += ["", f"Please quote your reference, {reference}, in any email about this application.", "",
+              _signature(config)]
+    return subject, "\n".join(lines)

@@ -197,7 +197,7 @@ def transport_for(home: Home, **smtp_options: Any) -> Transport:
             smtp_options["tokens"] = oauth.source_for("smtp", cfg.smtp, home.data)
         return SmtpTransport(
             cfg.smtp, home.root, sender=sender or cfg.host.email, sender_name=name, reply_to=cfg.host.email,
-            **smtp_options,
+            copy_to=(cfg.host.email,) if cfg.host.copies else (), **smtp_options,
         )
     return FileTransport(home.mail_outbox, home.root, sender=cfg.host.email, sender_name=name,
                          reply_to=cfg.host.email, tz=cfg.tz)

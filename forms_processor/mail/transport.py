@@ -123,6 +123,7 @@ class SmtpTransport:
         timeout: float = 30.0,
         password: str | None = None,
         tokens: TokenSource | None = None,
+        copy_to: tuple[str, ...] = (),
     ) -> None:
         if config.security == "plain" and config.host not in LOCAL_HOSTS:
             raise ConfigError(
@@ -137,6 +138,8 @@ class SmtpTransport:
         self.context = ssl_context or ssl.create_default_context()
         self.timeout = timeout
         self.password = password
+        # Blind copies (the Host's, when [host] copies = true): envelope recipients only, never a header.
+        self.copy_to = copy_to
         self.tokens = tokens
         if config.auth == "oauth2":
             if tokens is None:
@@ -223,7 +226,9 @@ class SmtpTransport:
             if self._client is None:
                 self._client = self._connect()
             client = self._client
-            refused = client.smtp.sendmail(self.sender, recipients, data)
+            addressed = {a.lower() for a in recipients}
+            copies = [a for a in self.copy_to if a.lower() not in addressed]
+            refused = client.smtp.sendmail(self.sender, [*recipients, *copies], data)
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             codes = {code for code, _ in exc.recipients.values()}

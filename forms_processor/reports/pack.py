@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,9 @@ from ..home import Home, write_private
 from ..results import Money, Result
 from ..spec import APPLICATION, FieldType
 from ..states import DECISION_STATES, State
+from ..store import repository as repo
 from ..store.db import Database
+from ..store.decisions import decisions_of
 from ..store.repository import FormRow, list_forms
 from ..validation.parsing import format_date, format_money
 from .money import RoundMoney, awarded_by_school, entitlements, round_money, year_of_round
@@ -113,6 +116,47 @@ def summary_rows(db: Database, config: Config, round_name: str, forms: list[Form
     return rows
 
 
+def _day(d: date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
+def host_notes(db: Database, config: Config, form: FormRow) -> list[str]:
+    """What the Working Party should know beyond the form: late arrival, the Host's forward
+    notes and recorded exceptions, moves between rounds, and the application's history
+    (deferred from an earlier round, more information asked before)."""
+    notes: list[str] = []
+    received = repo.received_times(db).get(form.reference)
+    if received and config.is_late(form.round, received):
+        rnd = config.round_by_name(form.round or "")
+        at = datetime.fromisoformat(received).astimezone(config.tz)
+        deadline = config.local_deadline(rnd)
+        notes.append(f"Late: arrived {_day(at.date())} at {at:%H:%M}, after the deadline of {rnd.name} "
+                     f"({_day(deadline.date())} at {deadline:%H:%M}); the SEND Host forwarded it to this round.")
+    for e in repo.exceptions_of(db, form.reference):
+        notes.append(f"Exception to the {str(e['rule']).replace('_', ' ')} rule, recorded by the SEND Host: {e['reason']}")
+    for h in repo.history_of(db, form.reference):
+        if h["action"] == "forwarded" and h["reason"]:
+            notes.append(f"The SEND Host's note when forwarding: {h['reason']}")
+        elif h["action"] == "moved" and h["reason"]:
+            notes.append(f"Moved by the SEND Host {h['reason']}")
+    for d in decisions_of(db, form.reference):
+        if d["decision"] == State.DEFERRED.value and d["deferred_to"] == form.round:
+            met = f" at its meeting on {_day(date.fromisoformat(d['meeting_date']))}" if d["meeting_date"] else ""
+            notes.append(f"Deferred to this round by the Working Party{met}.")
+    if form.linked_ref:
+        earlier = repo.get_form(db, form.linked_ref)
+        decision = repo.current_decision(db, form.linked_ref)
+        if earlier is not None and decision is not None and decision["decision"] in ("more_information", "deferred"):
+            asked = (f"asked for more information: {decision['information_requested']}"
+                     if decision["decision"] == "more_information" and decision["information_requested"]
+                     else f"deferred it to {decision['deferred_to']}")
+            notes.append(f"Resubmission of {earlier.reference} ({earlier.round}), for which the Working Party {asked}.")
+        elif earlier is not None:
+            notes.append(f"Continues the earlier application {earlier.reference} ({earlier.round}, "
+                         f"{earlier.state.label}).")
+    return notes
+
+
 def build_pack(db: Database, home: Home, round_name: str, out_dir: Path) -> Pack:
     config = home.config
     name, forms = pack_forms(db, config, round_name)
@@ -124,7 +168,9 @@ def build_pack(db: Database, home: Home, round_name: str, out_dir: Path) -> Pack
     pdf = out_dir / f"{name} pack.pdf"
     docx = out_dir / f"{name} pack.docx"
     xlsx = out_dir / f"{name} decisions.xlsx"
-    files = ((pdf, pack_pdf(config, name, rows, money, forms)), (docx, pack_docx(config, name, rows, money, forms)),
+    notes = {f.reference: host_notes(db, config, f) for f in forms}
+    files = ((pdf, pack_pdf(config, name, rows, money, forms, notes)),
+             (docx, pack_docx(config, name, rows, money, forms, notes)),
              (xlsx, pack_xlsx(name, rows, money)))
     try:
         if not out_dir.exists():
@@ -196,21 +242,34 @@ def application_parts(form: FormRow) -> tuple[list[tuple[str, str]], list[tuple[
 # -- PDF ---------------------------------------------------------------------------
 
 
-def pack_pdf(config: Config, round_name: str, rows: list[PackRow], money: RoundMoney, forms: list[FormRow]) -> bytes:
+def forwarded_words(forms: list[FormRow]) -> str:
+    """How many applications were forwarded (and, on a re-run, how many are decided already)."""
+    waiting = sum(1 for f in forms if f.state == State.WITH_WORKING_PARTY)
+    decided = len(forms) - waiting
+    text = f"{waiting} application{'s' if waiting != 1 else ''} forwarded by the SEND Host, awaiting a decision"
+    if decided:
+        text += f", and {decided} decided already but not yet answered"
+    return text + ". Summary first, then each application in full, with the SEND Host's notes."
+
+
+def pack_pdf(config: Config, round_name: str, rows: list[PackRow], money: RoundMoney, forms: list[FormRow],
+             notes: dict[str, list[str]] | None = None) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_RIGHT
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepInFrame, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     regular, bold = pdf_fonts()
     body = ParagraphStyle("b", fontName=regular, fontSize=8.5, leading=10.5)
     head = ParagraphStyle("h", parent=body, fontName=bold, fontSize=14, leading=18, spaceAfter=6)
-    sub = ParagraphStyle("s", parent=body, fontName=bold, fontSize=11, leading=14, spaceBefore=6, spaceAfter=4)
+    sub = ParagraphStyle("s", parent=body, fontName=bold, fontSize=10, leading=12, spaceBefore=3, spaceAfter=2)
     cellb = ParagraphStyle("cb", parent=body, fontName=bold)
     num = ParagraphStyle("n", parent=body, alignment=TA_RIGHT)
     numb = ParagraphStyle("nb", parent=cellb, alignment=TA_RIGHT)
+    small = ParagraphStyle("sm", parent=body, fontSize=8, leading=9.6)
+    small_b = ParagraphStyle("smb", parent=small, fontName=bold)
 
     def p(text: str, style: ParagraphStyle = body) -> Paragraph:
         return Paragraph(escape(_xml_safe(text)).replace("\n", "<br/>"), style)
@@ -232,7 +291,7 @@ def pack_pdf(config: Config, round_name: str, rows: list[PackRow], money: RoundM
     summary.setStyle(grid)
     story: list[Any] = [
         p(f"{config.cluster.name}: Working Party pack, {round_name}", head),
-        p(f"{len(rows)} applications forwarded by the SEND Host. Summary first, then each application in full."),
+        p(forwarded_words(forms)),
         Spacer(1, 3 * mm),
         summary,
         Spacer(1, 4 * mm),
@@ -240,23 +299,68 @@ def pack_pdf(config: Config, round_name: str, rows: list[PackRow], money: RoundM
     t = Table([[p(a, cellb), p(b, num)] for a, b in totals], colWidths=[80 * mm, 30 * mm])
     t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey)]))
     story.append(t)
+    cell_style = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                             ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#F5F7FA"))])
+    tight = [("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]
+    app_head = ParagraphStyle("ah", parent=head, fontSize=12, leading=15, spaceAfter=3)
+    frame_w, frame_h = landscape(A4)[0] - 30 * mm, landscape(A4)[1] - 27 * mm - 12  # the page's frame
     for form in forms:
         story.append(PageBreak())
-        story.append(p(f"{form.reference}: {form.school or ''}", head))
+        main = story
+        story = []
+        story.append(p(f"{form.reference}: {form.school or ''}", app_head))
+        form_notes = (notes or {}).get(form.reference) or []
+        if form_notes:
+            nt = Table([[p("The SEND Host's notes", cellb), p("\n".join(f"• {n}" for n in form_notes))]],
+                       colWidths=[45 * mm, 222 * mm])
+            nt.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, colors.HexColor("#B45309")),
+                                    ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#FFF7ED")),
+                                    ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+            story += [nt, Spacer(1, 2 * mm)]
         pairs, groups = application_parts(form)
-        # splitInRow: a long answer (a description of a page or more) runs on over the page.
-        ft = Table([[p(a, cellb), p(b)] for a, b in pairs], colWidths=[70 * mm, 190 * mm], splitInRow=1)
-        ft.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        story.append(ft)
+        # Short answers two to a row, long ones across the page: an application fits on about a page.
+        short = [(a, b) for a, b in pairs if len(b) <= 60]
+        long = [(a, b) for a, b in pairs if len(b) > 60]
+        per_row = 3
+        grid_rows = []
+        for i in range(0, len(short), per_row):
+            chunk = short[i:i + per_row]
+            chunk += [("", "")] * (per_row - len(chunk))
+            grid_rows.append([x for a, b in chunk for x in (p(a, small_b), p(b, small))])
+        st = Table(grid_rows, colWidths=[38 * mm, 51 * mm] * per_row, splitInRow=1)
+        st.setStyle(TableStyle([*tight, ("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                *[("BACKGROUND", (c, 0), (c, -1), colors.HexColor("#F5F7FA"))
+                                  for c in range(0, 2 * per_row, 2)]]))
+        story.append(st)
+        # The pupils, outcomes and costs next, each kept whole (at most 8 rows: it moves to the next
+        # page whole rather than leaving a few rows behind), side by side when there is room.
+        blocks = []
         for title, headings, grows in groups:
-            story.append(p(title, sub))
             if not grows:
-                story.append(p("None given."))
+                blocks.append([p(title, sub), p("None given.", small)])
                 continue
-            gt = Table([[p(h, cellb) for h in headings]] + [[p(c) for c in r] for r in grows], repeatRows=1,
-                       splitInRow=1)
+            gt = Table([[p(h, small_b) for h in headings]] + [[p(c, small) for c in r] for r in grows], repeatRows=1)
             gt.setStyle(grid)
-            story.append(gt)
+            gt.setStyle(TableStyle(tight))
+            blocks.append([p(title, sub), gt])
+        side = Table([[b for b in blocks]], colWidths=[72 * mm, 110 * mm, 85 * mm][:len(blocks)])
+        side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                  ("RIGHTPADDING", (0, 0), (-1, -1), 4)]))
+        story.append(side)  # one row: it never splits, so it moves to the next page whole
+        if long:
+            # splitInRow: a long answer (a description of a page or more) runs on over the page.
+            lt = Table([[p(a, small_b), p(b, small)] for a, b in long], colWidths=[55 * mm, 212 * mm], splitInRow=1)
+            lt.setStyle(cell_style)
+            lt.setStyle(TableStyle(tight))
+            story += [Spacer(1, 2 * mm), lt]
+        # An application a little longer than a page is shrunk onto its page, rather than leaving
+        # a few rows on a page of their own; a much longer one runs on over the pages.
+        height = sum(f.wrap(frame_w, frame_h)[1] for f in story)
+        if height <= frame_h * 1.3:
+            main.append(KeepInFrame(frame_w, frame_h, story, mode="shrink"))
+        else:
+            main.extend(story)
+        story = main
     footer = f"{config.cluster.name} · {round_name} · confidential: Working Party only"
 
     def on_page(canvas: Any, doc: Any) -> None:
@@ -276,7 +380,8 @@ def pack_pdf(config: Config, round_name: str, rows: list[PackRow], money: RoundM
 # -- Word --------------------------------------------------------------------------
 
 
-def pack_docx(config: Config, round_name: str, rows: list[PackRow], money: RoundMoney, forms: list[FormRow]) -> bytes:
+def pack_docx(config: Config, round_name: str, rows: list[PackRow], money: RoundMoney, forms: list[FormRow],
+              notes: dict[str, list[str]] | None = None) -> bytes:
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.shared import Mm, Pt
@@ -291,7 +396,7 @@ def pack_docx(config: Config, round_name: str, rows: list[PackRow], money: Round
     width = int((section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0)) // 635  # twips
     w = _DocxWriter(doc, width)
     w.heading(f"{config.cluster.name}: Working Party pack, {round_name}", 1)
-    w.paragraph(f"{len(rows)} applications forwarded by the SEND Host. Summary first, then each application in full.")
+    w.paragraph(forwarded_words(forms))
     table, totals = summary_table(rows, money)
     w.table(table, numeric_from=4, weights=SUMMARY_WIDTHS)
     w.paragraph("")
@@ -299,6 +404,11 @@ def pack_docx(config: Config, round_name: str, rows: list[PackRow], money: Round
     for form in forms:
         w.page_break()
         w.heading(f"{form.reference}: {form.school or ''}", 2)
+        form_notes = (notes or {}).get(form.reference) or []
+        if form_notes:
+            w.table([["The SEND Host's notes", "\n".join(f"• {n}" for n in form_notes)]], header=False,
+                    weights=(7, 19))
+            w.paragraph("")
         pairs, groups = application_parts(form)
         w.table([list(pr) for pr in pairs], header=False, weights=(7, 19))
         for title, headings, grows in groups:

@@ -30,7 +30,7 @@ class Aftercare(ServiceBase):
 
     def remind(self, days: int = 14) -> list[Reminder]:
         """Queue the reminders due (impact forms due within ``days``, or overdue)."""
-        return remind(self.db, self.config, self.today(), days)
+        return remind(self.db, self.config, self.today(), days, home=self.home)
 
     def entitlement(self, year: str | None = None) -> EntitlementTable:
         """Each school's share beside what it asked for, was awarded and spent."""

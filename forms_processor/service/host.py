@@ -4,7 +4,7 @@ withdrawing, the pack, decisions, responses and the round's status."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,10 @@ from ..store.repository import FormRow
 from ..workflow import check as chk
 from ..workflow import decide as dec
 from ..workflow import minutes
+from ..workflow.move import MoveResult, move
 from ..workflow.respond import ResponseResult, respond
 from ..workflow.status import RoundStatus, round_status
+from ..workflow.today import Today, host_today, round_is_empty
 from ..workflow.withdraw import withdraw
 from .base import ServiceBase
 
@@ -31,8 +33,22 @@ class HostActions(ServiceBase):
         return chk.awaiting(self.db, self.config, round_name)
 
     def check_summary(self, form: FormRow) -> chk.CheckSummary:
-        """Everything the Host needs to judge one application."""
+        """Everything the Host needs to judge one application (or accept one impact form)."""
+        if form.form_id == "send-impact":
+            return chk.summarise_impact(self.db, self.home, form)
         return chk.summarise(self.db, self.home, form)
+
+    def impacts_awaiting(self) -> list[FormRow]:
+        """Impact forms awaiting the Host's acceptance (in the check's queue after the applications)."""
+        return chk.impacts_awaiting(self.db)
+
+    def readable_original(self, form: FormRow) -> Path | None:
+        """The original file, under a readable name, to open by hand."""
+        return chk.readable_original(self.db, self.home, form)
+
+    def form(self, reference: str) -> FormRow:
+        """Any form by its reference (NotFound when there is none)."""
+        return self.get(reference)  # type: ignore[attr-defined, no-any-return]
 
     def check_reason(self, form: FormRow, text: str) -> None:
         """Refuse a reason or note that quotes a pupil's details (UsageError, with why)."""
@@ -49,6 +65,10 @@ class HostActions(ServiceBase):
 
     def record_exception(self, reference: str, reason: str, *, actor: str = "host") -> chk.ExceptionResult:
         return chk.record_exception(self.db, self.config, reference, reason, actor=actor)
+
+    def move(self, reference: str, round_text: str, reason: str, *, actor: str = "host") -> MoveResult:
+        """Move an application (not yet decided) to another round; the school is emailed."""
+        return move(self.db, self.config, reference, round_text, reason, actor=actor)
 
     def withdraw(self, reference: str, reason: str, *, actor: str = "host") -> FormRow:
         return withdraw(self.db, reference, reason, actor)
@@ -78,6 +98,13 @@ class HostActions(ServiceBase):
                 **kw: Any) -> list[ResponseResult]:
         """Response forms (Word and PDF) for decided applications, their emails queued."""
         return respond(self.db, self.home, list(references) if references else None, every=every, resend=resend, **kw)
+
+    def host_today(self, now: datetime | None = None) -> Today:
+        """What needs the Host now, each with its reference, and the next deadline and meeting."""
+        return host_today(self.db, self.config, now or datetime.now(self.config.tz))
+
+    def round_is_empty(self, status: RoundStatus) -> bool:
+        return round_is_empty(status)
 
     def round_status(self, round_name: str | None = None, *, today: date | None = None) -> list[RoundStatus]:
         return round_status(self.db, self.config, round_name, today=today or self.today())

@@ -105,3 +105,8 @@ def in_force_of_round(db: Database | sqlite3.Connection, round_name: str, states
         f" WHERE f.round = ? AND f.state IN ({marks})",
         (round_name, *states),
     )
+
+
+def decisions_of(db: Database | sqlite3.Connection, reference: str) -> list[sqlite3.Row]:
+    """Every decision recorded for one application, oldest first (corrections included)."""
+    return fetch_all(db, "SELECT * FROM decisions WHERE reference = ? ORDER BY id", (reference,))

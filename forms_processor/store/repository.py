@@ -148,6 +148,12 @@ def list_forms(
     return [FormRow.from_row(r) for r in db.query(sql, tuple(params))]
 
 
+def received_times(db: Database | sqlite3.Connection) -> dict[str, str]:
+    """When each form's file arrived (ISO 8601, UTC), by reference."""
+    rows = fetch_all(db, "SELECT f.reference, s.received_at FROM forms f JOIN submissions s ON s.id = f.submission_id")
+    return {r[0]: r[1] for r in rows}
+
+
 def messages_of(db: Database, reference: str) -> list[dict[str, str]]:
     return [
         {"field": r["field"], "label": r["label"], "severity": r["severity"], "message": r["message"]}
@@ -175,6 +181,12 @@ def submission_of(db: Database, submission_id: int) -> sqlite3.Row | None:
 
 def current_decision(db: Database | sqlite3.Connection, reference: str) -> sqlite3.Row | None:
     return fetch_one(db, "SELECT * FROM decisions WHERE reference = ? ORDER BY id DESC LIMIT 1", (reference,))
+
+
+def exceptions_of(db: Database | sqlite3.Connection, reference: str) -> list[sqlite3.Row]:
+    """The Host's recorded exceptions for one form: rule, reason, recorded_by, recorded_at."""
+    return fetch_all(db, "SELECT rule, reason, recorded_by, recorded_at FROM host_exceptions WHERE reference = ?"
+                         " ORDER BY id", (reference,))
 
 
 def has_exception(db: Database | sqlite3.Connection, reference: str, rule: str) -> bool:
@@ -255,6 +267,12 @@ def state_of(conn: sqlite3.Connection, reference: str) -> State:
 
 def set_round(conn: sqlite3.Connection, reference: str, round_name: str) -> None:
     conn.execute("UPDATE forms SET round = ?, updated_at = ? WHERE reference = ?", (round_name, utcnow_iso(), reference))
+
+
+def count_events(db: Database | sqlite3.Connection, reference: str, action: str) -> int:
+    """How many times ``action`` is in a form's history."""
+    row = fetch_one(db, "SELECT COUNT(*) FROM events WHERE reference = ? AND action = ?", (reference, action))
+    return int(row[0]) if row else 0
 
 
 def set_fields(conn: sqlite3.Connection, reference: str, values: dict[str, Any]) -> None:

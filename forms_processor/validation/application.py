@@ -12,7 +12,8 @@ from ..references import normalise_reference
 from ..spec import APPLICATION, MEASURES_BY_NAME
 from ..spec.forms import APPLICATION_TYPES, PUPILS
 from .checker import FormChecker, ValidationResult, same_text
-from .context import ValidationContext
+from .context import KnownApplication, ValidationContext
+from .messages import Severity
 from .models import ApplicationForm
 from .parsing import format_date, format_money
 
@@ -121,14 +122,36 @@ def _continuation(c: FormChecker) -> None:
             "there is no earlier application with this reference. Please copy it from the response "
             "form of the earlier award, or leave it blank if this is not a continuation.",
         )
-    elif c.school is not None and known.school != c.school.name:
+        return
+    if c.school is not None and known.school != c.school.name:
         c.error("continuation_of", f"this reference is not one of {c.school.name}'s applications. Please check it.")
-    elif not known.impact_accepted:
+        return
+    c.fields["continuation_of"] = known.reference
+    if known.awaits_resubmission:
+        _resubmission(c, known)
+    elif known.awarded and not known.impact_accepted:
         c.error(
             "continuation_of",
             "the impact form for the earlier award has not yet been received and accepted. "
             "Please send that impact form first; a continuation can be considered after it.",
         )
+
+
+def _resubmission(c: FormChecker, known: KnownApplication) -> None:
+    """The school's new form after "more information requested" or "deferred": it goes to
+    the round the decision named (deferred), else the next round still open; it is not late."""
+    config = c.ctx.config
+    rnd = config.find_round(known.deferred_to) if known.decision == "deferred" and known.deferred_to else None
+    if rnd is None:
+        rnd = config.round_for_time(c.ctx.received_at)
+    if rnd is None and known.round:
+        rnd = config.find_round(known.round)
+    if rnd is None:
+        return
+    c.round = rnd.name
+    c.fields["funding_round"] = rnd.name
+    # The deadline of the round named on the form does not apply to a resubmission.
+    c.messages[:] = [m for m in c.messages if not (m.field == "funding_round" and m.severity == Severity.WARNING)]
 
 
 # -- 2. School and contacts; 3. the school's own funding -------------------

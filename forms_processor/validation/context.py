@@ -35,6 +35,22 @@ class KnownApplication:
     # The Working Party awarded money (approved, approved with conditions, partially funded).
     awarded: bool = False
     impact_due: date | None = None
+    # The decision in force (approved, deferred, more_information, ...), if any.
+    decision: str | None = None
+    # For a deferred decision: the round it was deferred to.
+    deferred_to: str | None = None
+    # For "more information requested": the date the Working Party asked for it by.
+    resubmit_by: date | None = None
+    # The round the application is in.
+    round: str | None = None
+    # The reference that was asked about, when it was replaced by this one (superseded).
+    asked_as: str | None = None
+
+    @property
+    def awaits_resubmission(self) -> bool:
+        """Its decision asked for more information or deferred it, and nothing was awarded:
+        a new form naming it is its resubmission."""
+        return self.decision in ("more_information", "deferred") and not self.awarded
 
 
 ApplicationLookup = Callable[[str], KnownApplication | None]

@@ -44,3 +44,8 @@ def error(field: str, label: str, text: str) -> Message:
 
 def warning(field: str, label: str, text: str) -> Message:
     return Message(field=field, label=label, severity=Severity.WARNING, message=f"{label}: {text}" if label else text)
+
+
+def points_to_correct(count: int) -> str:
+    """The count of a refused form's errors, worded alike wherever it is shown (history, watcher)."""
+    return f"{count} point{'s' if count != 1 else ''} for the school to correct"

@@ -24,7 +24,8 @@ from pydantic import Field
 
 from ..config import Config
 from ..errors import NotAllowed, NotFound, UsageError
-from ..home import Home
+from ..home import Home, write_private
+from ..intake.folder import archive_name
 from ..mail import compose
 from ..mail.queue import OutgoingMail, enqueue
 from ..reports.money import awarded_by_school, entitlements, forwarded_in_round, round_money, year_of_round
@@ -43,7 +44,10 @@ from ..store.repository import (
     transition,
 )
 from ..validation import ValidationContext, validate
+from .advice import after_its_life
 from .lookup import known_application
+
+current_decision_of = repo.current_decision
 
 HIGH_NEEDS_RULE = "high_needs_allocation"
 # The field the checker flags when a school has not used its high-level SEND allocation.
@@ -70,6 +74,18 @@ class CheckSummary(Result):
     warnings: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     original: Path | None = None
+    # Arrived after the deadline of the round it is in.
+    late: bool = False
+    # "application", or "impact" for an impact form awaiting the Host's acceptance.
+    kind: str = "application"
+    # An impact form: the award it reports on.
+    for_application: str | None = None
+    # What the Host (or anyone but the intake) wrote in the history: notes, exceptions, moves.
+    host_notes: list[str] = Field(default_factory=list)
+    # The Host's recorded exceptions to a rule, with their reasons.
+    exceptions: list[str] = Field(default_factory=list)
+    # The form's fields (pupils, outcomes, costs...), for the screen only: never in the JSON.
+    fields: dict[str, Any] = Field(default_factory=dict, exclude=True)
 
 
 def application(db: Database, reference: str) -> FormRow:
@@ -117,7 +133,69 @@ def summarise(db: Database, home: Home, form: FormRow) -> CheckSummary:
         warnings=[m["message"] for m in msgs if m["severity"] == "warning"],
         errors=[m["message"] for m in msgs if m["severity"] == "error"],
         original=original,
+        late=config.is_late(form.round, sub["received_at"] if sub is not None else None),
+        host_notes=host_notes(db, form.reference),
+        exceptions=[f"{e['rule'].replace('_', ' ')}: {e['reason']} ({e['recorded_by']})"
+                    for e in repo.exceptions_of(db, form.reference)],
+        fields=f,
     )
+
+
+def host_notes(db: Database, reference: str) -> list[str]:
+    """The history lines written by a person (not the intake or the checker), with their reasons."""
+    out = []
+    for h in repo.history_of(db, reference):
+        if h["actor"] in ("intake", "checker") or not h["reason"]:
+            continue
+        when = h["at"][:10]
+        out.append(f"{when} {h['actor']}, {str(h['action']).replace('_', ' ')}: {h['reason']}")
+    return out
+
+
+def impacts_awaiting(db: Database) -> list[FormRow]:
+    """Impact forms awaiting the Host's acceptance, oldest first."""
+    return list_forms(db, state=State.AWAITING_CHECK.value, form_id="send-impact")
+
+
+def summarise_impact(db: Database, home: Home, form: FormRow) -> CheckSummary:
+    """What the Host needs to accept or return an impact form: the award, the spend, the checks."""
+    msgs = messages_of(db, form.reference)
+    sub = submission_of(db, form.submission_id)
+    award = current_decision_of(db, form.linked_ref) if form.linked_ref else None
+    pupils = form.fields.get("pupils_supported")
+    spend = form.fields.get("actual_spend")
+    return CheckSummary(
+        reference=form.reference, state=form.state.value, school=form.school, round=None,
+        intervention=form.intervention, area_of_need=None,
+        pupils=int(pupils) if isinstance(pupils, (int, float)) else None,
+        requested=Decimal(str(spend)) if spend else Decimal("0"),
+        entitlement=None, awarded_this_year=Decimal(award["amount_awarded"]) if award is not None else None,
+        round_budget=None, round_left=None,
+        warnings=[m["message"] for m in msgs if m["severity"] == "warning"],
+        errors=[m["message"] for m in msgs if m["severity"] == "error"],
+        original=home.root / sub["archive_path"] if sub is not None and sub["archive_path"] else None,
+        kind="impact", for_application=form.linked_ref, host_notes=host_notes(db, form.reference),
+        fields=form.fields,
+    )
+
+
+def readable_original(db: Database, home: Home, form: FormRow) -> Path | None:
+    """The original file under a readable name (``archive/by-date/DAY/<reference> <file name>``,
+    owner-only), made from the archive's copy when there is none yet; None when it is gone."""
+    sub = submission_of(db, form.submission_id)
+    if sub is None or not sub["archive_path"]:
+        return None
+    kept = home.root / sub["archive_path"]
+    if not kept.is_file():
+        return None
+    day = datetime.fromisoformat(sub["received_at"]).astimezone(home.config.tz).date().isoformat()
+    folder = home.archive / "by-date" / day
+    if folder.is_dir():
+        for existing in sorted(folder.glob(f"{form.reference} *")):
+            return existing
+    target = folder / archive_name(form.reference, sub["sha256"], sub["file_name"])
+    write_private(target, kept.read_bytes())
+    return target
 
 
 def _awaiting_check(form: FormRow, action: str) -> None:
@@ -125,7 +203,7 @@ def _awaiting_check(form: FormRow, action: str) -> None:
     if form.state != State.AWAITING_CHECK:
         raise NotAllowed(
             f"{form.reference} is {form.state.label}, not awaiting the Host's check, so it cannot be {action}.",
-            hint=f"Run 'forms show {form.reference}' to see its history.",
+            hint=after_its_life(form) or f"Run 'forms show {form.reference}' to see its history.",
         )
 
 
@@ -176,7 +254,8 @@ def return_to_school(db: Database, config: Config, reference: str, reason: str, 
     _awaiting_check(form, "returned")
     check_no_pupil_details(form, reason)
     to = config.senco_address(form.school, form.senco_email)
-    subject, body = compose.returned_to_school(config, form.reference, reason)
+    rnd = config.find_round(form.round) if form.round else None
+    subject, body = compose.returned_to_school(config, form.reference, reason, rnd, datetime.now(config.tz))
     with db.atomic() as conn:
         transition(conn, form, State.RETURNED, actor=actor, reason=reason, action="returned")
         return enqueue(conn, OutgoingMail(

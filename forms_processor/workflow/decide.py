@@ -40,6 +40,7 @@ from ..store import repository as repo
 from ..store.db import Database, utcnow_iso
 from ..store.repository import FormRow, add_event, current_decision, get_form, transition
 from ..validation.parsing import format_date, format_money
+from .advice import after_its_life
 
 # Decided: the decision in force stands (a correction until its response goes, then locked).
 _DECIDED = DECISION_STATES | {State.IMPACT_DUE, State.IMPACT_OVERDUE, State.IMPACT_RECEIVED, State.CLOSED}
@@ -163,16 +164,18 @@ def _correction(conn: sqlite3.Connection, form: FormRow, prev: sqlite3.Row | Non
             raise NotAllowed(
                 f"{ref} is {form.state.label}; only an application with the Working Party can be decided.",
                 hint=("Forward it first with 'forms check " + ref + " --forward'."
-                      if form.state == State.AWAITING_CHECK else f"Run 'forms show {ref}' to see its history."),
+                      if form.state == State.AWAITING_CHECK else
+                      after_its_life(form) or f"Run 'forms show {ref}' to see its history."),
             )
         return None
     if form.state not in DECISION_STATES or decisions.has_response(conn, prev["id"]):
         raise NotAllowed(
             f"{ref} was decided ({DECISION_LABELS[State(prev['decision'])]}) and the response has gone to the"
             " school, so the decision can no longer change.",
-            hint=("The school's corrected form will come in as a new application, to check and decide."
-                  if prev["decision"] == State.MORE_INFORMATION.value
-                  else "If the Working Party has changed its mind, tell the school yourself."),
+            hint=("The school's new form, naming this reference as its previous application, comes in as its"
+                  " resubmission, to check and decide." if prev["decision"] == State.MORE_INFORMATION.value
+                  else after_its_life(form)
+                  or "If the Working Party has changed its mind, tell the school yourself."),
         )
     if reason is None:
         raise NotAllowed(

@@ -36,6 +36,7 @@ from ..readers.sandbox import too_big
 from ..results import IntakeStatus, Result
 from ..store import repository as repo
 from ..store.db import Database
+from ..validation.messages import Severity, points_to_correct
 from .ingest import IngestResult
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,13 @@ class FileOutcome(Result):
     school: str | None = None
     moved_to: str | None = None  # relative to the home folder (None if it could not be moved)
     messages: list[str] = Field(default_factory=list)
+    # How many of the messages are errors (the rest are notes for the Host).
+    errors: int = Field(0, exclude=True)
+
+    @property
+    def to_correct(self) -> str:
+        """"3 points for the school to correct", as the form's history says it."""
+        return points_to_correct(self.errors)
 
 
 _Item = tuple[Submission, str] | tuple[Submission, str, UnreadableDocument]
@@ -220,7 +228,8 @@ class FolderIntake:
         was recorded, else to rejected/ with the reason beside it."""
         outcomes = [
             FileOutcome(file=part.display, status=r.status, reference=r.reference, form=r.form, school=r.school,
-                        messages=[m.full for m in r.messages])
+                        messages=[m.full for m in r.messages],
+                        errors=sum(1 for m in r.messages if m.severity == Severity.ERROR))
             for part, r in results
         ]
         refused = all(r.status == "rejected" or (r.status == "duplicate" and not r.reference) for _, r in results)

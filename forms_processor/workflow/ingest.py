@@ -41,7 +41,7 @@ from ..store.db import Database, utcnow_iso
 from ..store.repository import add_event, get_form, next_reference, normalise_reference, transition
 from ..validation import ValidationContext, ValidationResult, validate
 from ..validation.context import KnownApplication
-from ..validation.messages import Message, Severity
+from ..validation.messages import Message, Severity, points_to_correct
 from .impact import on_impact_recorded
 from .lookup import known_application
 
@@ -283,6 +283,8 @@ class Ingestor:
         title = _text(fields_json.get("intervention_title"))
         linked = _text(fields_json.get("application_reference") or fields_json.get("continuation_of"))
         now = utcnow_iso()
+        earlier = self.lookup_application(linked) if form_id == "send-application" and linked else None
+        resubmission = earlier if earlier is not None and earlier.awaits_resubmission else None
         with self.db.atomic() as conn:
             dup = self._duplicate_in(conn, sub)
             if dup is not None:  # the same bytes were recorded meanwhile by another watcher
@@ -297,12 +299,12 @@ class Ingestor:
             stored = get_form(conn, reference)
             assert stored is not None
             transition(conn, stored, new_state, actor="checker", action="checked",
-                       reason=None if result.ok else f"{len(result.errors)} problem(s) to correct")
+                       reason=None if result.ok else points_to_correct(len(result.errors)))
             repo.add_messages(conn, reference, [(m.field, m.label, m.severity.value, m.message) for m in result.messages])
-            self._supersede_earlier(conn, reference, form_id, result.school, title, linked, result.ok)
+            replaced = self._supersede_earlier(conn, reference, form_id, result.school, title, linked, result.ok)
             if form_id == "send-impact":
                 on_impact_recorded(conn, reference, normalise_reference(linked) if linked else None, result.ok)
-            self._queue_ack(conn, sub, reference, form_id, result, fields_json)
+            self._queue_ack(conn, sub, reference, form_id, result, fields_json, replaced, resubmission)
         return IngestResult(
             file=display,
             status=status,
@@ -323,14 +325,30 @@ class Ingestor:
         title: str | None,
         linked: str | None,
         accepted: bool,
-    ) -> None:
+    ) -> list[str]:
         """A corrected form from the same school for the same intervention (or, for an
-        impact form, the same award) replaces the earlier one that was not accepted."""
+        impact form, the same award) replaces the earlier one that was not accepted. An
+        accepted application naming, as its previous application, one whose decision asked
+        for more information or deferred it, is its resubmission and replaces it too.
+        Returns the references replaced."""
+        replaced: list[str] = []
         if not school:
-            return
+            return replaced
         rows = repo.open_forms_of_school(conn, form_id, school, reference)
         for row in rows:
             state = State(row["state"])
+            earlier_ref = row["reference"]
+            if form_id == "send-application" and accepted and linked and earlier_ref == normalise_reference(linked):
+                decision = repo.current_decision(conn, earlier_ref)
+                resubmitted = decision is not None and decision["decision"] in ("more_information", "deferred")
+                if resubmitted and state in (State.MORE_INFORMATION, State.DEFERRED, State.WITH_WORKING_PARTY):
+                    earlier = get_form(conn, earlier_ref)
+                    assert earlier is not None
+                    transition(conn, earlier, State.SUPERSEDED, actor=self.actor, action="resubmitted",
+                               reason=f"resubmitted as {reference}")
+                    repo.mark_superseded(conn, earlier_ref, reference)
+                    replaced.append(earlier_ref)
+                    continue
             if state not in _REPLACEABLE:
                 continue
             if form_id == "send-impact":
@@ -342,11 +360,13 @@ class Ingestor:
             if state == State.AWAITING_CHECK and not accepted:
                 # An accepted form is replaced only by a newer form that is accepted too.
                 continue
-            earlier = get_form(conn, row["reference"])
+            earlier = get_form(conn, earlier_ref)
             assert earlier is not None
             transition(conn, earlier, State.SUPERSEDED, actor=self.actor, action="superseded",
                        reason=f"replaced by {reference}")
-            repo.mark_superseded(conn, row["reference"], reference)
+            repo.mark_superseded(conn, earlier_ref, reference)
+            replaced.append(earlier_ref)
+        return replaced
 
     def _queue_ack(
         self,
@@ -356,6 +376,8 @@ class Ingestor:
         form_id: str,
         result: ValidationResult,
         fields_json: dict[str, Any],
+        replaced: list[str] | None = None,
+        resubmission: KnownApplication | None = None,
     ) -> None:
         to = sub.sender or self.config.senco_address(result.school, _text(fields_json.get("senco_email")))
         if not to:
@@ -363,10 +385,14 @@ class Ingestor:
         title = FORM_TITLES[form_id]
         rnd = self.config.round_by_name(result.round) if result.round else None
         if result.ok:
-            subject, body = compose.ack_accepted(self.config, reference, title, rnd, result.warnings, form_id=form_id)
+            subject, body = compose.ack_accepted(
+                self.config, reference, title, rnd, result.warnings, form_id=form_id, replaces=replaced or (),
+                now=sub.received_at, resubmission_of=resubmission.reference if resubmission else None)
             kind = "ack-accepted"
         else:
-            subject, body = compose.ack_invalid(self.config, reference, title, result.messages, rnd=rnd, form_id=form_id)
+            subject, body = compose.ack_invalid(
+                self.config, reference, title, result.messages, rnd=rnd, form_id=form_id, replaces=replaced or (),
+                now=sub.received_at, resubmit_by=resubmission.resubmit_by if resubmission else None)
             kind = "ack-invalid"
         enqueue(conn, OutgoingMail(dedupe_key=f"ack:{reference}", kind=kind, to=(to,), subject=subject, body=body, reference=reference))
 

@@ -21,6 +21,15 @@ def known_application(db: Database, reference: str) -> KnownApplication | None:
     form = get_form(db, reference)
     if form is None or form.form_id != "send-application":
         return None
+    asked = form.reference
+    seen = {form.reference}
+    # A form replaced by a later copy: the application in force is the last of the chain.
+    while form.state == State.SUPERSEDED and form.superseded_by and form.superseded_by not in seen:
+        later = get_form(db, form.superseded_by)
+        if later is None or later.form_id != "send-application":
+            break
+        seen.add(later.reference)
+        form = later
     f = form.fields
     decision = current_decision(db, form.reference)
     impact_accepted = store_impact.has_impact_form(db, form.reference, State.ACCEPTED)
@@ -38,6 +47,11 @@ def known_application(db: Database, reference: str) -> KnownApplication | None:
         impact_accepted=impact_accepted,
         awarded=_awards_money(form.state, decision),
         impact_due=stored_date(decision["impact_due"]) if decision is not None else None,
+        decision=decision["decision"] if decision is not None else None,
+        deferred_to=decision["deferred_to"] if decision is not None else None,
+        resubmit_by=stored_date(decision["resubmit_by"]) if decision is not None else None,
+        round=form.round,
+        asked_as=asked if asked != form.reference else None,
     )
 
 

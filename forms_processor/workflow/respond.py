@@ -144,7 +144,8 @@ class Responder:
         write_private(pdf_path, render_pdf(values))
 
         to, cc = recipients(self.config, form)
-        subject, body = compose.response_sent(self.config, form.reference, form.round)
+        subject, body = compose.response_sent(self.config, form.reference, form.round, decision["decision"],
+                                              decision["resubmit_by"])
         rel_docx, rel_pdf = self.home.relative(docx_path), self.home.relative(pdf_path)
         with self.db.atomic() as conn:
             n = decisions.count_responses(conn, decision["id"])
@@ -189,6 +190,7 @@ class Responder:
         host = self.config.host
         signer = f"{host.chair} (chair of the Working Party)" if host.chair else f"{host.name} (SEND Host)"
         state = State(decision["decision"])
+        deferred = self.config.find_round(decision["deferred_to"]) if decision["deferred_to"] else None
         return response_values(
             reference=form.reference,
             school_name=form.school or str(form.fields.get("school_name") or ""),
@@ -200,6 +202,8 @@ class Responder:
             signer=signer,
             signed_on=self.today,
             cluster_name=self.config.cluster.name,
+            decision_state=state.value,
+            deferred_meeting=deferred.meeting if deferred else None,
         )
 
 

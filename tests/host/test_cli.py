@@ -142,7 +142,7 @@ def test_pack_xlsx_totals_and_decide_from_it(app, maker, home_dir: Path, tmp_pat
     assert current_decision(app.db, refs[3]) is None
     assert Decimal(records[1]["amount_awarded"]) == (requested[refs[1]] / 2).quantize(Decimal("0.01"))
 
-    status = run_json(home_dir, "status", "--round", "AU2")
+    status = run_json(home_dir, "status", "--round", "AU2")["rounds"]
     assert status[0]["states"] == {"approved": 1, "partially_funded": 1, "declined": 1, "with_working_party": 1}
     expected_awarded = requested[refs[0]] + Decimal(records[1]["amount_awarded"])
     assert Decimal(status[0]["money"]["awarded"]) == expected_awarded
@@ -150,7 +150,7 @@ def test_pack_xlsx_totals_and_decide_from_it(app, maker, home_dir: Path, tmp_pat
 
     responses = run_json(home_dir, "respond", "--all")
     assert len(responses) == 3 and all(r["status"] == "queued" for r in responses)
-    status = run_json(home_dir, "status", "--round", "AU2")
+    status = run_json(home_dir, "status", "--round", "AU2")["rounds"]
     assert status[0]["responses"] == {"to_write": 0, "queued": 3, "sent": 0, "failed": 0, "no_address": 0}
     assert status[0]["impact"]["due"] == 2 and status[0]["impact"]["overdue"] == 0
     assert run_json(home_dir, "respond", "--all") == []
@@ -190,7 +190,7 @@ def test_decide_cli_single_and_overspend(app, maker, home_dir: Path) -> None:
                        "--information", "Baselines", "--resubmit-by", "31/02/2027")
     assert code == ExitCode.USAGE and "February" in err
     # Spend the round down, then the next award is refused with the shortfall named.
-    left = Decimal(run_json(home_dir, "status", "--round", ROUND)[0]["money"]["left"])
+    left = Decimal(run_json(home_dir, "status", "--round", ROUND)["rounds"][0]["money"]["left"])
     for ref in refs[1:]:
         req = Decimal(get_form(app.db, ref).amount_requested)
         code, _, err = run(home_dir, "decide", ref, "--decision", "approved")

@@ -76,7 +76,8 @@ def test_open_original_says_where_the_file_is_when_it_cannot_open_it(app, maker,
     import click
 
     maker.application()
-    monkeypatch.setattr(click, "launch", lambda *a, **k: 1)  # no desktop to open it with (a server)
+    monkeypatch.setenv("DISPLAY", ":0")  # a desktop, but opening the file fails
+    monkeypatch.setattr(click, "launch", lambda *a, **k: 1)
     code, _, err = run(home_dir, "check", input="o\nq\n")
     assert code == 0, err
     assert "could not be opened from here" in err and str(home_dir / "archive") in err
@@ -149,7 +150,7 @@ def test_more_information_is_locked_once_its_response_has_gone(app, maker) -> No
     assert get_form(app.db, ref).state.value == "more_information"
     with pytest.raises(NotAllowed, match="response has gone") as err:
         decide(app.db, app.config, DecisionInput(ref, "approved", reason="The school phoned with the scores."))
-    assert "corrected form" in err.value.hint
+    assert "resubmission" in err.value.hint and "previous application" in err.value.hint
     assert current_decision(app.db, ref)["decision"] == "more_information"
 
 
@@ -247,7 +248,7 @@ def test_status_counts_a_deferred_response_in_the_round_that_decided_it(app, mak
     code, out, _ = run(home_dir, "status", "--round", ROUND)
     assert code == 0 and "1 earlier form replaced by a corrected one" in out and "meeting 9 December 2026" in out
     assert "1 to write" in out
-    assert json.loads(run(home_dir, "status", "--round", ROUND, "--json")[1])[0]["applications"] == au2.applications
+    assert json.loads(run(home_dir, "status", "--round", ROUND, "--json")[1])["rounds"][0]["applications"] == au2.applications
     assert get_form(app.db, c).state.value == "with_working_party"
 
 
