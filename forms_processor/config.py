@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from . import config_check
+from . import config_check, config_explain
 from .errors import ConfigError, NotFound
 
 CONFIG_NAME = "cluster.toml"
@@ -413,7 +413,7 @@ def load_config(path: Path) -> Config:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        problem = config_check.explain_syntax_error(str(exc), text)
+        problem = config_explain.explain_syntax_error(str(exc), text)
         raise ConfigError(
             problem.render(path.name),
             hint=f"Correct that line in {path}, save the file, and run the command again.",
@@ -424,7 +424,7 @@ def load_config(path: Path) -> Config:
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        problems += config_check.explain_validation_error(exc, raw, locator, Config, covered)
+        problems += config_explain.explain_validation_error(exc, raw, locator, Config, covered)
     if problems or config is None:
         raise ConfigError(_problems_message(path.name, problems), hint=(
             f"Correct {'that line' if len(problems) == 1 else 'those lines'} in {path}, save the file, "

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 Path_ = tuple[str | int, ...]
 
@@ -49,11 +49,11 @@ class Problem:
 # -- where things are in the file ---------------------------------------------------
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*$")
-_KEY = re.compile(r"""^\s*([A-Za-z0-9_-]+|"[^"]*"|'[^']*')\s*=""")
+KEY_LINE = re.compile(r"""^\s*([A-Za-z0-9_-]+|"[^"]*"|'[^']*')\s*=""")
 _INLINE_KEY = re.compile(r"""(?:^|[{,])\s*([A-Za-z0-9_-]+)\s*=""")
 
 
-def _strip_comment(line: str) -> str:
+def strip_comment(line: str) -> str:
     """The line without its ``# comment`` (a # inside quotes is kept)."""
     quote: str | None = None
     for i, ch in enumerate(line):
@@ -97,7 +97,7 @@ class Locator:
         in_array: tuple[Path_, int] | None = None  # (path of the array, items started so far)
         depth = 0
         for number, raw_line in enumerate(text.splitlines(), start=1):
-            line = _strip_comment(raw_line)
+            line = strip_comment(raw_line)
             if in_array is not None:
                 path, items = in_array
                 for key in _INLINE_KEY.findall(line) if "{" in line else []:
@@ -122,7 +122,7 @@ class Locator:
                 self.lines.setdefault(table, number)
                 seen_here = set()
                 continue
-            key_match = _KEY.match(line)
+            key_match = KEY_LINE.match(line)
             if not key_match:
                 continue
             key = key_match.group(1).strip("\"'")
@@ -177,16 +177,16 @@ def _unwrap(annotation: Any) -> _Field:
     return _Field(None, is_list, ann if isinstance(ann, type) else None)
 
 
-def _fields(model: type[BaseModel]) -> dict[str, _Field]:
+def model_fields_of(model: type[BaseModel]) -> dict[str, _Field]:
     return {name: _unwrap(info.annotation) for name, info in model.model_fields.items()}
 
 
-def _model_at(root: type[BaseModel], path: Path_) -> type[BaseModel] | None:
+def model_at(root: type[BaseModel], path: Path_) -> type[BaseModel] | None:
     model: type[BaseModel] | None = root
     for part in path:
         if isinstance(part, int) or model is None:
             continue
-        field = _fields(model).get(part)
+        field = model_fields_of(model).get(part)
         model = field.model if field else None
     return model
 
@@ -194,7 +194,7 @@ def _model_at(root: type[BaseModel], path: Path_) -> type[BaseModel] | None:
 # -- saying where -------------------------------------------------------------------------
 
 
-def _table_name(path: Path_, raw: dict[str, Any]) -> str:
+def table_name(path: Path_, raw: dict[str, Any]) -> str:
     """``[cluster]``, or ``the [[schools]] table for "Cawston Primary School"``."""
     if not path:
         return "the top of the file"
@@ -215,23 +215,23 @@ def _table_name(path: Path_, raw: dict[str, Any]) -> str:
     return f"[{'.'.join(names)}]"
 
 
-def _place(path: Path_, raw: dict[str, Any]) -> str:
+def where_in_file(path: Path_, raw: dict[str, Any]) -> str:
     """``ehcp in the [[schools]] table for "Cawston Primary School"``."""
     if not path:
         return "the file"
     if isinstance(path[-1], int):
-        return _table_name(path, raw)
+        return table_name(path, raw)
     key = path[-1]
     parent = path[:-1]
     if not parent:
         return f"{key} at the top of the file"
-    where = _table_name(parent, raw)
+    where = table_name(parent, raw)
     return f"{key} under {where}" if where.startswith("[") else f"{key} in {where}"
 
 
 # -- dates written the UK way ---------------------------------------------------------------
 
-_UK_DATE = re.compile(r"(?<![\d-])(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})(?:[ T,]+(\d{1,2})[:.](\d{2}))?")
+UK_DATE = re.compile(r"(?<![\d-])(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})(?:[ T,]+(\d{1,2})[:.](\d{2}))?")
 
 
 def _iso_from_uk(match: re.Match[str], with_time: bool) -> str | None:
@@ -248,7 +248,7 @@ def _iso_from_uk(match: re.Match[str], with_time: bool) -> str | None:
     return f"{d.isoformat()}T{hour:02d}:{minute:02d}:00"
 
 
-def _uk_date_advice(key: str, written: str, match: re.Match[str], kind: type | None) -> str:
+def uk_date_advice(key: str, written: str, match: re.Match[str], kind: type | None) -> str:
     with_time = kind is datetime or key == "deadline"
     iso = _iso_from_uk(match, with_time)
     example = iso or ("2026-12-04T12:00:00" if with_time else "2026-12-04")
@@ -297,12 +297,12 @@ def check_raw(raw: dict[str, Any], locator: Locator, root: type[BaseModel]) -> t
         covered.add(path)
 
     def walk(table: dict[str, Any], model: type[BaseModel], path: Path_) -> None:
-        fields = _fields(model)
+        fields = model_fields_of(model)
         for key, value in table.items():
             here = (*path, key)
             field = fields.get(key)
             if field is None:
-                add(here, _unknown(key, value, path, fields, raw))
+                add(here, unknown_setting(key, value, path, fields, raw))
                 continue
             if field.model is not None:
                 if field.is_list and isinstance(value, list):
@@ -313,9 +313,9 @@ def check_raw(raw: dict[str, Any], locator: Locator, root: type[BaseModel]) -> t
                     walk(value, field.model, here)
                 continue
             if field.kind in (date, datetime) and isinstance(value, str):
-                m = _UK_DATE.search(value)
+                m = UK_DATE.search(value)
                 if m:
-                    add(here, _uk_date_advice(key, f'"{value}"', m, field.kind))
+                    add(here, uk_date_advice(key, f'"{value}"', m, field.kind))
             generic = tuple("*" if isinstance(p, int) else p for p in here)
             if generic in _EMAIL_KEYS and isinstance(value, str) and value.strip():
                 bad = _email_problem(key, value)
@@ -334,7 +334,7 @@ def check_raw(raw: dict[str, Any], locator: Locator, root: type[BaseModel]) -> t
     return problems, covered
 
 
-def _unknown(key: str, value: Any, path: Path_, fields: dict[str, _Field], raw: dict[str, Any]) -> str:
+def unknown_setting(key: str, value: Any, path: Path_, fields: dict[str, _Field], raw: dict[str, Any]) -> str:
     close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
     if not path and isinstance(value, dict | list):
         brackets = "[[{}]]" if isinstance(value, list) else "[{}]"
@@ -343,7 +343,7 @@ def _unknown(key: str, value: Any, path: Path_, fields: dict[str, _Field], raw: 
         if close:
             return text + f" Did you mean {brackets.format(close[0]) if fields[close[0]].is_list else '[' + close[0] + ']'}?"
         return text + f" The tables are {', '.join(known)}."
-    where = _table_name(path, raw)
+    where = table_name(path, raw)
     text = f'there is no setting called "{key}" ' + (f"under {where}" if where.startswith("[") else f"in {where}") + "."
     if close:
         return text + f' Did you mean "{close[0]}"?'
@@ -396,146 +396,6 @@ def _check_meetings(raw: dict[str, Any], add: Any) -> None:
 
 def _day(d: date) -> str:
     return f"{d.day} {d:%b %Y}"
-
-
-# -- what the models refuse, in plain English -------------------------------------------------
-
-_CODE_RULES: dict[Path_, str] = {
-    ("cluster",): '2 to 5 capital letters, such as "WVC"',
-    ("schools",): '2 to 6 capital letters or digits, such as "ALD"',
-    ("rounds",): '1 to 4 capital letters or digits, such as "AU2"',
-}
-_EXAMPLES = {
-    "deadline": "2027-02-05T12:00:00", "meeting": "2027-02-10", "census_date": "2026-10-01",
-    "name": '"…"', "code": '"…"', "email": '"send.host@school.example.org"', "host": '"smtp.example.org"',
-    "username": '"send.forms@school.example.org"', "amount": '"3000.00"',
-}
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return "a table" if isinstance(value, dict) else "a list"
-    return str(value)
-
-
-def _explain_one(err: Any, raw: dict[str, Any], root: type[BaseModel]) -> tuple[Path_, str]:
-    loc: Path_ = tuple(err.get("loc", ()))
-    kind = err.get("type", "")
-    value = err.get("input")
-    ctx = err.get("ctx") or {}
-    key = next((p for p in reversed(loc) if isinstance(p, str)), "")
-    place = _place(loc, raw)
-    it = f"it is {_shown(value)}"
-    if kind == "missing":
-        example = _EXAMPLES.get(key, "…")
-        if loc[:-1]:
-            return loc, f"{_table_name(loc[:-1], raw)} needs a line {key} = {example}"
-        if key in ("cluster", "host"):
-            return loc, f"the file needs a [{key}] table; run 'forms init' in an empty folder to see an example"
-        return loc, f"the file needs [[{key}]] tables" if key == "schools" else f"the file needs {key}"
-    if kind.startswith("decimal") or (kind.startswith("float") and key in ("w_ehcp", "w_support")):
-        if key in ("w_ehcp", "w_support"):
-            return loc, f'{place} must be a number in quotes, such as "3"; {it}'
-        return loc, f'{place} must be an amount of money in quotes, with no £ sign or commas, such as "10000.00"; {it}'
-    if kind.startswith("int"):
-        return loc, f"{place} must be a whole number without quotes, such as 4; {it}"
-    if kind.startswith("float"):
-        return loc, f"{place} must be a number without quotes, such as 25; {it}"
-    if kind.startswith("bool"):
-        return loc, f"{place} must be true or false, without quotes; {it}"
-    if kind.startswith("datetime"):
-        return loc, f"{place} must be a date and time, year-month-day then T and the time, without quotes, such as {key} = 2027-02-05T12:00:00; {it}"
-    if kind == "date_from_datetime_inexact":
-        return loc, f"{place} must be a day only, without a time, such as {key} = 2027-02-10"
-    if kind.startswith("date"):
-        return loc, f"{place} must be a date, year-month-day without quotes, such as {key} = 2027-02-10; {it}"
-    if kind == "string_pattern_mismatch":
-        if key == "code":
-            table = tuple(p for p in loc[:1])
-            return loc, f"{place} must be {_CODE_RULES.get(table, 'capital letters')}; {it}"
-        if key == "security":
-            choices = "starttls, ssl or plain" if loc[:1] == ("smtp",) else "ssl, starttls or plain"
-            return loc, f'{place} must be one of {choices} (in quotes); {it}'
-        return loc, f"{place} is not written as it should be; {it}"
-    if kind in ("string_type",):
-        return loc, f'{place} must be text in quotes, such as {key} = "…"; {it}'
-    if kind == "list_type":
-        return loc, f'{place} must be a list in square brackets, such as {key} = ["…", "…"]; {it}'
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        if not loc[:-1] and key in ("schools", "rounds"):
-            return loc, f"{key} must be written as [[{key}]] tables, one for each"
-        return loc, f"{place} must be a table of settings; {it}"
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        words = {"greater_than_equal": "at least", "greater_than": "more than",
-                 "less_than_equal": "at most", "less_than": "less than"}[kind]
-        limit = next(iter(ctx.values()), "")
-        return loc, f"{place} must be {words} {limit}; {it}"
-    if kind == "extra_forbidden":
-        model = _model_at(root, loc[:-1]) or root
-        return loc, _unknown(key, value, loc[:-1], _fields(model), raw)
-    if kind == "value_error":
-        msg = str(err.get("msg", "")).removeprefix("Value error, ")
-        return loc, f"{place}: {msg}" if loc else msg
-    return loc, f"{place} is not valid here; {it}"
-
-
-def explain_validation_error(exc: ValidationError, raw: dict[str, Any], locator: Locator,
-                             root: type[BaseModel], covered: set[Path_]) -> list[Problem]:
-    problems: list[Problem] = []
-    for err in exc.errors():
-        loc = tuple(err.get("loc", ()))
-        if loc in covered or (not loc and covered):
-            continue
-        path, text = _explain_one(err, raw, root)
-        problems.append(Problem(locator.line_of(path), text))
-    return problems
-
-
-# -- a file that is not TOML at all -------------------------------------------------------------
-
-_AT_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
-
-
-def explain_syntax_error(message: str, text: str) -> Problem:
-    """A TOML parser's complaint, as a line and a sentence a person can act on."""
-    m = _AT_LINE.search(message)
-    number = int(m.group(1)) if m else None
-    lines = text.splitlines()
-    line = _strip_comment(lines[number - 1]) if number and number <= len(lines) else ""
-    if number is None:
-        locator = Locator(text)
-        if locator.repeated:
-            number, what = locator.repeated[0]
-            return Problem(number, f"{what} is written a second time here; keep only one of them")
-    key_match = _KEY.match(line)
-    key = key_match.group(1) if key_match else ""
-    uk = _UK_DATE.search(line)
-    if uk and key:
-        return Problem(number, _uk_date_advice(key, uk.group(0), uk, None))
-    if "Cannot declare" in message or "Cannot overwrite" in message:
-        return Problem(number, "this table or setting is written a second time; keep only one of them")
-    if "Illegal character '\\n'" in message or "Unterminated" in message:
-        return Problem(number, "a text value on this line has no closing quote: put \" at both ends")
-    if "Expected '=' after a key" in message or "Invalid initial character for a key" in message:
-        return Problem(number, 'each setting is written name = value on its own line (a name has no spaces), '
-                               'such as senco_email = "senco@school.example.org"')
-    if key and ("Invalid value" in message or "Expected newline" in message):
-        value = line[key_match.end():].strip() if key_match else ""
-        if value and value[0].isalpha() and value not in ("true", "false"):
-            return Problem(number, f'the value of {key} is text, so it goes in quotes: {key} = "{value}"')
-        if "£" in value or "," in value:
-            digits = re.sub(r"[£,\s\"]", "", value)
-            return Problem(number, f'{key} is written {value}; money is written in quotes with no £ sign or '
-                                   f'commas: {key} = "{digits}"')
-    if "Unclosed" in message or "array" in message.lower():
-        return Problem(number, "a list or table on this line is not closed: check the [ ] and { } brackets")
-    return Problem(number, "this line is not written the way cluster.toml needs: text and money go in quotes "
-                           '("Marsham", "1250.00"), dates as 2026-12-04, a deadline as 2026-12-04T12:00:00, '
-                           "true and false without quotes")
 
 
 # -- allowed, but probably wrong -----------------------------------------------------------------
