@@ -293,20 +293,11 @@ def _para_text(text: str) -> str:
     return escape(text).replace("\n", "<br/>")
 
 
-def render_pdf(values: dict[str, Any]) -> bytes:
+def _decision_table(values: dict[str, Any], label: Any, body: Any) -> Any:
+    """The response's rows (only those of its decision), label beside value."""
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    regular, bold = pdf_fonts()
-    body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=13)
-    label = ParagraphStyle("label", parent=body, fontName=bold)
-    head = ParagraphStyle(
-        "head", parent=body, fontName=bold, fontSize=15, leading=19, textColor=colors.HexColor("#1F3A5F")
-    )
-    title = ParagraphStyle("title", parent=body, fontName=bold, fontSize=13, leading=17, spaceBefore=4, spaceAfter=6)
+    from reportlab.platypus import Paragraph, Table, TableStyle
 
     shown = values.get("rows") or [(lbl, values.get(key, "")) for key, lbl in RESPONSE_FIELDS]
     rows = [
@@ -325,6 +316,25 @@ def render_pdf(values: dict[str, Any]) -> bytes:
             ]
         )
     )
+    return table
+
+
+def render_pdf(values: dict[str, Any]) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    regular, bold = pdf_fonts()
+    body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=13)
+    label = ParagraphStyle("label", parent=body, fontName=bold)
+    head = ParagraphStyle(
+        "head", parent=body, fontName=bold, fontSize=15, leading=19, textColor=colors.HexColor("#1F3A5F")
+    )
+    title = ParagraphStyle("title", parent=body, fontName=bold, fontSize=13, leading=17, spaceBefore=4, spaceAfter=6)
+
+    table = _decision_table(values, label, body)
     story = [
         Paragraph(_para_text(values.get("cluster_name", "")), head),
         Paragraph(_para_text(TITLE), title),
