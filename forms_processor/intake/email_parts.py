@@ -113,13 +113,17 @@ def parse_email(raw: bytes, sender_authentication: str = "when-present") -> Pars
         _walk(msg, parsed, depth=0)
     except Exception as exc:  # noqa: BLE001 - a structure the email package cannot walk
         raise EmailUnreadable from exc
+    _pictures_beside_forms(parsed)
+    return parsed
+
+
+def _pictures_beside_forms(parsed: ParsedEmail) -> None:
     if parsed.attachments:
         # A picture beside a form is a logo, a photo of the work or a scan of the same
         # form: the form is what is read, and nothing is said about the picture.
         pictures = [n for n in parsed.ignored if n.lower().endswith(PICTURE_SUFFIXES)]
         parsed.junk.extend(pictures)
         parsed.ignored = [n for n in parsed.ignored if n not in pictures]
-    return parsed
 
 
 def is_junk_path(path: str) -> bool:
@@ -253,8 +257,13 @@ def _from_outlook(msg: OutlookMessage, out: ParsedEmail, depth: int) -> None:
             return
         if att.message is not None:
             _from_outlook(att.message, out, depth + 1)
-        else:
-            _add_file(safe_file_name(att.file_name, default=f"attachment-{n}.bin"), att.data, out, depth + 1)
+            continue
+        name = safe_file_name(att.file_name, default=f"attachment-{n}.bin")
+        if (att.file_name and is_junk_path(att.file_name)) or (
+                name.lower().endswith(PICTURE_SUFFIXES) and _SIGNATURE_NAME.match(name)):
+            out.junk.append(name)  # a Mac's or Windows' clutter, a signature's pictures (image001.png)
+            continue
+        _add_file(name, att.data, out, depth + 1)
 
 
 def parse_msg(raw: bytes, sender_authentication: str = "when-present") -> ParsedEmail:
@@ -291,6 +300,7 @@ def parse_msg(raw: bytes, sender_authentication: str = "when-present") -> Parsed
                          message_id=msg.message_id or _header(head, "Message-ID").strip() or None,
                          date=date, sender_check=authenticated.reason)
     _from_outlook(msg, parsed, depth=0)
+    _pictures_beside_forms(parsed)
     return parsed
 
 

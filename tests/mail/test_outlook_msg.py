@@ -41,17 +41,20 @@ def test_sender_date_subject_and_attachments(home: Home) -> None:
     docx = forms.application(1, title="Speech groups")
     msg = Msg(subject="Application – Élève", sender="senco@aldborough.example.org", sent=SENT,
               message_id="<abc@aldborough.example.org>",
-              attachments=[MsgFile("Candidature Ω.docx", docx), MsgFile("logo.png", b"\x89PNG....")])
+              attachments=[MsgFile("Candidature Ω.docx", docx), MsgFile("logo.png", b"\x89PNG...."),
+                           MsgFile("image001.png", b"\x89PNG sig"), MsgFile("Thumbs.db", b"x")])
     read = read_msg(msg.to_bytes())
     assert read.subject == "Application – Élève"
     assert read.sender == "senco@aldborough.example.org"
     assert read.date == SENT
     assert read.message_id == "<abc@aldborough.example.org>"
-    assert [(a.file_name, a.data) for a in read.attachments] == [("Candidature Ω.docx", docx), ("logo.png", b"\x89PNG....")]
+    assert [(a.file_name, a.data) for a in read.attachments][:2] == [("Candidature Ω.docx", docx),
+                                                                     ("logo.png", b"\x89PNG....")]
     parsed = parse_msg(msg.to_bytes())
     assert parsed.sender == "senco@aldborough.example.org" and parsed.date == SENT
     assert [a.file_name for a in parsed.attachments] == ["Candidature Ω.docx"]
-    assert parsed.ignored == ["logo.png"]
+    # The signature's picture and Windows' clutter, and a picture beside a form: nothing said.
+    assert parsed.ignored == [] and sorted(parsed.junk) == ["Thumbs.db", "image001.png", "logo.png"]
 
 
 def test_an_exchange_sender_and_old_eight_bit_strings() -> None:
