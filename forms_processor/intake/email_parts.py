@@ -139,15 +139,21 @@ def is_junk_path(path: str) -> bool:
     return name.startswith(("._", "~$")) or name.lower() in JUNK_NAMES
 
 
-def _is_signature_picture(msg: Message, name: str | None) -> bool:
+# A picture shown inside an email's text larger than this is a photo someone sent (a
+# phone puts photos inline), not a signature's logo.
+SIGNATURE_MAX_BYTES = 64 * 1024
+
+
+def _is_signature_picture(msg: Message, name: str | None, data: bytes) -> bool:
     """A picture that belongs to the email's own look (a signature, a logo), not one sent:
-    shown inside the text (it has a Content-ID, or is marked inline) or named as Outlook
-    names a signature's pictures (``image001.png``)."""
+    named as Outlook names a signature's pictures (``image001.png``), or small and shown
+    inside the text (it has a Content-ID, or is marked inline)."""
     if msg.get_content_maintype() != "image" and not (name or "").lower().endswith(PICTURE_SUFFIXES):
         return False
-    if _header(msg, "Content-ID") or msg.get_content_disposition() == "inline":
+    if name and _SIGNATURE_NAME.match(name):
         return True
-    return bool(name and _SIGNATURE_NAME.match(name))
+    inline = bool(_header(msg, "Content-ID")) or msg.get_content_disposition() == "inline"
+    return inline and len(data) <= SIGNATURE_MAX_BYTES
 
 
 def _sender_authenticated(msg: Message, mode: str) -> SenderCheck:
@@ -185,9 +191,6 @@ def _walk(msg: Message, out: ParsedEmail, depth: int) -> None:
     if name and is_junk_path(name):
         out.junk.append(safe_file_name(name))
         return
-    if _is_signature_picture(msg, name):
-        out.junk.append(safe_file_name(name or "picture"))
-        return
     try:
         data = msg.get_payload(decode=True) or b""
     except Exception:  # noqa: BLE001 - a broken part is skipped, the rest goes on
@@ -195,6 +198,9 @@ def _walk(msg: Message, out: ParsedEmail, depth: int) -> None:
         return
     if not isinstance(data, bytes):
         data = b""
+    if _is_signature_picture(msg, name, data):
+        out.junk.append(safe_file_name(name or "picture"))
+        return
     _add_file(safe_file_name(name or "attachment"), data, out, depth)
 
 

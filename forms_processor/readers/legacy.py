@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from ..errors import UnreadableDocument
@@ -36,6 +37,7 @@ _NAMES = {"doc": "old-style Word file (.doc)", "odt": "OpenDocument file (.odt)"
 _TIME_SHARE = 0.8
 
 _profile: Path | None = None
+_RESTART = 81
 
 
 def refusal(kind: str, converted: bool = False) -> UnreadableDocument:
@@ -71,13 +73,51 @@ def libreoffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def _office_binary(program: str) -> str:
+    """LibreOffice's own program (soffice.bin) behind the ``soffice`` launcher script, run
+    directly so that it is the worker's own child and dies with it; else the launcher."""
+    binary = Path(os.path.realpath(program)).with_name("soffice.bin")
+    return str(binary) if binary.is_file() else program
+
+
+def _profiles() -> Path:
+    base = Path(tempfile.gettempdir()) / f"forms-libreoffice-{os.getuid()}"
+    base.mkdir(mode=0o700, exist_ok=True)
+    return base
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _worker_profile() -> Path:
-    """This process's LibreOffice profile, made once and kept for the batch."""
+    """This process's LibreOffice profile, made once and kept for the batch. Profiles left
+    by workers that are gone (killed for overrunning) are removed when a new one is made."""
     global _profile
     if _profile is None or not _profile.exists():
-        _profile = Path(tempfile.mkdtemp(prefix="forms-libreoffice-profile-"))
-        atexit.register(shutil.rmtree, _profile, True)
+        base = _profiles()
+        for old in base.glob("worker-*"):
+            pid = old.name.removeprefix("worker-")
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
+        _profile = base / f"worker-{os.getpid()}"
+        _profile.mkdir(mode=0o700, exist_ok=True)
+        atexit.register(remove_profile)
     return _profile
+
+
+def remove_profile() -> None:
+    """Remove this process's LibreOffice profile (a reading worker calls it as it stops)."""
+    global _profile
+    if _profile is not None:
+        shutil.rmtree(_profile, ignore_errors=True)
+        _profile = None
 
 
 def _limit(memory_mb: int) -> None:
@@ -89,6 +129,12 @@ def _limit(memory_mb: int) -> None:
         limit = hard
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    try:  # Linux: LibreOffice dies with the worker, even when the worker is killed
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def convert_to_docx(data: bytes, kind: str, timeout_seconds: float, memory_mb: int) -> bytes:
@@ -104,28 +150,38 @@ def convert_to_docx(data: bytes, kind: str, timeout_seconds: float, memory_mb: i
             f.write(data)
         out = work / "out"
         cmd = [
-            program, f"-env:UserInstallation={_worker_profile().as_uri()}", "--headless", "--norestore",
-            "--nolockcheck", "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), str(source),
+            _office_binary(program), f"-env:UserInstallation={_worker_profile().as_uri()}", "--headless",
+            "--norestore", "--nolockcheck", "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), str(source),
         ]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "SAL_USE_VCLPLUGIN": "svp",
                "LANG": "C.UTF-8"}
-        proc = subprocess.Popen(  # noqa: S603 - a fixed program and arguments, no shell
-            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-            cwd=work, start_new_session=True, preexec_fn=lambda: _limit(memory_mb),  # noqa: PLW1509
-        )
-        try:
-            proc.wait(timeout=timeout_seconds * _TIME_SHARE)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            raise took_too_long() from None
-        finally:
-            _kill_group(proc)  # LibreOffice's helpers, if any stayed behind
+        deadline = time.monotonic() + timeout_seconds * _TIME_SHARE
+        returncode = _RESTART
+        # LibreOffice asks to be started again (exit code 81) once it has made a new profile.
+        for _ in range(2):
+            if returncode != _RESTART:
+                break
+            returncode = _run(cmd, env, work, deadline, memory_mb)
         result = out / "form.docx"
-        if proc.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
+        if returncode != 0 or not result.is_file() or result.stat().st_size == 0:
             raise refusal(kind, converted=True)
         return result.read_bytes()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(cmd: list[str], env: dict[str, str], work: Path, deadline: float, memory_mb: int) -> int:
+    """Run LibreOffice once, under the memory limit, until the deadline; its exit code."""
+    proc = subprocess.Popen(  # noqa: S603 - a fixed program and arguments, no shell
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        cwd=work, start_new_session=True, preexec_fn=lambda: _limit(memory_mb),  # noqa: PLW1509
+    )
+    try:
+        return proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        raise took_too_long() from None
+    finally:
+        _kill_group(proc)  # LibreOffice's helpers, if any stayed behind
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -173,6 +173,16 @@ def _worker_main(conn: Connection, read_function: ReadFunction, memory_mb: int) 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _quiet_libraries()
     _limit_memory(memory_mb)
+    try:
+        _serve(conn, read_function)
+    finally:
+        # A worker leaves by returning (no atexit): its LibreOffice profile goes with it.
+        from .legacy import remove_profile
+
+        remove_profile()
+
+
+def _serve(conn: Connection, read_function: ReadFunction) -> None:
     while True:
         try:
             msg = conn.recv()

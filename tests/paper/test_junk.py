@@ -125,6 +125,11 @@ def test_signature_pictures_and_pictures_beside_a_form_draw_no_word(home: Home) 
     # A picture on its own is an attempt at sending the form: the reply says what to send.
     alone = parse_email(message("a@b.example.org", "Scan", attachments=[photo]).as_bytes())
     assert alone.attachments == [] and alone.ignored == ["photo of the work.jpg"]
+    # A photo a phone put inside the text (inline, with a Content-ID) is still an attempt.
+    phoned = message("a@b.example.org", "Photo of our form")
+    phoned.add_attachment(b"\xff\xd8\xff\xe0" + bytes(200_000), maintype="image", subtype="jpeg",
+                          filename="IMG_2041.jpg", disposition="inline", cid="<photo-1@phone>")
+    assert parse_email(phoned.as_bytes()).ignored == ["IMG_2041.jpg"]
     # An email whose only picture is its signature's logo carries no attempt at all.
     logo_only = parse_email(signed("a@b.example.org", "Question", body="When is the deadline?").as_bytes())
     assert logo_only.attachments == [] and logo_only.ignored == []
