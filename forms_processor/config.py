@@ -201,6 +201,21 @@ class Watch(_Model):
     rescan_seconds: float = Field(30.0, gt=0)
 
 
+class Web(_Model):
+    """The web page (forms web): TLS files (needed to listen beyond this computer) and how
+    long a signed-in page may sit idle."""
+
+    certificate: str | None = None
+    key: str | None = None
+    idle_minutes: float = Field(30, gt=0)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> Web:
+        if (self.certificate is None) != (self.key is None):
+            raise ValueError("give both certificate and key, or neither")
+        return self
+
+
 class ClusterInfo(_Model):
     name: str
     code: str = Field(pattern=r"^[A-Z]{2,5}$")
@@ -293,6 +308,7 @@ class Config(_Model):
     smtp: Smtp | None = None
     imap: Imap | None = None
     labels: Labels = Labels()
+    web: Web = Web()
 
     @model_validator(mode="after")
     def _unique(self) -> Config:

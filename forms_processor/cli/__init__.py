@@ -13,7 +13,7 @@ import click
 from ..errors import ExitCode
 
 # Each module adds its commands to ``cli`` when imported.
-from . import check, demo, host, intake, mail, queries, reports, templates, watch  # noqa: F401
+from . import check, demo, host, intake, mail, queries, reports, templates, users, watch, web  # noqa: F401
 from ._common import cli, quiet_closed_stdout
 
 __all__ = ["cli", "main"]
