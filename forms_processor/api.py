@@ -27,6 +27,7 @@ from .results import IntakeStatus, json_data
 from .service.aftercare import Aftercare
 from .service.host import HostActions
 from .service.mail import MailActions
+from .service.rounds import RoundActions
 from .service.users import UserActions
 from .states import State
 from .store import repository as repo
@@ -61,7 +62,7 @@ def read_limits(home: Home) -> ReadLimits:
     )
 
 
-class FormsApp(HostActions, Aftercare, MailActions, UserActions):
+class FormsApp(HostActions, Aftercare, MailActions, RoundActions, UserActions):
     def __init__(self, home: Home, read: ReadFn | None = None, workers: int = 2) -> None:
         self.home = home
         self.config = home.config

@@ -40,12 +40,13 @@ class Permission(StrEnum):
     TODAY = "today"  # the Host's Today page
     TOTALS = "totals"  # each round's totals (no pupil or form details)
     READ_FORMS = "read-forms"  # a form's page (a school: its own forms only)
+    ROUNDS = "rounds"  # a round's page: every application of the round, the schools' money
     CHECK = "check"  # forward and return
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.HOST: frozenset(Permission),
-    Role.WORKING_PARTY: frozenset({Permission.TOTALS, Permission.READ_FORMS}),
+    Role.WORKING_PARTY: frozenset({Permission.TOTALS, Permission.READ_FORMS, Permission.ROUNDS}),
     Role.FINANCE: frozenset({Permission.TOTALS}),
     Role.VIEWER: frozenset({Permission.TOTALS}),
     Role.SCHOOL: frozenset({Permission.READ_FORMS}),

@@ -20,6 +20,7 @@ from .common import COOKIE, client_address, home_of, page, render, set_cookie, s
 from .sessions import Session, same_token
 
 WRONG = "The username or password is not right."
+SHOWN = 100  # the oldest applications awaiting the check listed on Today, per round
 TOO_MANY = "Too many tries for this name. Wait a minute, then try again."
 
 
@@ -32,6 +33,9 @@ def routes() -> list[BaseRoute]:
         Route("/today/panel", today_panel, methods=["GET"]),
         Route("/totals", totals, methods=["GET"]),
         Route("/school", school, methods=["GET"]),
+        Route("/rounds/{code}", round_page, methods=["GET"]),
+        Route("/rounds/{code}/forward-clean", forward_clean_page, methods=["GET"]),
+        Route("/rounds/{code}/forward-clean", forward_clean, methods=["POST"]),
         Route("/forms/{reference}", form_page, methods=["GET"]),
         Route("/forms/{reference}/original", original, methods=["GET"]),
         Route("/forms/{reference}/forward", forward, methods=["POST"]),
@@ -110,12 +114,15 @@ def _today(request: Request) -> dict[str, Any]:
     now = datetime.now(forms.config.tz)
     rounds = forms.round_status()
     awaiting = {r.round: forms.awaiting_check(r.round) for r in rounds}
+    shown = {name: waiting[:SHOWN] for name, waiting in awaiting.items()}
     meetings = [r for r in rounds if r.meeting >= now.date()]
     mail = forms.mail_status()
     return {
         "now": now,
         "rounds": rounds,
         "awaiting": awaiting,
+        "shown": shown,
+        "codes": {r.name: r.code for r in forms.config.rounds},
         "countdown": {r.round: _countdown(r.deadline, now) for r in rounds},
         "waiting_for_school": forms.list_forms(state=State.RETURNED.value) + forms.list_forms(state=State.INVALID.value),
         "failed_mail": mail["counts"].get("failed", 0),
@@ -150,7 +157,8 @@ async def today_panel(request: Request, session: Session, user: User) -> Respons
 @page(Permission.TOTALS)
 async def totals(request: Request, session: Session, user: User) -> Response:
     return render(request, "totals.html", session=session, user=user, title="Totals",
-                  rounds=state(request).forms.round_status())
+                  rounds=state(request).forms.round_status(),
+                  codes={r.name: r.code for r in state(request).forms.config.rounds})
 
 
 @page(Permission.READ_FORMS)
@@ -243,3 +251,42 @@ async def return_form(request: Request, session: Session, user: User) -> Respons
             else "There is no email address for the school, so please tell them yourself.")
     session.flash.append(f"{returned.reference} returned to the school. {told}")
     return RedirectResponse(f"/forms/{returned.reference}", status_code=303)
+
+
+# -- a round ----------------------------------------------------------------------------------
+
+@page(Permission.ROUNDS)
+async def round_page(request: Request, session: Session, user: User) -> Response:
+    forms = state(request).forms
+    rnd = forms.config.require_round(request.path_params["code"])
+    chosen_state = request.query_params.get("state") or None
+    chosen_school = request.query_params.get("school") or None
+    if chosen_state not in {s.value for s in State}:
+        chosen_state = None
+    if chosen_school is not None and forms.config.find_school(chosen_school) is None:
+        chosen_school = None
+    applications = forms.list_forms(state=chosen_state, round_text=rnd.name, school_text=chosen_school,
+                                    form_id="send-application")
+    return render(request, "round.html", session=session, user=user, title=rnd.name, rnd=rnd,
+                  rs=forms.round_status(rnd.name)[0], applications=applications,
+                  states=[s for s in State if s is not State.ACCEPTED], schools=forms.config.schools,
+                  chosen_state=chosen_state, chosen_school=chosen_school, entitlement=forms.entitlement(),
+                  clean=len(forms.clean_applications(rnd.name)) if user.may(Permission.CHECK) else 0)
+
+
+@page(Permission.CHECK)
+async def forward_clean_page(request: Request, session: Session, user: User) -> Response:
+    forms = state(request).forms
+    rnd = forms.config.require_round(request.path_params["code"])
+    return render(request, "forward_clean.html", session=session, user=user, title=f"Forward the clean ones: {rnd.name}",
+                  rnd=rnd, clean=forms.clean_applications(rnd.name))
+
+
+@page(Permission.CHECK)
+async def forward_clean(request: Request, session: Session, user: User) -> Response:
+    forms = state(request).forms
+    rnd = forms.config.require_round(request.path_params["code"])
+    references = [str(r) for r in (await request.form()).getlist("reference")]
+    done = forms.forward_clean(rnd.name, references, actor=user.name)
+    session.flash.append(f"{len(done)} application{'s' if len(done) != 1 else ''} forwarded to the Working Party.")
+    return RedirectResponse(f"/rounds/{rnd.code}", status_code=303)

@@ -188,3 +188,25 @@ def test_wrong_password_and_expiry_in_the_browser(page: Any, served: Served, tmp
     page.wait_for_url("**/today")
     served.clock.now += 31 * 60  # idle past the timeout: the polling page goes to the sign-in page
     page.wait_for_url("**/sign-in")
+
+
+def test_a_round_in_the_browser(page: Any, served: Served, maker: Maker, forms: FormsApp, tmp_path: Path) -> None:
+    for school in (AWKWARD_SCHOOL, OTHER_SCHOOL, OTHER_SCHOOL):
+        maker.application(school)
+    clean = [s.reference for s in forms.clean_applications(ROUND)]
+    sign_in(page, served.url, "host")
+    page.get_by_role("link", name=ROUND).click()
+    page.wait_for_url("**/rounds/AU2")
+    page.get_by_label("School").select_option(AWKWARD_SCHOOL)
+    page.get_by_role("button", name="Show").click()
+    sync_api.expect(page.get_by_role("heading", name="Applications: 1")).to_be_visible()
+    no_serious_violations(page)
+    shots(page, "round", tmp_path)
+    page.get_by_role("link", name="Forward the").click()
+    for ref in clean:
+        sync_api.expect(page.get_by_role("link", name=ref)).to_be_visible()
+    no_serious_violations(page)
+    shots(page, "forward-clean", tmp_path)
+    page.get_by_role("button", name=f"Forward these {len(clean)} to the Working Party").click()
+    sync_api.expect(page.get_by_role("status")).to_contain_text("forwarded to the Working Party")
+    assert all(forms.get(ref).state.value == "with_working_party" for ref in clean)

@@ -217,3 +217,41 @@ def test_awkward_names_are_shown_as_text(client: TestClient, maker: Maker) -> No
     page = client.get(f"/forms/{ref}").text
     assert "Zoë d&#39;Arc &amp; St Éloi Primary School" in page
     assert "Lego &amp; &lt;social&gt; skills" in page
+
+
+def test_a_round_page_and_forwarding_the_clean_ones(client: TestClient, maker: Maker, forms: FormsApp) -> None:
+    refs = [maker.application(AWKWARD_SCHOOL), maker.application(OTHER_SCHOOL), maker.application(OTHER_SCHOOL)]
+    clean = [s.reference for s in forms.clean_applications("AU2")]
+    assert clean, "the sample forms should have some clean ones"
+    sign_in(client, "host")
+    page = client.get("/rounds/AU2")
+    assert page.status_code == 200 and all(r in page.text for r in refs)
+    assert '<label for="f-state">State</label>' in page.text and '<label for="f-school">School</label>' in page.text
+    only = client.get("/rounds/AU2", params={"school": AWKWARD_SCHOOL}).text
+    assert refs[0] in only and refs[1] not in only
+    assert refs[0] not in client.get("/rounds/AU2", params={"state": "returned"}).text
+    confirm = client.get("/rounds/AU2/forward-clean")
+    assert all(r in confirm.text for r in clean)
+    # The list changed after the confirmation was shown: nothing is forwarded.
+    forms.forward(clean[0])
+    r = client.post("/rounds/AU2/forward-clean", data={"csrf": csrf_of(confirm.text), "reference": clean})
+    assert r.status_code == 409 and "nothing was forwarded" in r.text
+    assert all(forms.get(ref).state.value == "awaiting_check" for ref in clean[1:])
+    confirm = client.get("/rounds/AU2/forward-clean")
+    rest = [ref for ref in clean[1:]]
+    r = client.post("/rounds/AU2/forward-clean", data={"csrf": csrf_of(confirm.text), "reference": rest})
+    assert r.status_code == 200 and f"{len(rest)} application" in r.text
+    assert all(forms.get(ref).state.value == "with_working_party" for ref in clean)
+    events_of = [h for h in forms.show(clean[-1])["history"] if h["action"] == "forwarded"]
+    assert [h["actor"] for h in events_of] == ["host"]
+
+
+def test_who_may_see_a_round(client: TestClient) -> None:
+    for name, status in (("wp", 200), ("fin", 403), ("gov", 403), ("senco", 403)):
+        c = TestClient(client.app, base_url="http://127.0.0.1")
+        sign_in(c, name)
+        r = c.get("/rounds/AU2")
+        assert r.status_code == status, name
+        if status == 200:
+            assert "Forward the" not in r.text
+        assert c.get("/rounds/AU2/forward-clean").status_code == 403

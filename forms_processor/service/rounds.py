@@ -1,0 +1,27 @@
+"""A round as a whole: its clean applications (awaiting the check with no error or warning)
+and forwarding them together."""
+
+from __future__ import annotations
+
+from ..errors import NotAllowed
+from ..workflow import check as chk
+from .base import ServiceBase
+
+
+class RoundActions(ServiceBase):
+    def clean_applications(self, round_name: str) -> list[chk.CheckSummary]:
+        """The round's applications awaiting the check with no error and no warning, oldest first."""
+        name = self.config.require_round(round_name).name
+        summaries = (chk.summarise(self.db, self.home, f) for f in chk.awaiting(self.db, self.config, name))
+        return [s for s in summaries if not s.errors and not s.warnings]
+
+    def forward_clean(self, round_name: str, references: list[str], *, actor: str = "host") -> list[str]:
+        """Forward the listed applications, each only if it is still clean (NotAllowed names
+        the first that is not, and nothing is forwarded)."""
+        clean = {s.reference for s in self.clean_applications(round_name)}
+        changed = [r for r in references if r not in clean]
+        if changed:
+            raise NotAllowed(f"{changed[0]} is no longer a clean application awaiting the check, so nothing was forwarded.",
+                             hint="Look at the round's page again: the list has changed.")
+        with self.db.atomic():
+            return [chk.forward(self.db, self.config, r, None, actor=actor).reference for r in references]
