@@ -12,10 +12,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..errors import FormsError
+from ..errors import FormsError, UsageError
 from ..service.users import Permission, Role, User
 from ..spec import FORMS
-from ..states import State
+from ..states import State, can_withdraw
 from .common import COOKIE, client_address, home_of, page, render, set_cookie, state, to_sign_in
 from .sessions import Session, same_token
 
@@ -40,6 +40,8 @@ def routes() -> list[BaseRoute]:
         Route("/forms/{reference}/original", original, methods=["GET"]),
         Route("/forms/{reference}/forward", forward, methods=["POST"]),
         Route("/forms/{reference}/return", return_form, methods=["POST"]),
+        Route("/forms/{reference}/exception", record_exception, methods=["POST"]),
+        Route("/forms/{reference}/withdraw", withdraw, methods=["POST"]),
     ]
 
 
@@ -198,11 +200,14 @@ def _form_context(request: Request, user: User, reference: str) -> dict[str, Any
     form = forms.form_for(user, reference)
     shown = forms.show(form.reference)
     history = [h for h in shown["history"] if not str(h.get("action", "")).startswith("viewed")]
+    host_application = user.may(Permission.CHECK) and form.form_id == "send-application"
     return {
         "form": form, "shown": shown, "sections": _sections(form.form_id, form.fields), "history": history,
         "is_pdf": str(shown.get("file") or "").lower().endswith(".pdf"),
-        "may_check": user.may(Permission.CHECK) and form.state is State.AWAITING_CHECK
-        and form.form_id == "send-application",
+        "may_check": host_application and form.state is State.AWAITING_CHECK,
+        "may_except": host_application and form.state in (State.INVALID, State.AWAITING_CHECK),
+        "may_withdraw": host_application and can_withdraw(form.state),
+        "errors": {},
     }
 
 
@@ -236,21 +241,58 @@ async def forward(request: Request, session: Session, user: User) -> Response:
     return RedirectResponse(f"/forms/{form.reference}", status_code=303)
 
 
-@page(Permission.CHECK)
-async def return_form(request: Request, session: Session, user: User) -> Response:
+async def _act(request: Request, session: Session, user: User, action: str, do: Any) -> Response:
+    """One of the check's actions with the text typed in the page (its reason): done, and
+    back to the form's page with what happened; refused, the page again with why, beside it."""
     reference = request.path_params["reference"]
-    reason = str((await request.form()).get("reason") or "").strip()
-    forms = state(request).forms
+    text = str((await request.form()).get("reason") or "").strip()
     try:
-        returned, mail_id = forms.return_to_school(reference, reason, actor=user.name)
+        note = do(reference, text)
     except FormsError as exc:
         context = _form_context(request, user, reference)
-        return render(request, "form.html", 400, session=session, user=user, title=context["form"].reference,
-                      reason=reason, reason_error=exc.message, reason_hint=exc.hint, **context)
-    told = ("The email with the reason is queued." if mail_id
-            else "There is no email address for the school, so please tell them yourself.")
-    session.flash.append(f"{returned.reference} returned to the school. {told}")
-    return RedirectResponse(f"/forms/{returned.reference}", status_code=303)
+        context["errors"] = {action: (exc.message, exc.hint, text)}
+        return render(request, "form.html", 400 if isinstance(exc, UsageError) else 409, session=session, user=user,
+                      title=context["form"].reference, **context)
+    session.flash.append(note)
+    return RedirectResponse(f"/forms/{state(request).forms.get(reference).reference}", status_code=303)
+
+
+@page(Permission.CHECK)
+async def return_form(request: Request, session: Session, user: User) -> Response:
+    forms = state(request).forms
+
+    def do(reference: str, reason: str) -> str:
+        returned, mail_id = forms.return_to_school(reference, reason, actor=user.name)
+        told = ("The email with the reason is queued." if mail_id
+                else "There is no email address for the school, so please tell them yourself.")
+        return f"{returned.reference} returned to the school. {told}"
+
+    return await _act(request, session, user, "return", do)
+
+
+@page(Permission.CHECK)
+async def record_exception(request: Request, session: Session, user: User) -> Response:
+    forms = state(request).forms
+
+    def do(reference: str, reason: str) -> str:
+        res = forms.record_exception(reference, reason, actor=user.name)
+        more = (" It still has other problems: " + "; ".join(res.remaining_errors)) if res.remaining_errors else ""
+        return f"Exception recorded for {res.reference}; it is now {res.state.replace('_', ' ')}.{more}"
+
+    return await _act(request, session, user, "exception", do)
+
+
+@page(Permission.CHECK)
+async def withdraw(request: Request, session: Session, user: User) -> Response:
+    forms = state(request).forms
+
+    def do(reference: str, reason: str) -> str:
+        if not reason:
+            raise UsageError("A withdrawal needs the reason: it is kept in the history.")
+        form = forms.withdraw(reference, reason, actor=user.name)
+        return f"{form.reference} is now {form.state.label}."
+
+    return await _act(request, session, user, "withdraw", do)
 
 
 # -- a round ----------------------------------------------------------------------------------

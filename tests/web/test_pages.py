@@ -107,7 +107,7 @@ def test_forward_and_return_as_the_cli(client: TestClient, maker: Maker, forms: 
     a, b = maker.application(AWKWARD_SCHOOL), maker.application(AWKWARD_SCHOOL)
     sign_in(client, "host")
     page = client.get(f"/forms/{a}")
-    assert "Forward to the Working Party" in page.text and '<label for="reason">Reason</label>' in page.text
+    assert "Forward to the Working Party" in page.text and '<label for="return-reason">Reason</label>' in page.text
     r = client.post(f"/forms/{a}/forward", data={"csrf": csrf_of(page.text)})
     assert r.status_code == 200 and "forwarded to the Working Party" in r.text
     assert forms.get(a).state.value == "with_working_party"
@@ -255,3 +255,19 @@ def test_who_may_see_a_round(client: TestClient) -> None:
         if status == 200:
             assert "Forward the" not in r.text
         assert c.get("/rounds/AU2/forward-clean").status_code == 403
+
+
+def test_withdraw_and_exception_as_the_cli(client: TestClient, maker: Maker, forms: FormsApp) -> None:
+    ref = maker.application(AWKWARD_SCHOOL)
+    sign_in(client, "host")
+    page = client.get(f"/forms/{ref}")
+    # This application does not break the £10,000 rule: the exception is refused, as in forms check.
+    r = client.post(f"/forms/{ref}/exception", data={"csrf": csrf_of(page.text), "reason": "EHCP transfer."})
+    assert r.status_code == 409 and "needs no exception" in r.text and 'id="exception-error"' in r.text
+    r = client.post(f"/forms/{ref}/withdraw", data={"csrf": csrf_of(page.text), "reason": ""})
+    assert r.status_code == 400 and "needs the reason" in r.text
+    r = client.post(f"/forms/{ref}/withdraw", data={"csrf": csrf_of(page.text), "reason": "The pupils left."})
+    assert r.status_code == 200 and "is now withdrawn" in r.text
+    assert forms.get(ref).state.value == "withdrawn"
+    assert "Withdraw the application" not in r.text and "Forward to the Working Party" not in r.text
+    assert [h["actor"] for h in forms.show(ref)["history"] if h["action"] == "withdrawn"] == ["host"]
