@@ -2,8 +2,10 @@
 
     python bench/bench_web.py [--forms 5000] [--requests 200] [--keep DIR]
 
-Writes and takes in ``--forms`` real filled forms (half Word, half PDF) into a fresh home,
-serves the web page with uvicorn on loopback, signs in as the Host, then requests Today
+Writes and takes in ``--real`` real filled forms (half Word, half PDF; writing them is the
+slow part, about a second each here), then copies their rows in the store until it holds
+``--forms`` (new references, the same fields, states and originals: all awaiting the check or
+invalid, deadline day's worst case for Today), serves the web page with uvicorn on loopback, signs in as the Host, then requests Today
 and random forms' pages ``--requests`` times each, printing the median and 95th percentile
 and each page's size (without the original document). Nothing is asserted.
 (The round's page is not built yet, so it is not measured.)
@@ -15,6 +17,7 @@ import argparse
 import random
 import re
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -33,6 +36,23 @@ from forms_processor.home import init_home, open_home
 from forms_processor.web.app import create_app
 
 PASSWORD = "a long bench password"
+
+
+def copy_rows(database: Path, target: int) -> None:
+    """Copies of the real forms' rows until the store holds ``target`` forms (a bench's
+    shortcut: writing 5,000 real documents takes over an hour on this machine)."""
+    conn = sqlite3.connect(database)
+    rows = conn.execute("SELECT * FROM forms").fetchall()
+    names = [d[0] for d in conn.execute("SELECT * FROM forms LIMIT 1").description]
+    have = len(rows)
+    with conn:
+        for n in range(target - have):
+            row = dict(zip(names, rows[n % len(rows)], strict=True))
+            row["reference"] = f"{row['reference'].rsplit('-', 1)[0]}-{1000 + n}"
+            row["superseded_by"] = None
+            conn.execute(f"INSERT INTO forms ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                         [row[k] for k in names])
+    conn.close()
 
 
 def timed(client: httpx.Client, paths: list[str]) -> tuple[list[float], list[int]]:
@@ -55,7 +75,8 @@ def report(name: str, times: list[float], sizes: list[int]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--forms", type=int, default=5000)
+    parser.add_argument("--forms", type=int, default=5000, help="forms in the store (default 5000)")
+    parser.add_argument("--real", type=int, default=400, help="real forms written and taken in (default 400)")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--keep", type=Path, help="use this folder for the home and keep it afterwards")
     args = parser.parse_args()
@@ -65,10 +86,11 @@ def main() -> int:
             init_home(root)
             home = open_home(root)
             t0 = time.perf_counter()
-            write_batch(home.config, root / "batch", count=args.forms, mistake_share=0.1, seed=11, broken=False)
+            write_batch(home.config, root / "batch", count=args.real, mistake_share=0.1, seed=11, broken=False)
             result = CliRunner().invoke(cli, ["--home", str(root), "ingest", "--quiet", str(root / "batch")])
-            print(f"{args.forms} forms written and taken in, {time.perf_counter() - t0:.0f} s"
+            print(f"{args.real} forms written and taken in, {time.perf_counter() - t0:.0f} s"
                   f" ({result.stderr.strip().splitlines()[-1]})", file=sys.stderr)
+        copy_rows(root / "data" / "forms.db", args.forms)
         with FormsApp(open_home(root)) as forms:
             if not any(u.name == "bench" for u in forms.users()):
                 forms.add_user("bench", "host", PASSWORD)
