@@ -10,9 +10,12 @@ arguments turns that off (``yagmail.raw`` only stops a text being taken for a fi
 path). Its ``send`` also retries with sleeps after a disconnect; the queue retries.
 
 Both transports take one :class:`QueuedMail` and return where it went, or raise
-:class:`~forms_processor.errors.MailUnavailable` (the server cannot be reached, or
-refuses; the mail stays queued and is retried) or :class:`MailRefused` (this mail can
-never go as it is: a refused recipient, a missing attachment; the sender marks it failed).
+:class:`~forms_processor.errors.MailUnavailable` (the server cannot be reached or used:
+the mail stays queued and the rest of the queue waits with it), :class:`MailDeferred`
+(the server said "not now" to this one mail, a 4xx reply to its recipients or its
+content: it is retried on its own back-off and the others go on) or :class:`MailRefused`
+(this mail can never go as it is: a 5xx reply, a missing attachment; it is marked failed
+with the server's words and the others go on).
 """
 
 from __future__ import annotations
@@ -42,6 +45,34 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 class MailRefused(MailUnavailable):
     """This one mail cannot be sent as it is (retrying will not help)."""
+
+
+class MailDeferred(MailUnavailable):
+    """The server would not take this one mail now (a 4xx reply); it may later."""
+
+
+def server_words(reply: bytes | str | None, limit: int = 200) -> str:
+    """What the server said, as one short printable line (never the mail's contents)."""
+    if isinstance(reply, bytes):
+        reply = reply.decode("utf-8", "replace")
+    text = " ".join((reply or "").split())
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text[:limit]
+
+
+def _refusal(code: int, reply: bytes | str | None, what: str) -> MailUnavailable:
+    """A 5xx reply about one mail fails that mail; any other reply about it defers it."""
+    words = server_words(reply)
+    said = f"{code} {words}".strip()
+    if 500 <= code < 600:
+        return MailRefused(
+            f"The mail server refused {what} for good: {said}.",
+            hint="Check the address or the email, then 'forms mail retry' it; the other emails went on.",
+        )
+    return MailDeferred(
+        f"The mail server did not take {what} now: {said}.",
+        hint="It is tried again later by itself; the other emails went on.",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -231,10 +262,21 @@ class SmtpTransport:
             refused = client.smtp.sendmail(self.sender, [*recipients, *copies], data)
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
-            codes = {code for code, _ in exc.recipients.values()}
-            if all(500 <= c < 600 for c in codes):
-                raise MailRefused(f"The mail server refused every recipient ({_codes(codes)}).") from None
-            raise MailUnavailable(f"The mail server did not accept the recipients now ({_codes(codes)}).") from None
+            replies = list(exc.recipients.values())
+            permanent = all(500 <= code < 600 for code, _ in replies)
+            # The first reply of the kind that decides (a 4xx among 5xx makes it worth a retry).
+            code, words = next((r for r in replies if permanent or not 500 <= r[0] < 600), replies[0])
+            raise _refusal(code, words, "every recipient" if len(replies) > 1 else "the recipient") from None
+        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+            self.close()
+            self._provider_refusal(exc)  # "no passwords here" from Microsoft or Google: said plainly
+            if isinstance(exc, smtplib.SMTPSenderRefused) and not 500 <= exc.smtp_code < 600:
+                # "not now" about our own sender address: the server, not this mail.
+                raise MailUnavailable(
+                    f"The mail server did not accept the sender now ({exc.smtp_code} {server_words(exc.smtp_error)}).",
+                    hint="The emails stay queued and are tried again later.",
+                ) from None
+            raise _refusal(exc.smtp_code, exc.smtp_error, "the email") from None
         except smtplib.SMTPAuthenticationError as exc:
             self.close()
             if self.tokens is not None:
@@ -252,7 +294,10 @@ class SmtpTransport:
         except smtplib.SMTPResponseException as exc:
             self.close()
             self._provider_refusal(exc)
-            raise MailUnavailable(f"The mail server refused the email ({exc.smtp_code}).") from None
+            raise MailUnavailable(
+                f"The mail server would not talk to us ({exc.smtp_code} {server_words(exc.smtp_error)}).",
+                hint="The emails stay queued and are tried again later.",
+            ) from None
         except ssl.SSLCertVerificationError as exc:
             self.close()
             raise MailUnavailable(
