@@ -18,7 +18,7 @@ from click.core import ParameterSource
 
 from ..api import FormsApp, json_data
 from ..config import CONFIG_NAME, Config, config_warnings
-from ..errors import ExitCode, FormsError
+from ..errors import ExitCode, FormsError, storage_fault
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,7 +67,12 @@ class FormsGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("\nStopped (Ctrl-C).", err=True)
             ctx.exit(int(ExitCode.INTERRUPTED))
-        except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a message
+        except Exception as exc:  # noqa: BLE001 - the one place an unexpected error becomes a message
+            fault = storage_fault(exc)
+            if fault is not None:  # a full disk or a locked database: the machine's, said plainly
+                click.echo(f"Error: {fault.message}", err=True)
+                click.echo(f"What to do: {fault.hint}", err=True)
+                ctx.exit(int(fault.exit_code))
             details = traceback.format_exc()
             log_path = Path.home() / ".forms_processor-error.log"
             where = ""

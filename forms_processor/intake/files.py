@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +14,28 @@ from .submission import Source, Submission
 # Also folder names: anything under ``__MACOSX/`` (what a Mac adds to a zip it makes).
 IGNORED_NAMES = {*JUNK_NAMES, *JUNK_FOLDERS}
 IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".reason.txt")
+
+
+class TooLarge(Exception):
+    """A file over the size limit, refused unread (its size, from stat)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def read_within(path: Path, limit: int) -> bytes:
+    """The file's bytes, when it holds at most ``limit`` of them. The size is checked
+    (fstat on the open file) before anything is read, and never more than ``limit + 1``
+    bytes are read, so a file that grows meanwhile is refused too: :class:`TooLarge`."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > limit:
+            raise TooLarge(size)
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(max(size, len(data)))
+    return data
 
 
 def is_ignored(path: Path) -> bool:

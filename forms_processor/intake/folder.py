@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..home import save_owner_only
 from ..locking import FileLock
 from .files import is_ignored
 from .stability import HEAD_BYTES, TAIL_BYTES, looks_complete
@@ -370,10 +371,14 @@ def move_to_archive(archive: Path, claimed: Claimed, day: str, reference: str | 
 
 
 def move_to_rejected(rejected: Path, claimed: Claimed, reason: str) -> Path:
-    """Move the file to ``rejected/`` and write the reason beside it (owner-only)."""
+    """Move the file to ``rejected/`` and write the reason beside it (owner-only). When
+    the reason cannot be written (a full disk) the file is moved back where it was and
+    the error raised: a file is never in ``rejected/`` without its reason."""
     target = move_no_overwrite(claimed.path, rejected, fit_name(safe_file_name(claimed.name), 200))
     note = target.with_name(target.name + ".reason.txt")
-    fd = os.open(note, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(reason.rstrip() + "\n")
+    try:
+        save_owner_only(note, (reason.rstrip() + "\n").encode("utf-8"), fsync=False)
+    except OSError:
+        os.rename(target, claimed.path)
+        raise
     return target

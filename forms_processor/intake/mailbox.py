@@ -28,8 +28,11 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
 def connect_imap(cfg: Imap, password: str | None = None, ssl_context: ssl.SSLContext | None = None,
-                 timeout: float = 60.0, tokens: TokenSource | None = None) -> Any:
-    """Log in to the mailbox (an imap-tools mailbox, logged in, no folder selected)."""
+                 timeout: float | None = None, tokens: TokenSource | None = None) -> Any:
+    """Log in to the mailbox (an imap-tools mailbox, logged in, no folder selected).
+    Connecting and every reply wait at most ``timeout`` seconds (``timeout_seconds``
+    under [imap], 30 by default)."""
+    timeout = cfg.timeout_seconds if timeout is None else timeout
     if cfg.security == "plain" and cfg.host not in LOCAL_HOSTS:  # also refused by config.Imap
         raise ConfigError("[imap] security = \"plain\" is allowed only for a server on this machine (localhost).")
     if cfg.security == "starttls" and cfg.port == 993:

@@ -203,6 +203,7 @@ def transport_for(home: Home, **smtp_options: Any) -> Transport:
         sender = cfg.smtp.sender or (cfg.smtp.username if cfg.smtp.username and "@" in cfg.smtp.username else None)
         if cfg.smtp.auth == "oauth2" and "tokens" not in smtp_options:
             smtp_options["tokens"] = oauth.source_for("smtp", cfg.smtp, home.data)
+        smtp_options.setdefault("timeout", cfg.smtp.timeout_seconds)
         return SmtpTransport(
             cfg.smtp, home.root, sender=sender or cfg.host.email, sender_name=name, reply_to=cfg.host.email,
             copy_to=(cfg.host.email,) if cfg.host.copies else (), **smtp_options,

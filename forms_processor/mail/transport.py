@@ -24,7 +24,9 @@ import hashlib
 import mimetypes
 import os
 import smtplib
+import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -96,6 +98,10 @@ class Transport(Protocol):
         """Send ``msg``; return where it went (``smtp:host`` or ``file:path``)."""
         ...
 
+    def abort(self) -> None:
+        """Cut a send in progress short (from another thread); send nothing more."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -140,7 +146,11 @@ def _headers(msg: QueuedMail, reply_to: str | None) -> dict[str, str]:
 class SmtpTransport:
     """yagmail over SMTP: STARTTLS (default) or implicit TLS, both verifying the
     server's certificate; plain only to this machine. One connection is kept
-    between sends and dropped after any error."""
+    between sends and dropped after any error.
+
+    Connecting and every reply of the server wait at most ``timeout`` seconds. A send
+    in progress can be cut short from another thread with :meth:`abort` (a watcher
+    stopping): its connection is shut at once, and no later send is tried."""
 
     def __init__(
         self,
@@ -181,6 +191,34 @@ class SmtpTransport:
         self._client: Any = None
         # When the access token the connection signed in with runs out (OAuth).
         self._signed_in_until = 0.0
+        self._aborted = threading.Event()
+        # The smtplib connection being made or used now (for abort, from another thread).
+        self._live: smtplib.SMTP | None = None
+
+    def abort(self) -> None:
+        """Cut the connection now (safe from another thread): a send waiting for the
+        server fails at once as MailUnavailable, and every later send too."""
+        self._aborted.set()
+        live = self._live
+        sock = getattr(live, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _tracked(self, base: type[smtplib.SMTP]) -> type[smtplib.SMTP]:
+        """``base`` (smtplib.SMTP or SMTP_SSL) that tells this transport of its connection."""
+        transport = self
+
+        class Tracked(base):  # type: ignore[valid-type, misc]
+            def connect(self, host: str = "localhost", port: int = 0, source_address: Any = None) -> Any:
+                transport._live = self
+                if transport._aborted.is_set():
+                    raise smtplib.SMTPServerDisconnected("stopping")
+                return super().connect(host, port, source_address)
+
+        return Tracked
 
     @property
     def where(self) -> str:
@@ -190,10 +228,17 @@ class SmtpTransport:
         import yagmail
 
         security = self.config.security
-        kwargs: dict[str, Any] = {"timeout": self.timeout}
+        kwargs: dict[str, Any] = {"timeout": self.timeout}  # the socket's: connecting and each reply
         if security == "ssl":
             kwargs["context"] = self.context  # smtplib.SMTP_SSL(host, port, context=...)
-        client = yagmail.SMTP(
+        tracked = self._tracked(smtplib.SMTP_SSL if security == "ssl" else smtplib.SMTP)
+
+        class Client(yagmail.SMTP):  # type: ignore[misc]
+            @property
+            def connection(self) -> type[smtplib.SMTP]:
+                return tracked
+
+        client = Client(
             {self.sender: self.sender_name},
             None,
             host=self.config.host,
@@ -251,6 +296,9 @@ class SmtpTransport:
         # CRLF line ends on the wire (smtplib sends bytes as they are); long headers folded.
         data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
         recipients = [*msg.to, *msg.cc]
+        if self._aborted.is_set():
+            raise MailUnavailable("Sending was stopped (the program is stopping).",
+                                  hint="The email stays queued and is sent next time.")
         try:
             if self._client is not None and self._token_ran_out():
                 self.close()
@@ -322,9 +370,13 @@ class SmtpTransport:
 
     def close(self) -> None:
         client, self._client = self._client, None
+        self._live = None
         if client is not None:
             try:
-                client.close()
+                if self._aborted.is_set():  # no QUIT: it would wait for a server that does not answer
+                    client.smtp.close()
+                else:
+                    client.close()
             except Exception:  # noqa: BLE001 - closing a broken connection may fail; nothing to do
                 pass
 
@@ -430,6 +482,9 @@ class FileTransport:
                 f"The email could not be written to {self.folder} ({exc.strerror or type(exc).__name__}).",
                 hint="Check that the outbox folder exists and can be written to.",
             ) from None
+
+    def abort(self) -> None:
+        return None
 
     def close(self) -> None:
         return None
