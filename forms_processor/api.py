@@ -168,13 +168,15 @@ class FormsApp(HostActions, Aftercare, MailActions):
                     ),
                 )
                 continue
-            subs, refusal = unpack(data, path.name, source, now_utc(), origin=str(path))
+            subs, refusal, not_read = unpack(data, path.name, source, now_utc(), origin=str(path))
             if refusal is not None:
                 yield subs[0], display, refusal
                 continue
             for sub in subs:
                 label = display if sub.source != Source.EML else f"{display} > {sub.file_name}"
                 yield sub, label
+            for sub, why in not_read:
+                yield sub, f"{display} > {sub.file_name}", why
 
     # -- queries --------------------------------------------------------------
 

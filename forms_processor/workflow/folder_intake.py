@@ -294,12 +294,14 @@ class FolderIntake:
             except TooLarge as big:  # refused unread: never held in memory nor copied to the archive
                 self._emit(outcomes, self._too_big(claimed, big.size, limit))
                 return []
-            subs, refusal = unpack(data, claimed.name, Source.FOLDER, claimed.received_at, origin=str(claimed.path))
+            subs, refusal, not_read = unpack(data, claimed.name, Source.FOLDER, claimed.received_at,
+                                             origin=str(claimed.path))
             if refusal is not None or len(subs) == 1 and subs[0].source == Source.FOLDER:
                 return [_Part(claimed, subs[0], claimed.display, refusal)]
+            parts = [(sub, None) for sub in subs] + [(sub, why) for sub, why in not_read]
             return [
-                _Part(claimed, sub, f"{claimed.display} > {sub.file_name}", last=n == len(subs))
-                for n, sub in enumerate(subs, start=1)
+                _Part(claimed, sub, f"{claimed.display} > {sub.file_name}", why, last=n == len(parts))
+                for n, (sub, why) in enumerate(parts, start=1)
             ]
         except Exception as exc:  # noqa: BLE001 - one bad file never stops the watcher
             fault = storage_fault(exc, "reading a file in processing/")
