@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import NotFound, UnreadableDocument
 from .home import Home, open_home
 from .intake.files import TooLarge, expand_paths, read_within, unpack
+from .intake.mailbox import authorised_sender
 from .intake.submission import Source, Submission, now_utc
 from .readers import ReaderPool, ReadLimits
 from .readers.base import ExtractedForm
@@ -168,7 +169,8 @@ class FormsApp(HostActions, Aftercare, MailActions):
                     ),
                 )
                 continue
-            subs, refusal, not_read = unpack(data, path.name, source, now_utc(), origin=str(path))
+            subs, refusal, not_read = unpack(data, path.name, source, now_utc(), origin=str(path),
+                                             authorised=lambda raw: authorised_sender(self.config, raw))
             if refusal is not None:
                 yield subs[0], display, refusal
                 continue

@@ -179,9 +179,19 @@ def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout, for scripts.")(f)
 
 
-def echo_json(data: Any) -> None:
+def echo_json(data: Any, indent: int | None = 2) -> None:
     """Results (typed models, or lists and dicts of them) as JSON on stdout, the one way."""
-    click.echo(json.dumps(json_data(data), indent=2, ensure_ascii=False, default=str))
+    click.echo(json_text(json.dumps(json_data(data), indent=indent, ensure_ascii=False, default=str)))
+
+
+def json_text(text: str) -> str:
+    """Valid UTF-8 whatever a file's name held: bytes that are not UTF-8 in a name (kept by
+    Python as lone surrogates) become U+FFFD instead of breaking the whole output."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
 
 
 def echo_err(text: str) -> None:

@@ -14,7 +14,7 @@ from ..api import FileOutcome, json_data
 from ..drivers.scheduler import mail_tasks
 from ..drivers.watcher import FolderWatcher, WatchSettings
 from ..errors import ExitCode
-from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
+from ._common import Context, cli, echo_err, echo_json, json_option, json_text, pass_ctx
 
 
 @contextmanager
@@ -95,7 +95,7 @@ def watch(ctx: Context, once: bool, poll: float | None, settle: float | None, as
             outcomes.append(o)
             echo_err(_line(o))
             if as_json and not once:
-                click.echo(json.dumps(json_data(o), ensure_ascii=False))
+                click.echo(json_text(json.dumps(json_data(o), ensure_ascii=False)))
 
         watcher = FolderWatcher(app, settings, on_outcome=show)
         tasks = mail_tasks(app, on_outcome=show)

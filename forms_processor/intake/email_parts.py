@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import email.policy
 import io
+import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -240,6 +241,9 @@ def _add_file(name: str, data: bytes, out: ParsedEmail, depth: int) -> None:
 
 
 def _from_tnef(data: bytes, out: ParsedEmail, depth: int) -> None:
+    # tnefparse logs odd attributes (and a long version attribute breaks its own log call,
+    # printing a traceback): nothing of that is for people.
+    logging.getLogger("tnefparse").setLevel(logging.CRITICAL)
     try:
         from tnefparse import TNEF
 

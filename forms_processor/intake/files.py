@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -73,12 +73,17 @@ def expand_paths(paths: list[Path], skipped: list[Path] | None = None) -> Iterat
 
 
 def unpack(
-    data: bytes, name: str, source: Source, received_at: datetime, origin: str | None = None
+    data: bytes, name: str, source: Source, received_at: datetime, origin: str | None = None,
+    authorised: Callable[[bytes], str | None] | None = None,
 ) -> tuple[list[Submission], UnreadableDocument | None, list[tuple[Submission, UnreadableDocument]]]:
     """What one file holds for ingest: itself, or for a saved email (.eml, Outlook's .msg) one submission
     per form attached (sender, subject and Message-ID kept); and, third, the parts of the
     email not read (past a limit), as one stand-in with its refusal saying exactly what
     and why, to be recorded and answered beside the forms.
+
+    ``authorised`` gives the school address a saved email may be answered at, or None
+    when it is from no school: such an email is treated as the mailbox treats it,
+    recorded for the Host (refused, its original kept) and answered to nobody.
 
     An email with no form attached, or that cannot be read as an email, gives the file
     itself with the refusal to record (so the original is kept and the person told why).
@@ -94,6 +99,14 @@ def unpack(
             "This saved email could not be read: it is damaged, or not an email.",
             hint="Save the email again from your mail program, or send the form itself (Word .docx or PDF).",
             reason="bad-email",
+        ), []
+    if authorised is not None and authorised(data) is None:
+        return [whole], UnreadableDocument(
+            "This saved email is not from an address configured for a school, so it was not read"
+            " and nobody was answered.",
+            hint="If it is genuine, save the form attached and put it in the inbox yourself, or add the"
+            " school's address (email_domains) to cluster.toml.",
+            reason="unknown-sender",
         ), []
     not_read = not_read_refusal(parsed.not_read)
     if not parsed.attachments:
