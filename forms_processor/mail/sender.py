@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import Field
 
-from ..errors import MailUnavailable, NotFound
+from ..errors import MailUnavailable, NotFound, StorageError
 from ..home import Home
 from ..locking import FileLock
 from ..results import Result
@@ -147,6 +147,16 @@ def _send_due(db: Database, transport: Transport, now: datetime, limit: int | No
             report.failed.append(_brief(mail, error=exc.message))
             log.warning("email %d (%s) could not be sent: %s", mail.id, mail.kind, exc.message)
             continue
+        except StorageError as exc:
+            # The disk is full (the .eml outbox, or the database): the mail goes back to the
+            # queue untouched, if that can be saved (else it is put back at the next send).
+            try:
+                with db.atomic() as conn:
+                    outbox.requeue(conn, mail.id, at=iso(now))
+            except Exception:  # noqa: BLE001 - the database may be full too
+                log.debug("could not put email %d back in the queue", mail.id)
+            log.warning("email %d (%s) not sent: %s", mail.id, mail.kind, exc.message)
+            raise
         except MailDeferred as exc:
             final = _record_failure(db, mail, now, exc.message, final=False)
             (report.failed if final else report.deferred).append(_brief(mail, error=exc.message))

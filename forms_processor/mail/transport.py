@@ -36,7 +36,8 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from ..config import Smtp
-from ..errors import ConfigError, MailUnavailable
+from ..errors import ConfigError, MailUnavailable, storage_fault
+from ..home import save_owner_only
 from . import providers
 from .message import OutgoingMail
 from .oauth import REFRESH_MARGIN, TokenSource, xoauth2
@@ -460,11 +461,7 @@ class FileTransport:
             paths = resolve_attachments(self.home_root, msg.attachments)
             data = bytes(build_eml(msg, self.sender, self.sender_name, paths, self.reply_to))
             tmp = self.folder / f".writing-{msg.id}-{os.getpid()}.part"
-            fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+            save_owner_only(tmp, data)
             n = 1
             while True:
                 target = self.folder / (f"{stem}.eml" if n == 1 else f"{stem} ({n}).eml")
@@ -478,6 +475,9 @@ class FileTransport:
         except MailUnavailable:
             raise
         except OSError as exc:
+            fault = storage_fault(exc, f"writing an email to {self.folder}")
+            if fault is not None and fault.kind != "permission":
+                raise fault from None
             raise MailUnavailable(
                 f"The email could not be written to {self.folder} ({exc.strerror or type(exc).__name__}).",
                 hint="Check that the outbox folder exists and can be written to.",

@@ -191,3 +191,31 @@ def test_a_real_small_disk_holds_the_forms_then_records_each_once(small_disk: Pa
     assert processing(home) == [] and len(archived(home)) == 25 and not any(home.rejected.iterdir())
     assert stray_temporaries(home.root) == []
     assert integrity_ok(home.database)
+
+
+def test_forms_mail_send_into_a_full_outbox_says_so_and_keeps_the_mail(home: Home, disk: DiskFull) -> None:
+    from forms_processor.mail.queue import OutgoingMail, enqueue
+    from forms_processor.store.db import Database
+
+    db = Database(home.database)
+    try:
+        with db.atomic() as conn:
+            enqueue(conn, OutgoingMail(dedupe_key="full:1", kind="ack-accepted", to=("a@aldborough.example.org",),
+                                       subject="Received", body="Hello"))
+    finally:
+        db.close()
+    disk.full = True
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--home", str(home.root), "mail", "send"])
+    assert result.exit_code == ExitCode.STORAGE, result.output
+    assert "disk is full" in result.stderr and "unexpected" not in result.stderr
+    assert list(home.mail_outbox.glob("*.eml")) == [] and stray_temporaries(home.root) == []
+    db = Database(home.database)
+    try:
+        assert [r["status"] for r in db.query("SELECT status FROM outgoing_mail")] == ["queued"]
+    finally:
+        db.close()
+    disk.full = False
+    again = runner.invoke(cli, ["--home", str(home.root), "mail", "send"])
+    assert again.exit_code == 0, again.output
+    assert len(list(home.mail_outbox.glob("*.eml"))) == 1
