@@ -61,7 +61,7 @@ def winmail_with_a_long_version() -> bytes:
     def attribute(level: int, name: int, kind: int, data: bytes) -> bytes:
         return struct.pack("<BHHI", level, name, kind, len(data)) + data + struct.pack("<H", sum(data) & 0xFFFF)
 
-    return struct.pack("<IH", 0x223E9F78, 1) + attribute(1, 0x9006, 0x0008, b"\x00\x00\x01\x00\x99\x99\x99\x99")
+    return struct.pack("<IH", 0x223E9F78, 1) + attribute(1, 0x9006, 0x0008, b"\x00\x00\x02\x00\x99\x99\x99\x99")
 
 
 def test_a_winmail_dat_with_a_long_version_prints_no_traceback(home: Home, tmp_path: Path) -> None:
