@@ -183,9 +183,12 @@ def _addresses(msg: email.message.Message, header: str) -> list[str]:
 def authorised_sender(config: Config, raw: bytes) -> str | None:
     """The school address to answer, or None when the message is not from a school: the
     From address (and the Reply-To, when there is one) must belong to a configured school."""
-    head = _headers(raw)
-    froms = _addresses(head, "From")
-    replies = _addresses(head, "Reply-To")
+    try:
+        head = _headers(raw)
+        froms = _addresses(head, "From")
+        replies = _addresses(head, "Reply-To")
+    except Exception:  # noqa: BLE001 - a From the email package cannot parse is no school's
+        return None
     if len(froms) != 1 or config.school_for_address(froms[0]) is None:
         return None
     if replies and any(config.school_for_address(a) is None for a in replies):
