@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from .errors import NotFound, UnreadableDocument
 from .home import Home, open_home
 from .intake.files import TooLarge, expand_paths, read_within, unpack
-from .intake.mailbox import authorised_sender
 from .intake.submission import Source, Submission, now_utc
 from .readers import ReaderPool, ReadLimits
 from .readers.base import ExtractedForm
@@ -170,7 +169,7 @@ class FormsApp(HostActions, Aftercare, MailActions):
                 )
                 continue
             subs, refusal, not_read = unpack(data, path.name, source, now_utc(), origin=str(path),
-                                             authorised=lambda raw: authorised_sender(self.config, raw))
+                                             authorised=self.config.is_school_address)
             if refusal is not None:
                 yield subs[0], display, refusal
                 continue

@@ -331,6 +331,10 @@ class Config(_Model):
                 return school
         raise KeyError(name)
 
+    def is_school_address(self, address: str) -> bool:
+        """Whether ``address`` belongs to a configured school (its emails or email domains)."""
+        return self.school_for_address(address) is not None
+
     def school_for_address(self, address: str) -> School | None:
         for school in self.schools:
             if school.owns_address(address):

@@ -74,15 +74,15 @@ def expand_paths(paths: list[Path], skipped: list[Path] | None = None) -> Iterat
 
 def unpack(
     data: bytes, name: str, source: Source, received_at: datetime, origin: str | None = None,
-    authorised: Callable[[bytes], str | None] | None = None,
+    authorised: Callable[[str], bool] | None = None,
 ) -> tuple[list[Submission], UnreadableDocument | None, list[tuple[Submission, UnreadableDocument]]]:
     """What one file holds for ingest: itself, or for a saved email (.eml, Outlook's .msg) one submission
     per form attached (sender, subject and Message-ID kept); and, third, the parts of the
     email not read (past a limit), as one stand-in with its refusal saying exactly what
     and why, to be recorded and answered beside the forms.
 
-    ``authorised`` gives the school address a saved email may be answered at, or None
-    when it is from no school: such an email is treated as the mailbox treats it,
+    ``authorised`` says whether a saved email's sender (its Reply-To, else its From) is a
+    school's address. An email from no school is treated as the mailbox treats it:
     recorded for the Host (refused, its original kept) and answered to nobody.
 
     An email with no form attached, or that cannot be read as an email, gives the file
@@ -100,7 +100,7 @@ def unpack(
             hint="Save the email again from your mail program, or send the form itself (Word .docx or PDF).",
             reason="bad-email",
         ), []
-    if authorised is not None and authorised(data) is None:
+    if authorised is not None and not (parsed.sender and authorised(parsed.sender)):
         return [whole], UnreadableDocument(
             "This saved email is not from an address configured for a school, so it was not read"
             " and nobody was answered.",

@@ -34,7 +34,6 @@ from ..errors import StorageError, UnreadableDocument, storage_fault
 from ..home import Home
 from ..intake.files import TooLarge, read_within, unpack
 from ..intake.folder import Candidate, Claimed, ProcessingArea, move_to_archive, move_to_rejected
-from ..intake.mailbox import authorised_sender
 from ..intake.submission import Source, Submission, now_utc
 from ..mail import compose
 from ..mail.queue import OutgoingMail, enqueue
@@ -297,7 +296,7 @@ class FolderIntake:
                 return []
             subs, refusal, not_read = unpack(data, claimed.name, Source.FOLDER, claimed.received_at,
                                              origin=str(claimed.path),
-                                             authorised=lambda raw: authorised_sender(self.home.config, raw))
+                                             authorised=self.home.config.is_school_address)
             if refusal is not None or len(subs) == 1 and subs[0].source == Source.FOLDER:
                 return [_Part(claimed, subs[0], claimed.display, refusal)]
             parts = [(sub, None) for sub in subs] + [(sub, why) for sub, why in not_read]
