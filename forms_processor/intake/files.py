@@ -83,7 +83,9 @@ def unpack(
 
     ``authorised`` says whether a saved email's sender (its Reply-To, else its From) is a
     school's address. An email from no school is treated as the mailbox treats it:
-    recorded for the Host (refused, its original kept) and answered to nobody.
+    recorded for the Host (refused, its original kept) and answered to nobody. One whose
+    sender was dropped as forged (``sender`` None) is read, and answered only at the
+    school's own address.
 
     An email with no form attached, or that cannot be read as an email, gives the file
     itself with the refusal to record (so the original is kept and the person told why).
@@ -100,7 +102,7 @@ def unpack(
             hint="Save the email again from your mail program, or send the form itself (Word .docx or PDF).",
             reason="bad-email",
         ), []
-    if authorised is not None and not (parsed.sender and authorised(parsed.sender)):
+    if authorised is not None and parsed.sender is not None and not authorised(parsed.sender):
         return [whole], UnreadableDocument(
             "This saved email is not from an address configured for a school, so it was not read"
             " and nobody was answered.",
