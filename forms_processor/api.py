@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import NotFound, UnreadableDocument
 from .home import Home, open_home
-from .intake.files import expand_paths, unpack
+from .intake.files import TooLarge, expand_paths, read_within, unpack
 from .intake.submission import Source, Submission, now_utc
 from .readers import ReaderPool, ReadLimits
 from .readers.base import ExtractedForm
 from .readers.prefetch import PrefetchingReader
+from .readers.sandbox import too_big
 from .reports.entitlement import parse_year, year_label
 from .reports.governors import pounds
 from .reports.governors_document import published
@@ -145,10 +146,19 @@ class FormsApp(HostActions, Aftercare, MailActions, RoundActions, UserActions):
     def _submissions(
         self, paths: list[Path], source: Source
     ) -> Iterator[tuple[Submission, str] | tuple[Submission, str, UnreadableDocument]]:
+        limits = read_limits(self.home)
         for path in expand_paths(paths):
             display = str(path)
             try:
-                data = path.read_bytes()
+                data = read_within(path, limits.max_bytes)
+            except TooLarge as big:  # refused unread: only a note of it is kept (name, size, time)
+                yield (
+                    Submission(data=b"", file_name=path.name, source=source, received_at=now_utc(),
+                               unread_size=big.size),
+                    display,
+                    too_big(big.size, limits),
+                )
+                continue
             except OSError as exc:
                 yield (
                     Submission(data=b"", file_name=path.name, source=source, received_at=now_utc()),
@@ -160,13 +170,16 @@ class FormsApp(HostActions, Aftercare, MailActions, RoundActions, UserActions):
                     ),
                 )
                 continue
-            subs, refusal = unpack(data, path.name, source, now_utc(), origin=str(path))
+            subs, refusal, not_read = unpack(data, path.name, source, now_utc(), origin=str(path),
+                                             authorised=self.config.is_school_address)
             if refusal is not None:
                 yield subs[0], display, refusal
                 continue
             for sub in subs:
                 label = display if sub.source != Source.EML else f"{display} > {sub.file_name}"
                 yield sub, label
+            for sub, why in not_read:
+                yield sub, f"{display} > {sub.file_name}", why
 
     # -- queries --------------------------------------------------------------
 

@@ -150,6 +150,8 @@ class Smtp(_MailSignIn):
     use_keyring: bool = False
     security: str = Field("starttls", pattern=r"^(starttls|ssl|plain)$")
     sender: str | None = None
+    # How long to wait for the server to connect, and for each of its replies.
+    timeout_seconds: float = Field(30, gt=0, le=600)
 
     @model_validator(mode="after")
     def _plain_only_local(self) -> Smtp:
@@ -174,6 +176,8 @@ class Imap(_MailSignIn):
     sender_authentication: str = Field("when-present", pattern=r"^(when-present|required|off)$")
     # The receiving server's name in its Authentication-Results (e.g. "mx.google.com"); unset: the topmost.
     authserv_id: str | None = None
+    # How long to wait for the server to connect, and for each of its replies.
+    timeout_seconds: float = Field(30, gt=0, le=600)
 
     @model_validator(mode="after")
     def _plain_only_local(self) -> Imap:
@@ -342,6 +346,10 @@ class Config(_Model):
             if school.name == name:
                 return school
         raise KeyError(name)
+
+    def is_school_address(self, address: str) -> bool:
+        """Whether ``address`` belongs to a configured school (its emails or email domains)."""
+        return self.school_for_address(address) is not None
 
     def school_for_address(self, address: str) -> School | None:
         for school in self.schools:

@@ -7,6 +7,8 @@ codes in exactly one place (``cli.main``); no traceback reaches a user.
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from enum import IntEnum
 
 
@@ -24,6 +26,9 @@ class ExitCode(IntEnum):
     NOT_ALLOWED = 5
     # A mail server could not be reached (mail is kept in the queue).
     MAIL_UNAVAILABLE = 6
+    # The computer could not save: the disk is full or read-only, a folder cannot be
+    # written, or the database is locked. Nothing was lost; run again when it is fixed.
+    STORAGE = 7
     # Something unexpected; the message says where the details are logged.
     INTERNAL = 10
     # Stopped by Ctrl-C (the shell's convention: 128 + SIGINT). What was saved stays saved.
@@ -72,3 +77,54 @@ class UnreadableDocument(FormsError):
     def __init__(self, message: str, hint: str = "", reason: str = "unreadable") -> None:
         super().__init__(message, hint)
         self.reason = reason
+
+
+class StorageError(FormsError):
+    """The machine, not the person or the school: a full or read-only disk, a folder that
+    cannot be written, a locked database. Whatever was being saved is kept to try again."""
+
+    exit_code = ExitCode.STORAGE
+
+    def __init__(self, message: str, hint: str = "", kind: str = "disk") -> None:
+        super().__init__(message, hint)
+        self.kind = kind  # 'full', 'read-only', 'permission', 'locked', 'disk'
+
+
+# errno values that mean "this computer cannot save now", whatever was being saved.
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_READ_ONLY = {errno.EROFS}
+_PERMISSION = {errno.EACCES, errno.EPERM}
+_DISK = {errno.EIO, errno.EMFILE, errno.ENFILE, errno.ENOMEM}
+# SQLite's primary result codes for the same (the low byte of sqlite_errorcode).
+_SQLITE_KINDS = {5: "locked", 6: "locked", 8: "read-only", 10: "disk", 13: "full", 14: "permission", 3: "permission"}
+
+
+def storage_fault(exc: BaseException, where: str = "") -> StorageError | None:
+    """The :class:`StorageError` that ``exc`` is, or None when it is something else.
+    Decided by errno or SQLite's result code, never by the message's words."""
+    if isinstance(exc, StorageError):
+        return exc
+    kind: str | None = None
+    if isinstance(exc, OSError) and exc.errno is not None:
+        code = exc.errno
+        kind = ("full" if code in _FULL else "read-only" if code in _READ_ONLY
+                else "permission" if code in _PERMISSION else "disk" if code in _DISK else None)
+    elif isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
+        result = getattr(exc, "sqlite_errorcode", None)
+        kind = _SQLITE_KINDS.get(result & 0xFF) if isinstance(result, int) else None
+    if kind is None:
+        return None
+    place = f" ({where})" if where else ""
+    message, hint = {
+        "full": (f"The disk is full: nothing more can be saved{place}.",
+                 "Free some space on the disk holding the home folder, then run it again. Nothing was lost."),
+        "read-only": (f"The disk can only be read, not written{place}.",
+                      "Check the drive holding the home folder, then run it again. Nothing was lost."),
+        "permission": (f"This account may not write there{place}.",
+                       "Give the account running forms the right to write to the home folder, then run it again."),
+        "locked": (f"The database is busy with another program{place}.",
+                   "Wait a minute and run it again; if it goes on, stop the other 'forms' programs."),
+        "disk": (f"The computer could not save{place} (a disk or system error).",
+                 "Check the disk holding the home folder, then run it again. Nothing was lost."),
+    }[kind]
+    return StorageError(message, hint=hint, kind=kind)

@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import CONFIG_NAME, Config, load_config
-from .errors import ConfigError, UsageError
+from .errors import ConfigError, UsageError, storage_fault
 from .example import EXAMPLE_CONFIG
 
 
@@ -168,22 +169,46 @@ def init_home(option: str | Path | None) -> tuple[Path, list[Path]]:
     return root, created
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` readable by its owner only (replacing any earlier file, never leaving
-    half a file). A folder or file that cannot be written is a :class:`UsageError` saying so."""
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to ``fd`` (where a full disk is first felt)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def save_owner_only(path: Path, data: bytes, *, fsync: bool = True) -> None:
+    """The one routine that writes a file the program keeps: owner-only (0600) in an
+    owner-only folder, written under a temporary name and renamed into place, so a file
+    is whole or absent. On any error (a full disk: OSError ENOSPC) the temporary file is
+    removed and the error raised as it is."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+            _write_all(fd, data)
+            if fsync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_private(path: Path, data: bytes, hint: str | None = None) -> None:
+    """Write ``data`` readable by its owner only (replacing any earlier file, never leaving
+    half a file). A full or read-only disk is a :class:`StorageError`; a folder or file
+    that cannot be written otherwise is a :class:`UsageError` saying so, with ``hint``."""
+    try:
+        save_owner_only(path, data, fsync=False)
     except OSError as exc:
+        fault = storage_fault(exc, f"{path} was not written")
+        if fault is not None and fault.kind != "permission":
+            raise fault from exc
         raise UsageError(
             f"{path} could not be written ({exc.strerror or exc}).",
-            hint="Choose a folder you can write to (for example a folder in your home), with --out.",
+            hint=hint or "Choose a folder you can write to (for example a folder in your home), with --out.",
         ) from exc

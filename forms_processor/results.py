@@ -39,6 +39,9 @@ class IntakeStatus(StrEnum):
     INVALID = "invalid"  # recorded; the school has been told what to correct
     REJECTED = "rejected"  # not a form that can be read; the school has been told why
     DUPLICATE = "duplicate"  # the same bytes as a file received before: nothing new
+    # not recorded yet: the computer could not save it (a full disk, a locked database);
+    # the file is kept where it is and tried again. Not the school's to fix.
+    WAITING = "waiting"
 
 
 def json_data(result: BaseModel | list[Any] | dict[str, Any]) -> Any:

@@ -18,7 +18,7 @@ from click.core import ParameterSource
 
 from ..api import FormsApp, json_data
 from ..config import CONFIG_NAME, Config, config_warnings
-from ..errors import ExitCode, FormsError
+from ..errors import ExitCode, FormsError, storage_fault
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,7 +67,12 @@ class FormsGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("\nStopped (Ctrl-C).", err=True)
             ctx.exit(int(ExitCode.INTERRUPTED))
-        except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a message
+        except Exception as exc:  # noqa: BLE001 - the one place an unexpected error becomes a message
+            fault = storage_fault(exc)
+            if fault is not None:  # a full disk or a locked database: the machine's, said plainly
+                click.echo(f"Error: {fault.message}", err=True)
+                click.echo(f"What to do: {fault.hint}", err=True)
+                ctx.exit(int(fault.exit_code))
             details = traceback.format_exc()
             log_path = Path.home() / ".forms_processor-error.log"
             where = ""
@@ -174,9 +179,19 @@ def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout, for scripts.")(f)
 
 
-def echo_json(data: Any) -> None:
+def echo_json(data: Any, indent: int | None = 2) -> None:
     """Results (typed models, or lists and dicts of them) as JSON on stdout, the one way."""
-    click.echo(json.dumps(json_data(data), indent=2, ensure_ascii=False, default=str))
+    click.echo(json_text(json.dumps(json_data(data), indent=indent, ensure_ascii=False, default=str)))
+
+
+def json_text(text: str) -> str:
+    """Valid UTF-8 whatever a file's name held: bytes that are not UTF-8 in a name (kept by
+    Python as lone surrogates) become U+FFFD instead of breaking the whole output."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
 
 
 def echo_err(text: str) -> None:

@@ -52,7 +52,7 @@ def init(ctx: Context) -> None:
         echo_err(f"  {activate}")
 
 
-_STATUS_MARK = {"accepted": "OK ", "invalid": "FIX", "rejected": "BAD", "duplicate": "DUP"}
+_STATUS_MARK = {"accepted": "OK ", "invalid": "FIX", "rejected": "BAD", "duplicate": "DUP", "waiting": "..."}
 
 
 def render_result(r: IngestResult) -> None:
@@ -75,7 +75,8 @@ def ingest(ctx: Context, paths: tuple[Path, ...], as_json: bool, quiet: bool) ->
     school is told what to fix), rejected (could not be read) or a duplicate.
     The originals are kept in the archive; the files named are left where they are.
 
-    Exit code 0 when every form was accepted, 1 when any needs attention.
+    Exit code 0 when every form was accepted, 1 when any needs attention, 7 when the
+    computer could not save some of them (a full disk): run it again once fixed.
     """
     results: list[IngestResult] = []
     with ctx.app() as app:
@@ -97,9 +98,18 @@ def ingest(ctx: Context, paths: tuple[Path, ...], as_json: bool, quiet: bool) ->
     if not quiet:
         for r in results:
             render_result(r)
-    counts = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "invalid", "rejected", "duplicate")}
+    counts = {s: sum(1 for r in results if r.status == s)
+              for s in ("accepted", "invalid", "rejected", "duplicate", "waiting")}
+    if not counts["waiting"]:
+        del counts["waiting"]
     echo_err(", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({len(results)} in all)")
     if as_json:
         echo_json([json_data(r) for r in results])
+    waiting = next((r for r in results if r.status == "waiting"), None)
+    if waiting is not None:
+        echo_err(f"Error: {counts['waiting']} form(s) could not be recorded: {waiting.messages[0].message}")
+        echo_err(f"What to do: {waiting.messages[0].hint} Then run the same 'forms ingest' again:"
+                 " what was recorded is not recorded twice.")
+        raise click.exceptions.Exit(ExitCode.STORAGE)
     if any(r.status != "accepted" for r in results):
         raise click.exceptions.Exit(ExitCode.FORMS_NEED_ATTENTION)

@@ -14,7 +14,7 @@ from ..api import FileOutcome, json_data
 from ..drivers.scheduler import mail_tasks
 from ..drivers.watcher import FolderWatcher, WatchSettings
 from ..errors import ExitCode
-from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
+from ._common import Context, cli, echo_err, echo_json, json_option, json_text, pass_ctx
 
 
 @contextmanager
@@ -45,7 +45,7 @@ def _stop_on_signals(watcher: FolderWatcher) -> Iterator[None]:
 def _line(o: FileOutcome) -> str:
     """One line per form for people: status, reference, file, and in short why."""
     line = f"{o.status:<9} {o.reference or '-':<18} {o.file}"
-    if o.status == "rejected" and o.messages:
+    if o.status in ("rejected", "waiting") and o.messages:
         line += f"  ({o.messages[0]})"
     elif o.status == "invalid":
         line += f"  ({o.to_correct})"
@@ -74,7 +74,8 @@ def watch(ctx: Context, once: bool, poll: float | None, settle: float | None, as
 
     One line per form on stderr (status, reference, file). With --json, one JSON
     object per line on stdout (with --once: one JSON list at the end).
-    Exit code with --once: 0 when every form was accepted, 1 when any needs attention.
+    Exit code with --once: 0 when every form was accepted, 1 when any needs attention,
+    7 when the computer could not save some (a full disk): they wait in processing/.
     """
     with ctx.app() as app:
         cfg = app.config.watch
@@ -89,10 +90,12 @@ def watch(ctx: Context, once: bool, poll: float | None, settle: float | None, as
         outcomes: list[FileOutcome] = []
 
         def show(o: FileOutcome) -> None:
+            if o.status != "waiting":  # a file held by a full disk, now recorded: counted once
+                outcomes[:] = [e for e in outcomes if not (e.status == "waiting" and e.file == o.file)]
             outcomes.append(o)
             echo_err(_line(o))
             if as_json and not once:
-                click.echo(json.dumps(json_data(o), ensure_ascii=False))
+                click.echo(json_text(json.dumps(json_data(o), ensure_ascii=False)))
 
         watcher = FolderWatcher(app, settings, on_outcome=show)
         tasks = mail_tasks(app, on_outcome=show)
@@ -102,15 +105,20 @@ def watch(ctx: Context, once: bool, poll: float | None, settle: float | None, as
             echo_err(f"Watching {app.home.inbox} {how}{mailbox}. Press Ctrl-C to stop.")
         try:
             with _stop_on_signals(watcher):
-                watcher.run(once=once, periodic=tasks.periodic, after_batch=tasks.send)
+                watcher.run(once=once, periodic=tasks.periodic, after_batch=tasks.send, interrupt=tasks.interrupt)
         finally:
             tasks.close()
         if watcher.unfinished:
             echo_err(f"{watcher.unfinished} file(s) taken from the inbox were not finished: they are kept in "
                      f"{app.home.processing} and finished first when 'forms watch' starts again.")
-    counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("accepted", "invalid", "rejected", "duplicate")}
+    counts = {s: sum(1 for o in outcomes if o.status == s)
+              for s in ("accepted", "invalid", "rejected", "duplicate", "waiting")}
+    if not counts["waiting"]:
+        del counts["waiting"]
     echo_err(", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({len(outcomes)} in all)")
     if as_json and once:
         echo_json([json_data(o) for o in outcomes])
+    if once and watcher.intake.held:
+        raise click.exceptions.Exit(ExitCode.STORAGE)
     if once and any(o.status != "accepted" for o in outcomes):
         raise click.exceptions.Exit(ExitCode.FORMS_NEED_ATTENTION)

@@ -151,6 +151,8 @@ class MailTasks:
     send: Callable[[], object]
     periodic: list[Periodic]
     close: Callable[[], None]
+    # Cut a send in progress short (a stop that cannot wait for a slow server).
+    interrupt: Callable[[], None] = lambda: None
 
 
 def mail_tasks(app: FormsApp, send_every: float = 30.0,
@@ -168,10 +170,21 @@ def mail_tasks(app: FormsApp, send_every: float = 30.0,
     sender = FormsApp(home, workers=1)
     apps = [sender]
     one_at_a_time = threading.Lock()
+    # The apps in use by a lane right now: never closed under it (its database connection).
+    in_use: dict[int, int] = {}
+    counting = threading.Lock()
+
+    def using(a: FormsApp, delta: int) -> None:
+        with counting:
+            in_use[id(a)] = in_use.get(id(a), 0) + delta
 
     def send() -> None:
-        with one_at_a_time:
-            report = sender.send_mail(transport)
+        using(sender, 1)
+        try:
+            with one_at_a_time:
+                report = sender.send_mail(transport)
+        finally:
+            using(sender, -1)
         if report.sent:
             log.info("sent %d email(s)", len(report.sent))
         if report.unavailable:
@@ -184,7 +197,11 @@ def mail_tasks(app: FormsApp, send_every: float = 30.0,
         apps.append(reader)
 
         def poll() -> None:
-            report = reader.poll_mailbox(imap)
+            using(reader, 1)
+            try:
+                report = reader.poll_mailbox(imap)
+            finally:
+                using(reader, -1)
             if on_outcome is not None:
                 for message in report.messages:
                     for r in message.results:
@@ -197,13 +214,19 @@ def mail_tasks(app: FormsApp, send_every: float = 30.0,
         periodic.append(Periodic("polling the mailbox", float(imap.poll_seconds), poll, lane="mailbox"))
 
     def close() -> None:
-        try:
+        """Close the connections and databases the lanes no longer use. A lane still
+        waiting for a server (after :func:`interrupt`) keeps its own: the process ends
+        without closing a database under a thread that uses it."""
+        busy = [a for a in apps if in_use.get(id(a), 0) > 0]
+        if not busy:
             transport.close()
-        finally:
-            for a in apps:
+        for a in apps:
+            if a not in busy:
                 a.close()
+        if busy:
+            log.debug("left %d mail lane(s) busy at the stop", len(busy))
 
-    return MailTasks(send, periodic, close)
+    return MailTasks(send, periodic, close, transport.abort)
 
 
 def email_outcome(result: dict[str, Any]) -> FileOutcome:

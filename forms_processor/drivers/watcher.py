@@ -230,7 +230,19 @@ class FolderWatcher:
         self.app.prefetch(data, cand.path.name)
 
     def step(self) -> list[FileOutcome]:
-        return self.process(self.ready())
+        """Try again the files held by a storage problem whose time has come; then, unless
+        the disk is still full (or the database locked), take the files that are ready."""
+        done = self.intake.retry_held()
+        if self.intake.blocked():
+            return done
+        return done + self.process(self.ready())
+
+    def _until_retry(self) -> float | None:
+        """Seconds until the next held file is tried again, or None when none is held."""
+        due = self.intake.next_retry()
+        if due is None:
+            return None
+        return max(0.05, (due - self.now()).total_seconds())
 
     # -- processing -----------------------------------------------------------------------
 
@@ -251,14 +263,17 @@ class FolderWatcher:
     # -- the loop -----------------------------------------------------------------------------
 
     def run(self, once: bool = False, periodic: list[Periodic] | None = None,
-            after_batch: Callable[[], object] | None = None) -> list[FileOutcome]:
+            after_batch: Callable[[], object] | None = None,
+            interrupt: Callable[[], object] | None = None) -> list[FileOutcome]:
         """Watch until :meth:`stop` (or, with ``once``, until the inbox is empty).
 
         ``periodic`` tasks run on their timers (first at start-up) and ``after_batch``
         after every batch that processed files (e.g. send the mail queued), both on a
         thread of their own: a slow or silent mail server never holds up the folder.
         At the end ``after_batch`` runs once more; with ``once`` the watcher waits for
-        the side tasks to finish, after a stop only ``side_task_grace`` seconds."""
+        the side tasks to finish, after a stop only ``side_task_grace`` seconds; then
+        ``interrupt`` cuts a mail connection still waiting for its server, and the
+        watcher leaves within a second or two more."""
         side = SideLanes(periodic or [], after_batch, self.clock)
         observer = None
         try:
@@ -291,6 +306,9 @@ class FolderWatcher:
                     wait = tick
                 else:
                     wait = max(0.0, next_rescan - self.clock())
+                retry = self._until_retry()
+                if retry is not None:
+                    wait = min(wait, retry)
                 self.wake.wait(timeout=wait)
                 self.wake.clear()
         finally:
@@ -300,7 +318,11 @@ class FolderWatcher:
                 observer.stop()
                 observer.join(timeout=5)
             stopped = self.stop_event.is_set() or not once
-            if not side.finish(self.settings.side_task_grace if stopped else None, cancel=self.abort_event):
+            finished = side.finish(self.settings.side_task_grace if stopped else None, cancel=self.abort_event)
+            if not finished and interrupt is not None:
+                safely("cutting the mail connection", interrupt)
+                finished = side.finish(2.0)
+            if not finished:
                 log.warning("a mail server is slow to answer: stopping without waiting for it. Nothing is lost:"
                             " emails still queued are sent, and the mailbox read, next time.")
             self.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import email.policy
 import io
+import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -29,13 +30,16 @@ JUNK_FOLDERS = {"__macosx", ".spotlight-v100", ".trashes", ".fseventsd"}
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".webp")
 # Outlook and most mail programs name the pictures of a signature image001.png, ...
 _SIGNATURE_NAME = re.compile(r"^(image|outlook|logo|signature)[-_ ]?\w{0,12}\.(png|jpe?g|gif|bmp)$", re.IGNORECASE)
-# Limits so a hostile message cannot exhaust memory.
-MAX_DEPTH = 4
-MAX_PARTS = 50
+# Limits so a hostile message cannot exhaust memory or time. Whatever is past a limit is
+# not dropped silently: it is listed in ``ParsedEmail.not_read`` with the reason.
+MAX_DEPTH = 8
+MAX_PARTS = 300
 MAX_ZIP_TOTAL = 100 * 1024 * 1024
-MAX_ZIP_MEMBERS = 50
+MAX_ZIP_MEMBERS = 1000
 # All the files taken out of one email together (zips inside zips included).
 MAX_EMAIL_TOTAL = 150 * 1024 * 1024
+# A zip member is inflated this much at a time, never more than it claims to hold.
+_CHUNK = 1024 * 1024
 
 
 @dataclass
@@ -59,6 +63,8 @@ class ParsedEmail:
     junk: list[str] = field(default_factory=list)
     # What the receiving server's Authentication-Results said of the From address.
     sender_check: str = ""
+    # Parts that may be forms but were not read, past a limit: (name, why), for the school and the Host.
+    not_read: list[tuple[str, str]] = field(default_factory=list)
     # Bytes taken out so far (for MAX_EMAIL_TOTAL).
     unpacked: int = field(default=0, repr=False)
 
@@ -170,7 +176,8 @@ class EmailUnreadable(Exception):
 
 def _walk(msg: Message, out: ParsedEmail, depth: int) -> None:
     """Visit the leaf parts of ``msg``, descending into forwarded messages."""
-    if depth > MAX_DEPTH or len(out.attachments) + len(out.ignored) >= MAX_PARTS:
+    if depth > MAX_DEPTH:
+        out.not_read.append((_name_of(msg), f"it is forwarded more than {MAX_DEPTH} times inside other emails"))
         return
     ctype = msg.get_content_type()
     if ctype == "message/rfc822" or (msg.is_multipart() and ctype.startswith("message/")):
@@ -204,10 +211,25 @@ def _walk(msg: Message, out: ParsedEmail, depth: int) -> None:
     _add_file(safe_file_name(name or "attachment"), data, out, depth)
 
 
+def _name_of(msg: Message) -> str:
+    try:
+        return safe_file_name(msg.get_filename() or _header(msg, "Subject") or "forwarded email")
+    except Exception:  # noqa: BLE001 - a name only for the message
+        return "forwarded email"
+
+
 def _add_file(name: str, data: bytes, out: ParsedEmail, depth: int) -> None:
     out.unpacked += len(data)
     if out.unpacked > MAX_EMAIL_TOTAL:
         out.ignored.append(f"{name} (too large to unpack)")
+        if name.lower().endswith((*FORM_SUFFIXES, ".eml", ".zip")):
+            out.not_read.append((name, f"the files in the email come to more than {MAX_EMAIL_TOTAL // 2**20} MB"))
+        return
+    if len(out.attachments) + len(out.ignored) >= MAX_PARTS and name.lower().endswith((*FORM_SUFFIXES, ".eml", ".zip")):
+        out.not_read.append((name, f"the email holds more than {MAX_PARTS} files"))
+        return
+    if depth > MAX_DEPTH:
+        out.not_read.append((name, f"it is packed more than {MAX_DEPTH} times inside emails and zips"))
         return
     lower = name.lower()
     if lower.endswith(FORM_SUFFIXES):
@@ -226,6 +248,9 @@ def _add_file(name: str, data: bytes, out: ParsedEmail, depth: int) -> None:
 
 
 def _from_tnef(data: bytes, out: ParsedEmail, depth: int) -> None:
+    # tnefparse logs odd attributes (and a long version attribute breaks its own log call,
+    # printing a traceback): nothing of that is for people.
+    logging.getLogger("tnefparse").setLevel(logging.CRITICAL)
     try:
         from tnefparse import TNEF
 
@@ -328,20 +353,50 @@ def _from_zip(data: bytes, out: ParsedEmail, depth: int) -> None:
     out.junk.extend(safe_file_name(i.filename) for i in infos if is_junk_path(i.filename))
     infos = [i for i in infos if not is_junk_path(i.filename)]
     declared = sum(i.file_size for i in infos)
+    wanted = [i for i in infos if safe_file_name(i.filename).lower().endswith((*FORM_SUFFIXES, ".eml", ".zip"))]
     if len(infos) > MAX_ZIP_MEMBERS or declared > MAX_ZIP_TOTAL or out.unpacked + declared > MAX_EMAIL_TOTAL:
         out.ignored.append("archive.zip (too large to unpack)")
+        why = (f"the zip holds {len(infos)} files; at most {MAX_ZIP_MEMBERS} are read" if len(infos) > MAX_ZIP_MEMBERS
+               else f"the zip would unpack to more than {min(MAX_ZIP_TOTAL, MAX_EMAIL_TOTAL) // 2**20} MB")
+        out.not_read.extend((safe_file_name(i.filename), why) for i in wanted[:50])
+        if len(wanted) > 50:
+            out.not_read.append((f"{len(wanted) - 50} more files in the zip", why))
         return
     for info in infos:
         name = safe_file_name(info.filename)
-        if not name.lower().endswith((*FORM_SUFFIXES, ".eml", ".zip")):
+        if info not in wanted:
             out.ignored.append(name)
             continue
         try:
-            member = zf.read(info)
-        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+            member = _inflate(zf, info, MAX_EMAIL_TOTAL - out.unpacked)
+        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError, NotImplementedError):
             out.ignored.append(name)
+            out.not_read.append((name, "it is damaged inside the zip (it does not unpack to what the zip says)"))
+            continue
+        if member is None:
+            out.not_read.append((name, f"it would unpack to more than {MAX_EMAIL_TOTAL // 2**20} MB"))
             continue
         _add_file(name, member, out, depth + 1)
+
+
+def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes | None:
+    """A zip member's bytes, inflated a piece at a time: never more than it claims to
+    hold (zipfile stops there; a lie fails its CRC) nor more than ``budget`` (None then).
+    A member that claims 1,000 bytes and would inflate to gigabytes costs 1,000 bytes."""
+    if info.file_size > budget:
+        return None
+    pieces: list[bytes] = []
+    got = 0
+    with zf.open(info) as fh:
+        while True:
+            piece = fh.read(min(_CHUNK, info.file_size - got + 1))
+            if not piece:
+                break
+            got += len(piece)
+            if got > info.file_size or got > budget:
+                return None
+            pieces.append(piece)
+    return b"".join(pieces)
 
 
 def build_message(sender: str, to: str, subject: str, body: str, attachments: list[tuple[str, bytes]]) -> EmailMessage:

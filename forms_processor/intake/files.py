@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,28 @@ from .submission import Source, Submission
 # Also folder names: anything under ``__MACOSX/`` (what a Mac adds to a zip it makes).
 IGNORED_NAMES = {*JUNK_NAMES, *JUNK_FOLDERS}
 IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".reason.txt")
+
+
+class TooLarge(Exception):
+    """A file over the size limit, refused unread (its size, from stat)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def read_within(path: Path, limit: int) -> bytes:
+    """The file's bytes, when it holds at most ``limit`` of them. The size is checked
+    (fstat on the open file) before anything is read, and never more than ``limit + 1``
+    bytes are read, so a file that grows meanwhile is refused too: :class:`TooLarge`."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > limit:
+            raise TooLarge(size)
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(max(size, len(data)))
+    return data
 
 
 def is_ignored(path: Path) -> bool:
@@ -50,17 +73,26 @@ def expand_paths(paths: list[Path], skipped: list[Path] | None = None) -> Iterat
 
 
 def unpack(
-    data: bytes, name: str, source: Source, received_at: datetime, origin: str | None = None
-) -> tuple[list[Submission], UnreadableDocument | None]:
+    data: bytes, name: str, source: Source, received_at: datetime, origin: str | None = None,
+    authorised: Callable[[str], bool] | None = None,
+) -> tuple[list[Submission], UnreadableDocument | None, list[tuple[Submission, UnreadableDocument]]]:
     """What one file holds for ingest: itself, or for a saved email (.eml, Outlook's .msg) one submission
-    per form attached (sender, subject and Message-ID kept).
+    per form attached (sender, subject and Message-ID kept); and, third, the parts of the
+    email not read (past a limit), as one stand-in with its refusal saying exactly what
+    and why, to be recorded and answered beside the forms.
+
+    ``authorised`` says whether a saved email's sender (its Reply-To, else its From) is a
+    school's address. An email from no school is treated as the mailbox treats it:
+    recorded for the Host (refused, its original kept) and answered to nobody. One whose
+    sender was dropped as forged (``sender`` None) is read, and answered only at the
+    school's own address.
 
     An email with no form attached, or that cannot be read as an email, gives the file
     itself with the refusal to record (so the original is kept and the person told why).
     """
     whole = Submission(data=data, file_name=name, source=source, received_at=received_at, origin=origin)
     if not name.lower().endswith((".eml", ".msg")):
-        return [whole], None
+        return [whole], None, []
     whole = Submission(data=data, file_name=name, source=Source.EML, received_at=received_at, origin=origin)
     try:
         parsed = parse_saved(data, name)
@@ -69,14 +101,23 @@ def unpack(
             "This saved email could not be read: it is damaged, or not an email.",
             hint="Save the email again from your mail program, or send the form itself (Word .docx or PDF).",
             reason="bad-email",
-        )
-    if not parsed.attachments:
+        ), []
+    if authorised is not None and parsed.sender is not None and not authorised(parsed.sender):
         return [whole], UnreadableDocument(
+            "This saved email is not from an address configured for a school, so it was not read"
+            " and nobody was answered.",
+            hint="If it is genuine, save the form attached and put it in the inbox yourself, or add the"
+            " school's address (email_domains) to cluster.toml.",
+            reason="unknown-sender",
+        ), []
+    not_read = not_read_refusal(parsed.not_read)
+    if not parsed.attachments:
+        return [whole], not_read or UnreadableDocument(
             "This email has no Word or PDF form attached.",
             hint="Attach the completed form (the Word .docx or the PDF) to an email and send it again.",
             reason="no-attachment",
-        )
-    return [
+        ), []
+    subs = [
         Submission(
             data=att.data,
             file_name=att.file_name,
@@ -88,4 +129,28 @@ def unpack(
             origin=origin,
         )
         for att in parsed.attachments
-    ], None
+    ]
+    if not_read is not None:
+        # What was not read is recorded and answered as a part of its own (one per email).
+        return subs, None, [(not_read_part(subs[0], f"{name} (parts not read)"), not_read)]
+    return subs, None, []
+
+
+def not_read_part(like: Submission, file_name: str) -> Submission:
+    """A stand-in for the parts of an email that were not read (nothing of them is kept)."""
+    return Submission(data=b"", file_name=file_name, source=like.source, received_at=like.received_at,
+                      sender=like.sender, subject=like.subject, message_id=like.message_id, origin=like.origin,
+                      unread_size=0)
+
+
+def not_read_refusal(not_read: list[tuple[str, str]]) -> UnreadableDocument | None:
+    """Exactly what of an email was not read, and why: for the school and the Host."""
+    if not not_read:
+        return None
+    shown = [f"{name} ({why})" for name, why in not_read[:20]]
+    more = f"; and {len(not_read) - 20} more" if len(not_read) > 20 else ""
+    return UnreadableDocument(
+        f"Some of this email was not read: {'; '.join(shown)}{more}.",
+        hint="Please send those forms again in separate emails, each form attached on its own (not zipped).",
+        reason="not-read",
+    )

@@ -21,6 +21,7 @@ Rules, all here:
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import re
 import stat
@@ -32,10 +33,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..home import save_owner_only
 from ..locking import FileLock
 from .files import is_ignored
 from .stability import HEAD_BYTES, TAIL_BYTES, looks_complete
 from .submission import safe_file_name
+
+log = logging.getLogger(__name__)
+# Hard-linked files already warned about (device, inode): one warning each.
+_WARNED_LINKS: set[tuple[int, int]] = set()
 
 CLAIM_SEPARATOR = "__"
 LOCK_NAME = ".lock"
@@ -86,6 +92,15 @@ def candidate(inbox: Path, path: Path) -> Candidate | None:
     except OSError:
         return None
     if not stat.S_ISREG(st.st_mode) or not inside(inbox, path):
+        return None
+    if st.st_nlink > 1:
+        # A hard link: the same file is also somewhere else (maybe outside the home), so
+        # moving or chmod-ing it here would change that one too. Left alone, like a symlink.
+        key = (st.st_dev, st.st_ino)
+        if key not in _WARNED_LINKS:
+            _WARNED_LINKS.add(key)
+            log.warning("%s is a hard link to a file elsewhere; it is left alone. Copy the file into the"
+                        " inbox instead of linking it.", display_name(inbox, path))
         return None
     # A symlinked folder on the way in would make the real path leave ``inbox``.
     if path.resolve() != inbox.resolve() / rel:
@@ -298,6 +313,7 @@ class ProcessingArea:
             os.rename(path, target)
         except FileNotFoundError:
             return []
+        _owner_only(target)  # as when it was first claimed: 0600, whoever claimed it
         return [Claimed(target, name, name, received)]
 
     def leftovers(self) -> list[Path]:
@@ -326,7 +342,7 @@ def display_name(inbox: Path, path: Path) -> str:
 
 def move_no_overwrite(src: Path, folder: Path, name: str) -> Path:
     """Move ``src`` into ``folder`` as ``name`` (or ``name (2)``…); never replaces a file."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folders(folder)
     name = fit_name(name, NAME_MAX_BYTES - 8)  # room for " (99)"
     stem, dot, ext = name.rpartition(".")
     if not dot or not stem:
@@ -354,6 +370,25 @@ def move_no_overwrite(src: Path, folder: Path, name: str) -> Path:
         return target
 
 
+def private_folders(folder: Path) -> None:
+    """Make ``folder`` and any missing folder above it owner-only (0700): ``mkdir(parents=True)``
+    would make the ones above with the default mode (``archive/by-date`` 0755)."""
+    missing: list[Path] = []
+    at = folder
+    while not at.exists() and at != at.parent:
+        missing.append(at)
+        at = at.parent
+    for each in reversed(missing):
+        try:
+            each.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        try:
+            os.chmod(each, 0o700)  # whatever the umask
+        except OSError:
+            pass
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -370,10 +405,14 @@ def move_to_archive(archive: Path, claimed: Claimed, day: str, reference: str | 
 
 
 def move_to_rejected(rejected: Path, claimed: Claimed, reason: str) -> Path:
-    """Move the file to ``rejected/`` and write the reason beside it (owner-only)."""
+    """Move the file to ``rejected/`` and write the reason beside it (owner-only). When
+    the reason cannot be written (a full disk) the file is moved back where it was and
+    the error raised: a file is never in ``rejected/`` without its reason."""
     target = move_no_overwrite(claimed.path, rejected, fit_name(safe_file_name(claimed.name), 200))
     note = target.with_name(target.name + ".reason.txt")
-    fd = os.open(note, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(reason.rstrip() + "\n")
+    try:
+        save_owner_only(note, (reason.rstrip() + "\n").encode("utf-8"), fsync=False)
+    except OSError:
+        os.rename(target, claimed.path)
+        raise
     return target

@@ -28,8 +28,11 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
 def connect_imap(cfg: Imap, password: str | None = None, ssl_context: ssl.SSLContext | None = None,
-                 timeout: float = 60.0, tokens: TokenSource | None = None) -> Any:
-    """Log in to the mailbox (an imap-tools mailbox, logged in, no folder selected)."""
+                 timeout: float | None = None, tokens: TokenSource | None = None) -> Any:
+    """Log in to the mailbox (an imap-tools mailbox, logged in, no folder selected).
+    Connecting and every reply wait at most ``timeout`` seconds (``timeout_seconds``
+    under [imap], 30 by default)."""
+    timeout = cfg.timeout_seconds if timeout is None else timeout
     if cfg.security == "plain" and cfg.host not in LOCAL_HOSTS:  # also refused by config.Imap
         raise ConfigError("[imap] security = \"plain\" is allowed only for a server on this machine (localhost).")
     if cfg.security == "starttls" and cfg.port == 993:
@@ -180,9 +183,12 @@ def _addresses(msg: email.message.Message, header: str) -> list[str]:
 def authorised_sender(config: Config, raw: bytes) -> str | None:
     """The school address to answer, or None when the message is not from a school: the
     From address (and the Reply-To, when there is one) must belong to a configured school."""
-    head = _headers(raw)
-    froms = _addresses(head, "From")
-    replies = _addresses(head, "Reply-To")
+    try:
+        head = _headers(raw)
+        froms = _addresses(head, "From")
+        replies = _addresses(head, "Reply-To")
+    except Exception:  # noqa: BLE001 - a From the email package cannot parse is no school's
+        return None
     if len(froms) != 1 or config.school_for_address(froms[0]) is None:
         return None
     if replies and any(config.school_for_address(a) is None for a in replies):

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from pathlib import Path
 
+from ..home import save_owner_only
 from .submission import Submission
 
 
@@ -15,15 +14,7 @@ def keep_original(archive: Path, sub: Submission) -> Path:
     ext = Path(sub.file_name).suffix.lower()
     if not ext or len(ext) > 6 or not ext[1:].isalnum():
         ext = ".bin"
-    folder = archive / sub.sha256[:2]
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = folder / f"{sub.sha256}{ext}"
+    path = archive / sub.sha256[:2] / f"{sub.sha256}{ext}"
     if not path.exists():
-        tmp = path.with_name(path.name + f".{os.getpid()}-{threading.get_ident()}.tmp")
-        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(sub.data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        save_owner_only(path, sub.data)  # whole or absent: never a .tmp left behind, even on a full disk
     return path

@@ -32,6 +32,8 @@ class Submission:
     # Where it came from, for the intake's own bookkeeping (a path, an IMAP uid); never parsed.
     origin: str | None = None
     sha256: str = field(default="")
+    # The size on disk of a file refused unread (too large): ``data`` is then empty.
+    unread_size: int | None = None
 
     def __post_init__(self) -> None:
         if self.received_at.tzinfo is None:
@@ -42,7 +44,7 @@ class Submission:
 
     @property
     def size(self) -> int:
-        return len(self.data)
+        return self.unread_size if self.unread_size is not None else len(self.data)
 
 
 def now_utc() -> datetime:

@@ -357,6 +357,18 @@ def file_needs_looking_at(config: Config, received_at: datetime) -> tuple[str, s
     return "A file in the forms inbox needs looking at", body
 
 
+def storage_problem(config: Config, problem: str, hint: str, at: datetime) -> tuple[str, str]:
+    """The computer could not save the forms arriving (a full disk, a locked database)."""
+    when = at.astimezone(config.tz).strftime("%d/%m/%Y %H:%M")
+    body = (
+        f"Since {when} the forms arriving cannot be recorded: {problem}\n\n"
+        "Nothing is lost and no school has been told its form was refused: the files are kept in the"
+        " processing folder and tried again by themselves every few minutes.\n\n"
+        f"What to do: {hint}\n"
+    )
+    return "Forms cannot be recorded: the computer could not save them", body
+
+
 def mail_needs_looking_at(config: Config, folder: str, tried_at: datetime) -> tuple[str, str]:
     """An email in the school mailbox could not be processed, after its tries."""
     when = tried_at.astimezone(config.tz).strftime("%d/%m/%Y %H:%M")

@@ -4,7 +4,9 @@ Each mail is claimed in its own transaction (``status`` from 'queued' to 'sendin
 with a lease in ``next_attempt_at``), so two processes never send the same one. When
 the server cannot be reached the mail goes back to 'queued' with a backoff and the
 rest of the queue waits with it; after ``MAX_ATTEMPTS`` it is 'failed' (``forms mail
-retry`` queues it again).
+retry`` queues it again). When the server refuses one mail, only that mail is held: a
+permanent refusal (5xx) fails it at once with the server's words, a temporary one (4xx)
+puts it back on its own backoff, and the queue goes on.
 
 Only one process sends at a time: :func:`send_due` holds a lock file beside the
 database while it sends (the lock dies with its process, even after ``kill -9``), and
@@ -27,14 +29,14 @@ from typing import Any
 
 from pydantic import Field
 
-from ..errors import MailUnavailable, NotFound
+from ..errors import MailUnavailable, NotFound, StorageError
 from ..home import Home
 from ..locking import FileLock
 from ..results import Result
 from ..store import outbox
 from ..store.db import Database
 from . import oauth
-from .transport import FileTransport, MailRefused, QueuedMail, SmtpTransport, Transport
+from .transport import FileTransport, MailDeferred, MailRefused, QueuedMail, SmtpTransport, Transport
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +118,9 @@ def claim_next(db: Database, now: datetime) -> QueuedMail | None:
 
 
 def send_due(db: Database, home: Home | None, transport: Transport, now: datetime, limit: int | None = None) -> SendReport:
-    """Send every mail due at ``now`` (at most ``limit``). Stops at the first mail the
-    server cannot take, leaving the rest queued. When another process is sending the
+    """Send every mail due at ``now`` (at most ``limit``). Stops when the server cannot
+    be reached or used, leaving the rest queued; a mail the server refuses fails (5xx) or
+    waits (4xx) on its own and the others go on. When another process is sending the
     queue, does nothing (``busy``): that one sends what is due."""
     del home  # the transport already knows the home; kept for a uniform signature
     lock = FileLock(db.path.parent / SENDER_LOCK)
@@ -143,6 +146,21 @@ def _send_due(db: Database, transport: Transport, now: datetime, limit: int | No
             _record_failure(db, mail, now, exc.message, final=True)
             report.failed.append(_brief(mail, error=exc.message))
             log.warning("email %d (%s) could not be sent: %s", mail.id, mail.kind, exc.message)
+            continue
+        except StorageError as exc:
+            # The disk is full (the .eml outbox, or the database): the mail goes back to the
+            # queue untouched, if that can be saved (else it is put back at the next send).
+            try:
+                with db.atomic() as conn:
+                    outbox.requeue(conn, mail.id, at=iso(now))
+            except Exception:  # noqa: BLE001 - the database may be full too
+                log.debug("could not put email %d back in the queue", mail.id)
+            log.warning("email %d (%s) not sent: %s", mail.id, mail.kind, exc.message)
+            raise
+        except MailDeferred as exc:
+            final = _record_failure(db, mail, now, exc.message, final=False)
+            (report.failed if final else report.deferred).append(_brief(mail, error=exc.message))
+            log.warning("email %d (%s) not taken now, tried again later: %s", mail.id, mail.kind, exc.message)
             continue
         except MailUnavailable as exc:
             final = _record_failure(db, mail, now, exc.message, final=False)
@@ -195,6 +213,7 @@ def transport_for(home: Home, **smtp_options: Any) -> Transport:
         sender = cfg.smtp.sender or (cfg.smtp.username if cfg.smtp.username and "@" in cfg.smtp.username else None)
         if cfg.smtp.auth == "oauth2" and "tokens" not in smtp_options:
             smtp_options["tokens"] = oauth.source_for("smtp", cfg.smtp, home.data)
+        smtp_options.setdefault("timeout", cfg.smtp.timeout_seconds)
         return SmtpTransport(
             cfg.smtp, home.root, sender=sender or cfg.host.email, sender_name=name, reply_to=cfg.host.email,
             copy_to=(cfg.host.email,) if cfg.host.copies else (), **smtp_options,

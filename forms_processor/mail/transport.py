@@ -10,9 +10,12 @@ arguments turns that off (``yagmail.raw`` only stops a text being taken for a fi
 path). Its ``send`` also retries with sleeps after a disconnect; the queue retries.
 
 Both transports take one :class:`QueuedMail` and return where it went, or raise
-:class:`~forms_processor.errors.MailUnavailable` (the server cannot be reached, or
-refuses; the mail stays queued and is retried) or :class:`MailRefused` (this mail can
-never go as it is: a refused recipient, a missing attachment; the sender marks it failed).
+:class:`~forms_processor.errors.MailUnavailable` (the server cannot be reached or used:
+the mail stays queued and the rest of the queue waits with it), :class:`MailDeferred`
+(the server said "not now" to this one mail, a 4xx reply to its recipients or its
+content: it is retried on its own back-off and the others go on) or :class:`MailRefused`
+(this mail can never go as it is: a 5xx reply, a missing attachment; it is marked failed
+with the server's words and the others go on).
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ import hashlib
 import mimetypes
 import os
 import smtplib
+import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -31,7 +36,8 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from ..config import Smtp
-from ..errors import ConfigError, MailUnavailable
+from ..errors import ConfigError, MailUnavailable, storage_fault
+from ..home import save_owner_only
 from . import providers
 from .message import OutgoingMail
 from .oauth import REFRESH_MARGIN, TokenSource, xoauth2
@@ -42,6 +48,34 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 class MailRefused(MailUnavailable):
     """This one mail cannot be sent as it is (retrying will not help)."""
+
+
+class MailDeferred(MailUnavailable):
+    """The server would not take this one mail now (a 4xx reply); it may later."""
+
+
+def server_words(reply: bytes | str | None, limit: int = 200) -> str:
+    """What the server said, as one short printable line (never the mail's contents)."""
+    if isinstance(reply, bytes):
+        reply = reply.decode("utf-8", "replace")
+    text = " ".join((reply or "").split())
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text[:limit]
+
+
+def _refusal(code: int, reply: bytes | str | None, what: str) -> MailUnavailable:
+    """A 5xx reply about one mail fails that mail; any other reply about it defers it."""
+    words = server_words(reply)
+    said = f"{code} {words}".strip()
+    if 500 <= code < 600:
+        return MailRefused(
+            f"The mail server refused {what} for good: {said}.",
+            hint="Check the address or the email, then 'forms mail retry' it; the other emails went on.",
+        )
+    return MailDeferred(
+        f"The mail server did not take {what} now: {said}.",
+        hint="It is tried again later by itself; the other emails went on.",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +97,10 @@ class QueuedMail(OutgoingMail):
 class Transport(Protocol):
     def send(self, msg: QueuedMail) -> str:
         """Send ``msg``; return where it went (``smtp:host`` or ``file:path``)."""
+        ...
+
+    def abort(self) -> None:
+        """Cut a send in progress short (from another thread); send nothing more."""
         ...
 
     def close(self) -> None: ...
@@ -109,7 +147,11 @@ def _headers(msg: QueuedMail, reply_to: str | None) -> dict[str, str]:
 class SmtpTransport:
     """yagmail over SMTP: STARTTLS (default) or implicit TLS, both verifying the
     server's certificate; plain only to this machine. One connection is kept
-    between sends and dropped after any error."""
+    between sends and dropped after any error.
+
+    Connecting and every reply of the server wait at most ``timeout`` seconds. A send
+    in progress can be cut short from another thread with :meth:`abort` (a watcher
+    stopping): its connection is shut at once, and no later send is tried."""
 
     def __init__(
         self,
@@ -150,6 +192,34 @@ class SmtpTransport:
         self._client: Any = None
         # When the access token the connection signed in with runs out (OAuth).
         self._signed_in_until = 0.0
+        self._aborted = threading.Event()
+        # The smtplib connection being made or used now (for abort, from another thread).
+        self._live: smtplib.SMTP | None = None
+
+    def abort(self) -> None:
+        """Cut the connection now (safe from another thread): a send waiting for the
+        server fails at once as MailUnavailable, and every later send too."""
+        self._aborted.set()
+        live = self._live
+        sock = getattr(live, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _tracked(self, base: type[smtplib.SMTP]) -> type[smtplib.SMTP]:
+        """``base`` (smtplib.SMTP or SMTP_SSL) that tells this transport of its connection."""
+        transport = self
+
+        class Tracked(base):  # type: ignore[valid-type, misc]
+            def connect(self, host: str = "localhost", port: int = 0, source_address: Any = None) -> Any:
+                transport._live = self
+                if transport._aborted.is_set():
+                    raise smtplib.SMTPServerDisconnected("stopping")
+                return super().connect(host, port, source_address)
+
+        return Tracked
 
     @property
     def where(self) -> str:
@@ -159,10 +229,17 @@ class SmtpTransport:
         import yagmail
 
         security = self.config.security
-        kwargs: dict[str, Any] = {"timeout": self.timeout}
+        kwargs: dict[str, Any] = {"timeout": self.timeout}  # the socket's: connecting and each reply
         if security == "ssl":
             kwargs["context"] = self.context  # smtplib.SMTP_SSL(host, port, context=...)
-        client = yagmail.SMTP(
+        tracked = self._tracked(smtplib.SMTP_SSL if security == "ssl" else smtplib.SMTP)
+
+        class Client(yagmail.SMTP):  # type: ignore[misc]
+            @property
+            def connection(self) -> type[smtplib.SMTP]:
+                return tracked
+
+        client = Client(
             {self.sender: self.sender_name},
             None,
             host=self.config.host,
@@ -220,6 +297,9 @@ class SmtpTransport:
         # CRLF line ends on the wire (smtplib sends bytes as they are); long headers folded.
         data = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
         recipients = [*msg.to, *msg.cc]
+        if self._aborted.is_set():
+            raise MailUnavailable("Sending was stopped (the program is stopping).",
+                                  hint="The email stays queued and is sent next time.")
         try:
             if self._client is not None and self._token_ran_out():
                 self.close()
@@ -231,10 +311,21 @@ class SmtpTransport:
             refused = client.smtp.sendmail(self.sender, [*recipients, *copies], data)
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
-            codes = {code for code, _ in exc.recipients.values()}
-            if all(500 <= c < 600 for c in codes):
-                raise MailRefused(f"The mail server refused every recipient ({_codes(codes)}).") from None
-            raise MailUnavailable(f"The mail server did not accept the recipients now ({_codes(codes)}).") from None
+            replies = list(exc.recipients.values())
+            permanent = all(500 <= code < 600 for code, _ in replies)
+            # The first reply of the kind that decides (a 4xx among 5xx makes it worth a retry).
+            code, words = next((r for r in replies if permanent or not 500 <= r[0] < 600), replies[0])
+            raise _refusal(code, words, "every recipient" if len(replies) > 1 else "the recipient") from None
+        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+            self.close()
+            self._provider_refusal(exc)  # "no passwords here" from Microsoft or Google: said plainly
+            if isinstance(exc, smtplib.SMTPSenderRefused) and not 500 <= exc.smtp_code < 600:
+                # "not now" about our own sender address: the server, not this mail.
+                raise MailUnavailable(
+                    f"The mail server did not accept the sender now ({exc.smtp_code} {server_words(exc.smtp_error)}).",
+                    hint="The emails stay queued and are tried again later.",
+                ) from None
+            raise _refusal(exc.smtp_code, exc.smtp_error, "the email") from None
         except smtplib.SMTPAuthenticationError as exc:
             self.close()
             if self.tokens is not None:
@@ -252,7 +343,10 @@ class SmtpTransport:
         except smtplib.SMTPResponseException as exc:
             self.close()
             self._provider_refusal(exc)
-            raise MailUnavailable(f"The mail server refused the email ({exc.smtp_code}).") from None
+            raise MailUnavailable(
+                f"The mail server would not talk to us ({exc.smtp_code} {server_words(exc.smtp_error)}).",
+                hint="The emails stay queued and are tried again later.",
+            ) from None
         except ssl.SSLCertVerificationError as exc:
             self.close()
             raise MailUnavailable(
@@ -277,9 +371,13 @@ class SmtpTransport:
 
     def close(self) -> None:
         client, self._client = self._client, None
+        self._live = None
         if client is not None:
             try:
-                client.close()
+                if self._aborted.is_set():  # no QUIT: it would wait for a server that does not answer
+                    client.smtp.close()
+                else:
+                    client.close()
             except Exception:  # noqa: BLE001 - closing a broken connection may fail; nothing to do
                 pass
 
@@ -363,11 +461,7 @@ class FileTransport:
             paths = resolve_attachments(self.home_root, msg.attachments)
             data = bytes(build_eml(msg, self.sender, self.sender_name, paths, self.reply_to))
             tmp = self.folder / f".writing-{msg.id}-{os.getpid()}.part"
-            fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+            save_owner_only(tmp, data)
             n = 1
             while True:
                 target = self.folder / (f"{stem}.eml" if n == 1 else f"{stem} ({n}).eml")
@@ -381,10 +475,16 @@ class FileTransport:
         except MailUnavailable:
             raise
         except OSError as exc:
+            fault = storage_fault(exc, f"writing an email to {self.folder}")
+            if fault is not None and fault.kind != "permission":
+                raise fault from None
             raise MailUnavailable(
                 f"The email could not be written to {self.folder} ({exc.strerror or type(exc).__name__}).",
                 hint="Check that the outbox folder exists and can be written to.",
             ) from None
+
+    def abort(self) -> None:
+        return None
 
     def close(self) -> None:
         return None

@@ -6,6 +6,12 @@ A claimed file is read (a saved email gives each form attached to it), recorded 
 ``rejected/`` with a reason beside it. Each file has its own error boundary: an unexpected
 error sends that file to ``rejected/``, tells the Host, and the batch goes on.
 
+``rejected/`` is only for files the school must fix. A file the machine could not save
+(a full disk, a locked database, no permission: a :class:`~forms_processor.errors.StorageError`)
+is *held*: it stays claimed in ``processing/`` and is tried again with a back-off
+(:data:`HOLD_BACKOFF_SECONDS`), the Host is told on screen and, once mail can be queued,
+by email; while the disk is full no new file is claimed.
+
 Stopping: when ``stop`` is set no new file is claimed and the files in hand are finished;
 when ``abort`` is set the batch ends after the file being recorded, leaving the rest
 claimed in ``processing/`` (their arrival time kept) for the next watcher.
@@ -18,15 +24,15 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 from pydantic import Field
 
-from ..errors import UnreadableDocument
+from ..errors import StorageError, UnreadableDocument, storage_fault
 from ..home import Home
-from ..intake.files import unpack
+from ..intake.files import TooLarge, read_within, unpack
 from ..intake.folder import Candidate, Claimed, ProcessingArea, move_to_archive, move_to_rejected
 from ..intake.submission import Source, Submission, now_utc
 from ..mail import compose
@@ -42,6 +48,23 @@ from .ingest import IngestResult
 log = logging.getLogger(__name__)
 
 UNEXPECTED_REASON = "an unexpected error; the Host has been told"
+# Seconds before a held file is tried again, after its 1st, 2nd... failed try (the last repeats).
+HOLD_BACKOFF_SECONDS = (5, 15, 30, 60, 120, 300)
+# Faults that hold every file, not just the one (no new file is claimed while they last).
+_BLOCKING = ("full", "read-only", "locked", "disk")
+
+
+def hold_backoff(tries: int) -> timedelta:
+    index = min(max(tries, 1), len(HOLD_BACKOFF_SECONDS)) - 1
+    return timedelta(seconds=HOLD_BACKOFF_SECONDS[index])
+
+
+@dataclass
+class _Held:
+    claimed: Claimed
+    tries: int
+    due: datetime
+    fault: StorageError
 
 
 class FileOutcome(Result):
@@ -106,6 +129,70 @@ class FolderIntake:
         self.on_outcome = on_outcome
         self.now = now
         self.outcomes: list[FileOutcome] = []
+        # Files the machine could not save, kept claimed in processing/ to be tried again.
+        self.held: dict[Path, _Held] = {}
+        self._retrying: dict[Path, _Held] = {}
+        # The storage problem the Host has still to be emailed about (queued once mail can be).
+        self._alert: StorageError | None = None
+
+    # -- files the machine could not save ------------------------------------------
+
+    def blocked(self) -> bool:
+        """Whether a full disk (or a locked database...) holds files now: claim no more."""
+        now = self.now()
+        return any(h.fault.kind in _BLOCKING and h.due > now for h in self.held.values())
+
+    def next_retry(self) -> datetime | None:
+        return min((h.due for h in self.held.values()), default=None)
+
+    def retry_held(self) -> list[FileOutcome]:
+        """Try again the held files whose back-off has passed."""
+        if self._alert is not None:
+            self._queue_storage_alert(self._alert)
+        now = self.now()
+        due = [h for h in sorted(self.held.values(), key=lambda h: h.due) if h.due <= now]
+        if not due:
+            return []
+        log.info("trying again %d file(s) that could not be saved before", len(due))
+        self._retrying = {h.claimed.path: self.held.pop(h.claimed.path) for h in due}
+        try:
+            return self.take_claimed([h.claimed for h in due])
+        finally:
+            self._retrying = {}
+
+    def _hold(self, claimed: Claimed, fault: StorageError, outcomes: list[FileOutcome],
+              results: list[FileOutcome] | None = None) -> None:
+        """Keep the file claimed in processing/ and try it again later; tell the Host."""
+        before = self.held.get(claimed.path) or self._retrying.get(claimed.path)
+        wait = self._remember(claimed, fault)
+        note = (f"Not recorded yet: {fault.message} The file is kept in processing/ and tried again"
+                f" in {int(wait.total_seconds())} s; nothing is lost. {fault.hint}")
+        log.warning("%s: %s", claimed.display, note)
+        for outcome in results or [FileOutcome(file=claimed.display, status=IntakeStatus.WAITING)]:
+            outcome.status = IntakeStatus.WAITING
+            outcome.reference = outcome.reference if outcome.reference else None
+            outcome.moved_to = None
+            outcome.messages = [note]
+            self._emit(outcomes, outcome)
+        if before is None or before.fault.kind != fault.kind:
+            self._queue_storage_alert(fault)
+
+    def _queue_storage_alert(self, fault: StorageError) -> None:
+        """Email the Host about the storage problem (once a day for each kind); when even
+        that cannot be saved, it is queued at the next try."""
+        cfg = self.home.config
+        subject, body = compose.storage_problem(cfg, fault.message, fault.hint, self.now())
+        day = self.now().astimezone(cfg.tz).date().isoformat()
+        try:
+            with self.service.db.atomic() as conn:
+                enqueue(conn, OutgoingMail(dedupe_key=f"storage:{fault.kind}:{day}", kind="host-alert",
+                                           to=(cfg.host.email,), subject=subject, body=body))
+        except Exception as exc:  # noqa: BLE001 - the disk may be too full for this too: try later
+            if storage_fault(exc) is None:
+                log.error("could not queue the email to the Host (%s)", type(exc).__name__)
+            self._alert = fault
+            return
+        self._alert = None
 
     def take_over(self) -> list[FileOutcome]:
         """Finish what stopped watchers left in ``processing/``."""
@@ -175,7 +262,11 @@ class FolderIntake:
                     while in_hand and in_hand[0].claimed is part.claimed:  # the rest of the same file
                         in_hand.popleft()
                     done.pop(part.claimed.path, None)
-                    self._emit(outcomes, self._unexpected(part.claimed, err))
+                    fault = storage_fault(err)
+                    if fault is not None:
+                        self._hold(part.claimed, fault, outcomes)
+                    else:
+                        self._emit(outcomes, self._unexpected(part.claimed, err))
                     continue
                 self._collect(part, result, done, outcomes)
         # Files claimed but not finished (after an abort) stay in processing/ with their
@@ -190,28 +281,35 @@ class FolderIntake:
         results.append((part, result))
         if part.last:
             del done[part.claimed.path]
-            for outcome in self._finish(part.claimed, results):
+            for outcome in self._finish(part.claimed, results, outcomes):
                 self._emit(outcomes, outcome)
 
     def _parts(self, claimed: Claimed, outcomes: list[FileOutcome]) -> list[_Part]:
         """What a claimed file holds for ingest: itself, or, for a saved email (.eml), each
         form attached to it (as ``forms ingest`` does), or a refusal when it has none."""
         try:
-            size = claimed.path.stat().st_size
             limit = int(self.home.config.storage.max_file_mb * 1024 * 1024)
-            if size > limit:  # refused unread: never held in memory nor copied to the archive
-                self._emit(outcomes, self._too_big(claimed, size, limit))
+            try:
+                data = read_within(claimed.path, limit)  # the size checked before any byte is read
+            except TooLarge as big:  # refused unread: never held in memory nor copied to the archive
+                self._emit(outcomes, self._too_big(claimed, big.size, limit))
                 return []
-            data = claimed.path.read_bytes()
-            subs, refusal = unpack(data, claimed.name, Source.FOLDER, claimed.received_at, origin=str(claimed.path))
+            subs, refusal, not_read = unpack(data, claimed.name, Source.FOLDER, claimed.received_at,
+                                             origin=str(claimed.path),
+                                             authorised=self.home.config.is_school_address)
             if refusal is not None or len(subs) == 1 and subs[0].source == Source.FOLDER:
                 return [_Part(claimed, subs[0], claimed.display, refusal)]
+            parts = [(sub, None) for sub in subs] + [(sub, why) for sub, why in not_read]
             return [
-                _Part(claimed, sub, f"{claimed.display} > {sub.file_name}", last=n == len(subs))
-                for n, sub in enumerate(subs, start=1)
+                _Part(claimed, sub, f"{claimed.display} > {sub.file_name}", why, last=n == len(parts))
+                for n, (sub, why) in enumerate(parts, start=1)
             ]
         except Exception as exc:  # noqa: BLE001 - one bad file never stops the watcher
-            self._emit(outcomes, self._unexpected(claimed, exc))
+            fault = storage_fault(exc, "reading a file in processing/")
+            if fault is not None:
+                self._hold(claimed, fault, outcomes)
+            else:
+                self._emit(outcomes, self._unexpected(claimed, exc))
             return []
 
     def _emit(self, outcomes: list[FileOutcome], outcome: FileOutcome) -> None:
@@ -223,15 +321,24 @@ class FolderIntake:
             except Exception:  # noqa: BLE001 - a display problem must not stop intake
                 log.debug("on_outcome failed", exc_info=True)
 
-    def _finish(self, claimed: Claimed, results: list[tuple[_Part, IngestResult]]) -> list[FileOutcome]:
+    def _finish(self, claimed: Claimed, results: list[tuple[_Part, IngestResult]],
+                batch: list[FileOutcome]) -> list[FileOutcome]:
         """Move the processed file out of processing/: to the archive when any of its forms
-        was recorded, else to rejected/ with the reason beside it."""
+        was recorded, else to rejected/ with the reason beside it. When any of its forms
+        could not be saved, the file is held in processing/ and tried again (the forms
+        recorded meanwhile come back as duplicates then: nothing is sent twice)."""
         outcomes = [
             FileOutcome(file=part.display, status=r.status, reference=r.reference, form=r.form, school=r.school,
                         messages=[m.full for m in r.messages],
                         errors=sum(1 for m in r.messages if m.severity == Severity.ERROR))
             for part, r in results
         ]
+        waiting = next((r for _, r in results if r.status == IntakeStatus.WAITING), None)
+        if waiting is not None:
+            fault = StorageError(waiting.messages[0].message.removeprefix("Not recorded yet: "),
+                                 waiting.messages[0].hint, kind=waiting.fault_kind or "disk")
+            self._hold(claimed, fault, batch, outcomes)
+            return []
         refused = all(r.status == "rejected" or (r.status == "duplicate" and not r.reference) for _, r in results)
         try:
             if refused:
@@ -243,9 +350,12 @@ class FolderIntake:
             for outcome in outcomes:
                 outcome.moved_to = self.home.relative(moved)
         except OSError as exc:
-            # Recorded, but not moved: it stays in processing/ and is moved on by the next
-            # watcher to start (a duplicate then, so nothing is sent twice).
-            log.warning("%s was recorded but could not be moved (%s)", claimed.display, exc.strerror or type(exc).__name__)
+            # Recorded, but not moved: it stays in processing/ and is tried again (a
+            # duplicate then, so nothing is sent twice).
+            log.warning("%s was recorded but could not be moved (%s); it stays in processing and is tried again",
+                        claimed.display, exc.strerror or type(exc).__name__)
+            self._remember(claimed, storage_fault(exc, "moving a file on") or StorageError(
+                f"A file could not be moved on ({exc.strerror or type(exc).__name__}).", kind="disk"))
         return outcomes
 
     def _reason(self, claimed: Claimed, results: list[IngestResult]) -> str:
@@ -281,8 +391,8 @@ class FolderIntake:
         try:
             moved = move_to_rejected(self.home.rejected, claimed, reason_text(claimed.display, err.message, err.hint))
             outcome.moved_to = self.home.relative(moved)
-        except OSError:
-            log.error("%s could not be moved to rejected; it stays in processing", claimed.display)
+        except OSError as exc:
+            self._keep(claimed, exc)
         return outcome
 
     def _unexpected(self, claimed: Claimed, exc: BaseException) -> FileOutcome:
@@ -301,10 +411,25 @@ class FolderIntake:
                 ),
             )
             outcome.moved_to = self.home.relative(moved)
-        except OSError:
-            log.error("%s could not be moved to rejected; it stays in processing", claimed.display)
+        except OSError as exc:
+            self._keep(claimed, exc)
         self._tell_host(claimed)
         return outcome
+
+    def _keep(self, claimed: Claimed, exc: OSError) -> None:
+        """A file for rejected/ that could not be moved there: it stays in processing/ and
+        is tried again later."""
+        log.error("%s could not be moved to rejected (%s); it stays in processing and is tried again",
+                  claimed.display, exc.strerror or type(exc).__name__)
+        self._remember(claimed, storage_fault(exc) or StorageError("A file could not be moved to rejected/.", kind="disk"))
+
+    def _remember(self, claimed: Claimed, fault: StorageError) -> timedelta:
+        """Hold the file for its next try; returns how long until then."""
+        before = self.held.get(claimed.path) or self._retrying.get(claimed.path)
+        tries = (before.tries if before else 0) + 1
+        wait = hold_backoff(tries)
+        self.held[claimed.path] = _Held(claimed, tries, self.now() + wait, fault)
+        return wait
 
     def _tell_host(self, claimed: Claimed) -> None:
         """Queue an email to the Host (no file name or contents in it)."""

@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import Field
 
 from ..config import Config, academic_year, fold_plain
-from ..errors import UnreadableDocument
+from ..errors import UnreadableDocument, storage_fault
 from ..home import Home
 from ..intake.originals import keep_original
 from ..intake.submission import Submission
@@ -63,6 +63,8 @@ class IngestResult(Result):
     messages: list[Message] = Field(default_factory=list)
     submission_id: int | None = Field(default=None, exclude=True)
     sha256: str = Field(default="", exclude=True)
+    # For a 'waiting' result: the kind of storage problem (errors.StorageError.kind).
+    fault_kind: str | None = Field(default=None, exclude=True)
 
 
 class Ingestor:
@@ -122,9 +124,29 @@ class Ingestor:
             return exc
 
     def _finish(self, sub: Submission, display: str, outcome: ExtractedForm | UnreadableDocument | None) -> IngestResult:
+        """Record one submission. When the machine cannot save it (a full disk, a locked
+        database, no permission) nothing of it is kept and it comes back ``waiting``:
+        the form is the school's no less, and is tried again (see folder_intake.py)."""
+        try:
+            return self._record_one(sub, display, outcome)
+        except Exception as exc:
+            fault = storage_fault(exc)
+            if fault is None:
+                raise
+            return IngestResult(
+                file=display, status=IntakeStatus.WAITING, sha256=sub.sha256, fault_kind=fault.kind,
+                messages=[Message(field="", label="", severity=Severity.ERROR,
+                                  message=f"Not recorded yet: {fault.message}", hint=fault.hint)],
+            )
+
+    def _record_one(self, sub: Submission, display: str,
+                    outcome: ExtractedForm | UnreadableDocument | None) -> IngestResult:
         dup = self.find_duplicate(sub)
         if dup is not None:
             return self.record_duplicate(sub, display, dup)
+        if sub.unread_size is not None and isinstance(outcome, UnreadableDocument):
+            # Refused unread for its size: only a note of it (name, size, time), no copy.
+            return self.record_rejected(sub, display, None, outcome)
         archived = self.archive(sub)
         if outcome is None:  # skipped as a duplicate of an earlier file of this batch
             outcome = self._read(sub)
@@ -226,7 +248,8 @@ class Ingestor:
             sha256=sub.sha256,
         )
 
-    def record_rejected(self, sub: Submission, display: str, archived: Path, err: UnreadableDocument) -> IngestResult:
+    def record_rejected(self, sub: Submission, display: str, archived: Path | None,
+                        err: UnreadableDocument) -> IngestResult:
         with self.db.atomic() as conn:
             dup = self._duplicate_in(conn, sub)
             if dup is not None:  # the same bytes were recorded meanwhile by another watcher
@@ -240,7 +263,7 @@ class Ingestor:
                     OutgoingMail(
                         # The same bytes from the same sender, refused for the same reason, are
                         # answered once (a re-run after a crash sends nothing twice).
-                        dedupe_key=f"ack-rejected:{sub.sha256}:{err.reason}:{sub.sender}",
+                        dedupe_key=f"ack-rejected:{sub.sha256}:{err.reason}:{sub.sender}{_unread(sub)}",
                         kind="ack-rejected",
                         to=(sub.sender,),
                         subject=subject,
@@ -395,6 +418,11 @@ class Ingestor:
                 now=sub.received_at, resubmit_by=resubmission.resubmit_by if resubmission else None)
             kind = "ack-invalid"
         enqueue(conn, OutgoingMail(dedupe_key=f"ack:{reference}", kind=kind, to=(to,), subject=subject, body=body, reference=reference))
+
+
+def _unread(sub: Submission) -> str:
+    """Two different files refused unread share the SHA-256 of nothing: tell them apart."""
+    return "" if sub.unread_size is None else f":{sub.unread_size}:{sub.file_name}"
 
 
 def _text(value: Any) -> str | None:

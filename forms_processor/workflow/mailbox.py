@@ -40,6 +40,7 @@ from pydantic import Field, computed_field
 from ..config import Config, Imap
 from ..errors import ConfigError, MailUnavailable, UnreadableDocument
 from ..intake.email_parts import parse_email
+from ..intake.files import not_read_part, not_read_refusal
 from ..intake.mailbox import (
     authorised_sender,
     connect_imap,
@@ -309,21 +310,28 @@ def _process_one(app: MailIntake, cfg: Imap, box: Any, key: str, uidvalidity: st
 
     parsed = parse_email(raw, cfg.sender_authentication)
     outcome = MessageOutcome(uid=uid, outcome="ingested", sender=sender)
-    if parsed.attachments:
+    not_read = not_read_refusal(parsed.not_read)
+    if parsed.attachments or not_read is not None:
         received = internal_date(box, uid) or parsed.date or now
         if received > now:
             received = now
         origin = f"imap:{key};{uidvalidity};{uid}"
-        subs = (
-            (
-                Submission(
-                    data=att.data, file_name=att.file_name, source=Source.EMAIL, received_at=received.astimezone(UTC),
-                    sender=sender, subject=parsed.subject, message_id=parsed.message_id, origin=origin,
-                ),
-                f"email from {sender}: {att.file_name}",
+        forms = [
+            Submission(
+                data=att.data, file_name=att.file_name, source=Source.EMAIL, received_at=received.astimezone(UTC),
+                sender=sender, subject=parsed.subject, message_id=parsed.message_id, origin=origin,
             )
             for att in parsed.attachments
-        )
+        ]
+        subs: list[tuple[Submission, str] | tuple[Submission, str, UnreadableDocument]] = [
+            (sub, f"email from {sender}: {sub.file_name}") for sub in forms
+        ]
+        if not_read is not None:  # exactly what was not read, recorded and answered as a part of its own
+            stand_in = not_read_part(Submission(
+                data=b"", file_name="email", source=Source.EMAIL, received_at=received.astimezone(UTC),
+                sender=sender, subject=parsed.subject, message_id=parsed.message_id, origin=origin,
+            ), "parts of the email not read")
+            subs.append((stand_in, f"email from {sender}: parts not read", not_read))
         results = list(app.ingest_submissions(subs))
         outcome.results = [json_data(r) for r in results]
         detail = ", ".join(f"{r.status} {r.reference or ''}".strip() for r in results)

@@ -79,6 +79,9 @@ def _file_stem(conn: sqlite3.Connection, reference: str, decision_id: int) -> st
     return f"{reference} response" + (f" {earlier + 1}" if earlier else "")
 
 
+# 'forms respond' writes into the home's outbox/responses (it has no --out).
+_RESPONSES_HINT = "Check that the account running forms may write to outbox/responses in the home folder."
+
 _NEXT_STATE = {
     State.APPROVED: State.IMPACT_DUE,
     State.APPROVED_WITH_CONDITIONS: State.IMPACT_DUE,
@@ -140,8 +143,8 @@ class Responder:
         docx_path = self.home.responses / f"{stem}.docx"
         pdf_path = self.home.responses / f"{stem}.pdf"
         values = self.values_for(form, decision)
-        write_private(docx_path, render_docx(self.template, values))
-        write_private(pdf_path, render_pdf(values))
+        write_private(docx_path, render_docx(self.template, values), hint=_RESPONSES_HINT)
+        write_private(pdf_path, render_pdf(values), hint=_RESPONSES_HINT)
 
         to, cc = recipients(self.config, form)
         subject, body = compose.response_sent(self.config, form.reference, form.round, decision["decision"],

@@ -1,0 +1,195 @@
+"""Fault injection: mail servers on loopback that refuse or stall, and the checks every
+fault test ends with (each form recorded once or still waiting, the database sound)."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from forms_processor import home as home_module
+from forms_processor.config import Smtp
+from forms_processor.home import Home, init_home, open_home
+from forms_processor.store.db import Database
+from tests.support import free_port
+from tests.watcher.conftest import Form
+
+_real_write_all = home_module._write_all
+
+
+@dataclass
+class Hostile:
+    """An aiosmtpd handler that refuses chosen recipients at RCPT, or chosen messages at
+    DATA (by a word in the subject), with the reply given; or answers slowly."""
+
+    rcpt_replies: dict[str, str] = field(default_factory=dict)
+    data_replies: dict[bytes, str] = field(default_factory=dict)
+    delay: float = 0.0
+    received: list[tuple[list[str], bytes]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def _stall(self) -> None:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]) -> list[str]:
+        await self._stall()
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
+        reply = self.rcpt_replies.get(address)
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        data = bytes(envelope.original_content)
+        for word, reply in self.data_replies.items():
+            if word in data:
+                return reply
+        with self.lock:
+            self.received.append((list(envelope.rcpt_tos), data))
+        return "250 OK"
+
+
+class HostileServer:
+    def __init__(self, handler: Hostile) -> None:
+        self.handler = handler
+        self.port = free_port()
+        self.controller = Controller(handler, hostname="127.0.0.1", port=self.port, ready_timeout=10)
+
+    def start(self) -> HostileServer:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.handler.delay = 0
+        self.controller.stop()
+
+
+@pytest.fixture
+def hostile() -> Iterator[HostileServer]:
+    server = HostileServer(Hostile()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def forms(tmp_path_factory: pytest.TempPathFactory) -> list[Form]:
+    """32 real filled application forms, each different: mostly Word, every seventh a
+    PDF, every tenth with a mistake (as the watcher tests' forms, fewer)."""
+    import random
+
+    from forms_processor.documents import fill_docx, fill_pdf, sample_application, template_docx, template_pdf
+    from forms_processor.spec import APPLICATION
+
+    root, _ = init_home(tmp_path_factory.mktemp("fault-forms-home"))
+    config = open_home(root).config
+    docx, pdf = template_docx(APPLICATION, config), template_pdf(APPLICATION, config)
+    rng = random.Random(20261202)
+    made: list[Form] = []
+    for i in range(32):
+        values, _ = sample_application(config, rng, mistakes=1 if i % 10 == 9 else 0)
+        if i % 7 == 3:
+            made.append(Form(f"form {i:03d}.pdf", fill_pdf(pdf, values)))
+        else:
+            made.append(Form(f"form {i:03d}.docx", fill_docx(docx, values)))
+    return made
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    root, _ = init_home(tmp_path / "home")
+    return open_home(root)
+
+
+def with_smtp(home: Home, port: int, **extra: Any) -> Home:
+    smtp = Smtp(host="127.0.0.1", port=port, security="plain", sender="send.host@wensum-high.example.org", **extra)
+    return Home(home.root, home.config.model_copy(update={"smtp": smtp}))
+
+
+def integrity_ok(path: Path) -> bool:
+    db = Database(path)
+    try:
+        return bool(db.query("PRAGMA integrity_check")[0][0] == "ok")
+    finally:
+        db.close()
+
+
+def elapsed(start: float) -> float:
+    return time.monotonic() - start
+
+
+# -- a full disk ---------------------------------------------------------------------
+
+
+class DiskFull:
+    """Makes the program's one write routine (``home._write_all``) fail with ENOSPC while ``full``."""
+
+    def __init__(self) -> None:
+        self.full = False
+        self.refused = 0
+
+    def __call__(self, fd: int, data: bytes) -> None:
+        if self.full:
+            self.refused += 1
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        _real_write_all(fd, data)
+
+
+@pytest.fixture
+def disk(monkeypatch: pytest.MonkeyPatch) -> DiskFull:
+    fake = DiskFull()
+    monkeypatch.setattr(home_module, "_write_all", fake)
+    return fake
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 8 MB file system (tmpfs) mounted for the test; skipped where mounting is refused."""
+    mount = shutil.which("mount")
+    point = tmp_path / "small-disk"
+    point.mkdir()
+    if mount is None or os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root and mount(8); the injected ENOSPC tests cover the rest")
+    done = subprocess.run([mount, "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(point)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"this machine refused to mount a small file system: {done.stderr.strip() or done.returncode}")
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+def fill_disk(folder: Path, leave: int) -> Path:
+    """Write a file that leaves only ``leave`` bytes free on ``folder``'s file system."""
+    st = os.statvfs(folder)
+    free = st.f_bavail * st.f_frsize
+    filler = folder / "filler.bin"
+    with open(filler, "wb") as fh:
+        chunk = b"\0" * (1 << 16)
+        left = max(0, free - leave)
+        try:
+            while left > 0:
+                left -= fh.write(chunk[: min(len(chunk), left)])
+        except OSError:
+            pass
+    return filler
+
+
+def stray_temporaries(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and (p.name.endswith(".tmp") or p.name.endswith(".part"))]
