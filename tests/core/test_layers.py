@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     "config": 0,
     "config_check": 0,
     "config_explain": 0,
+    "config_mail": 0,
     "home": 0,
     "references": 0,
     "states": 0,
