@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import academic_year
 from ..reports.entitlement import EntitlementTable, YearData, entitlement_table, load_year
@@ -15,6 +16,9 @@ from ..workflow.impact import ImpactOutcome, accept_impact, mark_overdue, return
 from ..workflow.remind import Reminder, remind
 from ..workflow.retention import RetentionReport, apply_retention
 from .base import ServiceBase
+
+if TYPE_CHECKING:
+    from ..reports.export import ExportSummary
 
 
 class Aftercare(ServiceBase):
@@ -45,7 +49,7 @@ class Aftercare(ServiceBase):
     def governors_report(self, out_dir: Path, *, year: str | None = None) -> tuple[GovernorsFigures, list[Path]]:
         return write_governors_report(self.db, self.config, out_dir, year=year, today=self.today())
 
-    def export(self, out_file: Path, *, year: str | None = None):  # type: ignore[no-untyped-def]
+    def export(self, out_file: Path, *, year: str | None = None) -> ExportSummary:
         """The finance manager's spreadsheet (openpyxl is loaded only when exporting)."""
         from ..reports.export import export_workbook
 

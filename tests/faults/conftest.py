@@ -23,7 +23,7 @@ from forms_processor.config import Smtp
 from forms_processor.home import Home, init_home, open_home
 from forms_processor.store.db import Database
 from tests.support import free_port
-from tests.watcher.conftest import Form
+from tests.watcher.conftest import Form, make_forms
 
 _real_write_all = home_module._write_all
 
@@ -91,23 +91,7 @@ def hostile() -> Iterator[HostileServer]:
 def forms(tmp_path_factory: pytest.TempPathFactory) -> list[Form]:
     """32 real filled application forms, each different: mostly Word, every seventh a
     PDF, every tenth with a mistake (as the watcher tests' forms, fewer)."""
-    import random
-
-    from forms_processor.documents import fill_docx, fill_pdf, sample_application, template_docx, template_pdf
-    from forms_processor.spec import APPLICATION
-
-    root, _ = init_home(tmp_path_factory.mktemp("fault-forms-home"))
-    config = open_home(root).config
-    docx, pdf = template_docx(APPLICATION, config), template_pdf(APPLICATION, config)
-    rng = random.Random(20261202)
-    made: list[Form] = []
-    for i in range(32):
-        values, _ = sample_application(config, rng, mistakes=1 if i % 10 == 9 else 0)
-        if i % 7 == 3:
-            made.append(Form(f"form {i:03d}.pdf", fill_pdf(pdf, values)))
-        else:
-            made.append(Form(f"form {i:03d}.docx", fill_docx(docx, values)))
-    return made
+    return make_forms(tmp_path_factory.mktemp("fault-forms-home"), 32, seed=20261202)
 
 
 @pytest.fixture

@@ -36,18 +36,25 @@ class Form:
 def forms(tmp_path_factory: pytest.TempPathFactory) -> list[Form]:
     """220 real filled application forms, each with different content (so different SHA-256s):
     mostly Word (quick to make), every seventh a PDF, every tenth with a mistake."""
-    root, _ = init_home(tmp_path_factory.mktemp("forms-home"))
+    made = make_forms(tmp_path_factory.mktemp("forms-home"), 220, seed=20261129)
+    assert len({f.data for f in made}) == len(made)
+    return made
+
+
+def make_forms(folder: Path, count: int, *, seed: int) -> list[Form]:
+    """``count`` real filled application forms for the example cluster (a home made in
+    ``folder``): mostly Word, every seventh a PDF, every tenth with a mistake."""
+    root, _ = init_home(folder)
     config = open_home(root).config
     docx, pdf = template_docx(APPLICATION, config), template_pdf(APPLICATION, config)
-    rng = random.Random(20261129)
+    rng = random.Random(seed)
     made: list[Form] = []
-    for i in range(220):
+    for i in range(count):
         values, _ = sample_application(config, rng, mistakes=1 if i % 10 == 9 else 0)
         if i % 7 == 3:
             made.append(Form(f"form {i:03d}.pdf", fill_pdf(pdf, values)))
         else:
             made.append(Form(f"form {i:03d}.docx", fill_docx(docx, values)))
-    assert len({f.data for f in made}) == len(made)
     return made
 
 
