@@ -139,7 +139,7 @@ def _next_steps(state: str, reference: str, v: dict[str, Any], deferred_meeting:
                 "need not send anything. To update the application first, send the form again with "
                 f"{reference} in the box \"Previous application reference\", before that round's deadline.")
     if state == "more_information":
-        return (f"What to send: {v['information_requested']}. How: add it to the application form and send the "
+        return (f"What to send: {str(v['information_requested']).rstrip(' .')}. How: add it to the application form and send the "
                 f"whole form again, by email or to the shared folder, with {reference} in the box \"Previous "
                 f"application reference\". By when: {v['resubmit_by']}. The Working Party then considers it "
                 "at its next meeting.")
