@@ -10,7 +10,7 @@ import time
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from ..api import FormsApp
@@ -25,7 +25,6 @@ def create_app(forms: FormsApp, *, secure: bool = False, idle_minutes: float | N
     routes = [
         *pages.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
-        Route("/", pages.root),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)],
                     exception_handlers={404: not_found, 405: not_found})

@@ -1,0 +1,88 @@
+"""Today (the Host's home page, and the panel it polls), the totals, and a school's list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ..service.users import Permission, Role, User
+from ..states import State
+from .common import home_of, page, render, state
+from .sessions import Session
+
+SHOWN = 100  # the oldest applications awaiting the check listed on Today, per round
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/today", today, methods=["GET"]),
+        Route("/today/panel", today_panel, methods=["GET"]),
+        Route("/totals", totals, methods=["GET"]),
+        Route("/school", school, methods=["GET"]),
+    ]
+
+
+# -- Today ------------------------------------------------------------------------------------
+
+def _today(request: Request) -> dict[str, Any]:
+    forms = state(request).forms
+    now = datetime.now(forms.config.tz)
+    rounds = forms.round_status()
+    awaiting = {r.round: forms.awaiting_check(r.round) for r in rounds}
+    shown = {name: waiting[:SHOWN] for name, waiting in awaiting.items()}
+    meetings = [r for r in rounds if r.meeting >= now.date()]
+    mail = forms.mail_status()
+    return {
+        "now": now,
+        "rounds": rounds,
+        "awaiting": awaiting,
+        "shown": shown,
+        "codes": {r.name: r.code for r in forms.config.rounds},
+        "countdown": {r.round: _countdown(r.deadline, now) for r in rounds},
+        "waiting_for_school": forms.list_forms(state=State.RETURNED.value) + forms.list_forms(state=State.INVALID.value),
+        "failed_mail": mail["counts"].get("failed", 0),
+        "queued_mail": mail["counts"].get("queued", 0),
+        "next_meeting": min(meetings, key=lambda r: r.meeting) if meetings else None,
+        "poll": state(request).poll_seconds,
+    }
+
+
+def _countdown(deadline: datetime, now: datetime) -> str:
+    seconds = int((deadline - now).total_seconds())
+    if seconds <= 0:
+        return "the deadline has passed"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} day{'s' if days != 1 else ''} {hours} h to the deadline"
+    return f"{hours} h {minutes} min to the deadline"
+
+
+@page(Permission.TODAY)
+async def today(request: Request, session: Session, user: User) -> Response:
+    return render(request, "today.html", session=session, user=user, title="Today", **_today(request))
+
+
+@page(Permission.TODAY, passive=True)
+async def today_panel(request: Request, session: Session, user: User) -> Response:
+    return render(request, "today_panel.html", session=None, user=user, **_today(request))
+
+
+@page(Permission.TOTALS)
+async def totals(request: Request, session: Session, user: User) -> Response:
+    return render(request, "totals.html", session=session, user=user, title="Totals",
+                  rounds=state(request).forms.round_status(),
+                  codes={r.name: r.code for r in state(request).forms.config.rounds})
+
+
+@page(Permission.READ_FORMS)
+async def school(request: Request, session: Session, user: User) -> Response:
+    if user.role is not Role.SCHOOL:
+        return RedirectResponse(home_of(user), status_code=303)
+    return render(request, "school.html", session=session, user=user, title="Your school's forms",
+                  forms=state(request).forms.forms_of_school(user))
