@@ -41,15 +41,23 @@ class Permission(StrEnum):
     TOTALS = "totals"  # each round's totals (no pupil or form details)
     READ_FORMS = "read-forms"  # a form's page (a school: its own forms only)
     ROUNDS = "rounds"  # a round's page: every application of the round, the schools' money
-    CHECK = "check"  # forward and return
+    CHECK = "check"  # forward, return, move, exception, withdraw
+    MEETING = "meeting"  # the Working Party's meeting: the applications side by side, recording decisions
+    RESPOND = "respond"  # sending the responses after the meeting
+    MAIL = "mail"  # the mail queue, failed emails, the quarantine of unknown senders
+    REPORTS = "reports"  # the impact and governors' reports
+    EXPORT = "export"  # the finance export: awards and spend
+    SETTINGS = "settings"  # cluster.toml shown read-only, with its problems
+    UPLOAD = "upload"  # sending a form through the web page (a school: for itself)
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.HOST: frozenset(Permission),
-    Role.WORKING_PARTY: frozenset({Permission.TOTALS, Permission.READ_FORMS, Permission.ROUNDS}),
-    Role.FINANCE: frozenset({Permission.TOTALS}),
-    Role.VIEWER: frozenset({Permission.TOTALS}),
-    Role.SCHOOL: frozenset({Permission.READ_FORMS}),
+    Role.WORKING_PARTY: frozenset({Permission.TOTALS, Permission.READ_FORMS, Permission.ROUNDS, Permission.MEETING,
+                                   Permission.REPORTS, Permission.EXPORT}),
+    Role.FINANCE: frozenset({Permission.TOTALS, Permission.REPORTS, Permission.EXPORT}),
+    Role.VIEWER: frozenset({Permission.TOTALS, Permission.REPORTS}),
+    Role.SCHOOL: frozenset({Permission.READ_FORMS, Permission.UPLOAD}),
 }
 
 
