@@ -28,6 +28,7 @@ from .results import IntakeStatus, json_data
 from .service.aftercare import Aftercare
 from .service.host import HostActions
 from .service.mail import MailActions
+from .service.meeting import MeetingActions
 from .service.rounds import RoundActions
 from .service.users import UserActions
 from .states import State
@@ -63,7 +64,7 @@ def read_limits(home: Home) -> ReadLimits:
     )
 
 
-class FormsApp(HostActions, Aftercare, MailActions, RoundActions, UserActions):
+class FormsApp(HostActions, Aftercare, MailActions, MeetingActions, RoundActions, UserActions):
     def __init__(self, home: Home, read: ReadFn | None = None, workers: int = 2) -> None:
         self.home = home
         self.config = home.config

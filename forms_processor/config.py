@@ -134,6 +134,15 @@ class Web(_Model):
         return self
 
 
+class Member(_Model):
+    """A member of the Working Party. One from a school does not vote on that school's
+    applications; ``user`` is their name on the web page (forms user add), if they sign in."""
+
+    name: str
+    school: str | None = None
+    user: str | None = None
+
+
 class ClusterInfo(_Model):
     name: str
     code: str = Field(pattern=r"^[A-Z]{2,5}$")
@@ -227,6 +236,7 @@ class Config(_Model):
     imap: Imap | None = None
     labels: Labels = Labels()
     web: Web = Web()
+    working_party: list[Member] = []
 
     @model_validator(mode="after")
     def _unique(self) -> Config:
@@ -243,7 +253,22 @@ class Config(_Model):
                 seen.add(v.lower())
         if not self.schools:
             raise ValueError("at least one [[schools]] table is needed")
+        for member in self.working_party:
+            if member.school is not None and self.find_school(member.school) is None:
+                raise ValueError(f"the Working Party member {member.name!r} is from {member.school!r},"
+                                 " which is no school of the [[schools]] tables")
         return self
+
+    def members_from(self, school_name: str | None) -> list[Member]:
+        """The Working Party's members from a school (who do not vote on its applications)."""
+        school = self.find_school(school_name) if school_name else None
+        if school is None:
+            return []
+        return [m for m in self.working_party if m.school is not None and school.matches(m.school)]
+
+    def member_for_user(self, user_name: str) -> Member | None:
+        """The Working Party member who signs in to the web page as ``user_name``."""
+        return next((m for m in self.working_party if m.user and m.user.lower() == user_name.lower()), None)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -198,4 +198,36 @@ senco_email = "senco@stmichaels.example.org"
 headteacher = "Grace Adeyemi"
 ehcp = 2
 sen_support = 15
+
+# The Working Party: members from a school do not vote on that school's applications (the
+# meeting's page shows them as not voting). school: one of the schools above; user: their
+# name on the web page (forms user add), when they sign in to record decisions.
+[[working_party]]
+name = "Priya Shah"                # headteacher
+school = "Aldborough Primary School"
+
+[[working_party]]
+name = "Chris Okafor"              # headteacher
+school = "Brampton C of E Primary Academy"
+
+[[working_party]]
+name = "Helen Ward"                # headteacher
+school = "Cawston Primary School"
+
+[[working_party]]
+name = "Dana Reeve"                # deputy headteacher
+school = "Wensum High School"
+
+[[working_party]]
+name = "Lee Carter"                # SENCO
+school = "Wensum High School"
+
+[[working_party]]
+name = "Robin Hale"                # finance manager
+school = "Wensum High School"
+
+[[working_party]]
+name = "Kim Osei"                  # business director
+school = "Wensum High School"
+# user = "kosei"
 """

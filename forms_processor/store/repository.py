@@ -161,6 +161,19 @@ def messages_of(db: Database, reference: str) -> list[dict[str, str]]:
     ]
 
 
+def round_messages(db: Database | sqlite3.Connection, round_name: str) -> list[sqlite3.Row]:
+    """(reference, field, severity) of every message on the forms of one round."""
+    return fetch_all(db, "SELECT m.reference, m.field, m.severity FROM messages m JOIN forms f"
+                         " ON f.reference = m.reference WHERE f.round = ? ORDER BY m.id", (round_name,))
+
+
+def round_exceptions(db: Database | sqlite3.Connection, round_name: str) -> set[str]:
+    """The references of the round's forms with an exception to a rule recorded by the Host."""
+    rows = fetch_all(db, "SELECT DISTINCT e.reference FROM host_exceptions e JOIN forms f"
+                         " ON f.reference = e.reference WHERE f.round = ?", (round_name,))
+    return {r[0] for r in rows}
+
+
 def history_of(db: Database, reference: str) -> list[dict[str, Any]]:
     return [
         {

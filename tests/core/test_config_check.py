@@ -131,3 +131,15 @@ def test_round_budgets_above_the_pot_are_warned_not_refused(tmp_path: Path) -> N
     assert "Warning: cluster.toml, line" in result.stderr and "£195,000.00" in result.stderr
     # The example cluster's budgets add up to exactly the money to share: no warning.
     assert config_warnings(root / "cluster.toml", load_config(_home(tmp_path / "b", EXAMPLE_CONFIG) / "cluster.toml")) == []
+
+
+def test_the_working_party_members_and_their_schools(tmp_path: Path) -> None:
+    config = load_config(_home(tmp_path / "ok", EXAMPLE_CONFIG) / "cluster.toml")
+    assert [m.name for m in config.members_from("Wensum High")] == ["Dana Reeve", "Lee Carter", "Robin Hale", "Kim Osei"]
+    assert [m.name for m in config.members_from("Aldborough")] == ["Priya Shah"]
+    assert config.members_from("Marsham Primary School") == [] and config.members_from(None) == []
+    text = EXAMPLE_CONFIG.replace('school = "Cawston Primary School"\n', 'school = "Cawstn Primary"\nuser = "hward"\n')
+    message, _ = _refusal(tmp_path / "bad", text)
+    assert "Helen Ward" in message and "Cawstn Primary" in message and "no school" in message, message
+    assert load_config(_home(tmp_path / "user", text.replace('"Cawstn Primary"', '"Cawston"')) / "cluster.toml"
+                       ).member_for_user("HWard").name == "Helen Ward"  # type: ignore[union-attr]
