@@ -90,7 +90,8 @@ def _card_response(request: Request, session: Session, user: User, reference: st
     if request.headers.get("hx-request"):
         # htmx swaps only a 2xx answer: a refusal is shown in the card it came from.
         name = "meeting_guard.html" if part == "guard" else "meeting_card.html"
-        return render(request, name, session=None, user=user, item=item, card=card, oob=part == "card", **context)
+        # The session gives the fragment's forms their CSRF token (a fragment shows no flash).
+        return render(request, name, session=session, user=user, item=item, card=card, oob=part == "card", **context)
     return render(request, "meeting.html", status, session=session, user=user,
                   title=f"Meeting: {context['rnd'].name}", **context)
 

@@ -19,10 +19,10 @@ from .check import HIGH_NEEDS_FIELD
 PROBLEMS: dict[str, str] = {
     "errors": "Has errors",
     "warnings": "Has warnings",
-    "late": "Arrived after the deadline",
-    "pupil-reference": "A pupil reference refused (a name, email or UPN, or too long)",
-    "high-needs": "The £10,000 high-level SEND allocation not shown as used",
-    "exception": "An exception recorded by the Host",
+    "late": "Arrived late",
+    "pupil-reference": "Pupil reference refused",  # a name, email or UPN, or too long
+    "high-needs": "£10,000 allocation not used",  # the high-level SEND rule
+    "exception": "Exception recorded",
 }
 _PUPIL_REF = re.compile(r"^pupil_\d+_ref$")
 

@@ -1,0 +1,116 @@
+"""The Working Party's meeting in a real browser (Playwright driving Debian's Chromium, the app
+under uvicorn on loopback): two decisions recorded while the money left changes, one refused
+by the budget guard before and at recording, the responses sent; axe-core on the meeting and
+the round's page.
+
+Set FORMS_WEB_SCREENSHOTS=folder to keep photographs of both pages at 1366x768 and 820x1180."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from forms_processor.api import FormsApp
+from tests.host.conftest import AWKWARD_SCHOOL, Maker
+from tests.web.conftest import Served
+from tests.web.meeting_support import BUDGET, meeting_home
+from tests.web.test_browser import CHROMIUM, browser, no_serious_violations, page, sign_in, sync_api  # noqa: F401
+
+SIZES = {"laptop": (1366, 768), "tablet": (820, 1180)}
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
+
+
+@pytest.fixture
+def home_dir(tmp_path: Path, smtp_port: int) -> Path:
+    return meeting_home(tmp_path, smtp_port)
+
+
+def photograph(pg: Any, name: str, tmp_path: Path) -> None:
+    keep = os.environ.get("FORMS_WEB_SCREENSHOTS")
+    if not keep:
+        return
+    for size, (w, h) in SIZES.items():
+        pg.set_viewport_size({"width": w, "height": h})
+        path = tmp_path / f"{name}-{size}.png"
+        pg.screenshot(path=str(path), full_page=True)
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep) / path.name)
+    pg.set_viewport_size({"width": 1366, "height": 768})
+
+
+def pounds(value: Decimal) -> str:
+    return f"£{value:,.2f}"
+
+
+def test_the_meeting(page: Any, served: Served, maker: Maker, forms: FormsApp, tmp_path: Path) -> None:  # noqa: F811
+    expect = sync_api.expect
+    a, b, c = (maker.application(s) for s in (AWKWARD_SCHOOL, "Marsham Primary School", "Cawston Primary School"))
+    for ref in (a, b, c):
+        forms.forward(ref)
+    asked = {r: Decimal(forms.get(r).amount_requested or "0") for r in (a, b, c)}
+    budget = Decimal(BUDGET)
+    assert asked[a] + asked[b] <= budget < asked[a] + asked[b] + asked[c], asked
+
+    named = maker.ingest(maker.values("Oulton Junior School", pupil_1_ref="Amy Jones"))  # a problem to show
+    assert named.status == "invalid"
+    sign_in(page, served.url, "host")
+    page.wait_for_url("**/today")
+    page.goto(served.url + "/rounds/AU2")
+    no_serious_violations(page)
+    photograph(page, "round", tmp_path)
+    page.get_by_role("link", name="The meeting: record the decisions").click()
+    page.wait_for_url("**/rounds/AU2/meeting")
+    left = page.locator("#money-left")
+    expect(left).to_have_text(pounds(budget))
+    no_serious_violations(page)
+
+    # The first: approved; the guard shows what would be left, then the money left changes.
+    card = page.locator(f"#card-{a}")
+    card.get_by_label("Approved", exact=True).check()
+    expect(card.locator(".guard")).to_contain_text(f"{pounds(budget - asked[a])} would be left")
+    card.get_by_role("button", name="Record the decision").click()
+    expect(left).to_have_text(pounds(budget - asked[a]))
+    expect(card.get_by_role("status")).to_contain_text("Approved")
+    expect(card.locator("form")).to_have_count(0)  # decided: locked
+
+    # The second: approved with conditions reveals its two fields.
+    card = page.locator(f"#card-{b}")
+    card.get_by_label("Approved with conditions").check()
+    card.get_by_label("Conditions", exact=True).fill("Report the reading ages each half term.")
+    card.get_by_label("Feedback to the school").fill("A clear plan with measurable outcomes.")
+    expect(card.get_by_label("Amount awarded", exact=False)).to_have_count(0)
+    card.get_by_role("button", name="Record the decision").click()
+    after_two = budget - asked[a] - asked[b]
+    expect(left).to_have_text(pounds(after_two))
+
+    # The third would overspend: refused before recording, and at recording.
+    card = page.locator(f"#card-{c}")
+    card.get_by_label("Approved", exact=True).check()
+    expect(card.locator(".guard")).to_contain_text("Refused before recording")
+    expect(card.locator(".guard")).to_contain_text("would overspend")
+    no_serious_violations(page)
+    photograph(page, "meeting", tmp_path)
+    card.get_by_role("button", name="Record the decision").click()
+    expect(card.get_by_role("alert")).to_contain_text("would overspend")
+    assert forms.get(c).state.value == "with_working_party"
+    expect(left).to_have_text(pounds(after_two))
+    # Partly funded instead: the guard follows the amount as it is typed.
+    card.get_by_label("Partially funded").check()
+    card.get_by_label("Amount awarded", exact=False).fill("1000")
+    expect(card.locator(".guard")).to_contain_text(f"{pounds(after_two - 1000)} would be left")
+
+    # The responses: sent for the two decisions, and the page says so.
+    page.get_by_role("button", name="Send the responses").click()
+    expect(page.get_by_role("status").first).to_contain_text("2 responses made (Word and PDF); 2 emails queued")
+    assert forms.get(a).state.value == "impact_due" and forms.get(b).state.value == "impact_due"
+    no_serious_violations(page)
+    photograph(page, "meeting-after", tmp_path)
