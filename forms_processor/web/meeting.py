@@ -72,8 +72,8 @@ def _open_card(request: Request, reference: str, values: dict[str, str], *, erro
     if values["decision"]:
         try:
             card["preview"] = forms.preview_decision(_input(request, reference, values))
-        except FormsError as exc:
-            card["error"] = card["error"] or (exc.message, exc.hint)
+        except FormsError as exc:  # e.g. an amount that is not one: said where the money is
+            card["guard_error"] = (exc.message, exc.hint)
     return card
 
 

@@ -123,6 +123,11 @@ def test_the_budget_guard_before_and_at_recording(client: TestClient, maker: Mak
     guard = host.post(f"{MEETING}/{c}/preview?part=guard", data={"csrf": csrf, "decision": "partially-funded",
                                                                   "award": "100"}, headers=HX)
     assert guard.text.strip().startswith('<div class="guard"') and f"£{left - 100:,.2f}</strong> would be left" in guard.text
+    guard = host.post(f"{MEETING}/{c}/preview?part=guard", data={"csrf": csrf, "decision": "partially-funded",
+                                                                  "award": "lots"}, headers=HX)
+    assert "The money left cannot be worked out: the award &#39;lots&#39;" in guard.text
+    r = decide(host, c, csrf, decision="partially-funded", award=str(asked[c]), feedback="All of it.")
+    assert r.status_code == 400 and "less than the request" in r.text
     r = decide(host, c, csrf, decision="approved")
     assert r.status_code == 409 and "would overspend" in r.text and f"£{left:,.2f} is left" in r.text
     assert forms.get(c).state.value == "with_working_party"
