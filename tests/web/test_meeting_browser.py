@@ -80,6 +80,7 @@ def test_the_meeting(page: Any, served: Served, maker: Maker, forms: FormsApp, t
     card.get_by_role("button", name="Record the decision").click()
     expect(left).to_have_text(pounds(budget - asked[a]))
     expect(card.get_by_role("status")).to_contain_text("Approved")
+    expect(card.get_by_role("status")).to_be_focused()  # the keyboard carries on from what happened
     expect(card.locator("form")).to_have_count(0)  # decided: locked
 
     # The second: approved with conditions reveals its two fields.
@@ -101,6 +102,7 @@ def test_the_meeting(page: Any, served: Served, maker: Maker, forms: FormsApp, t
     photograph(page, "meeting", tmp_path)
     card.get_by_role("button", name="Record the decision").click()
     expect(card.get_by_role("alert")).to_contain_text("would overspend")
+    expect(card.get_by_role("alert")).to_be_focused()
     assert forms.get(c).state.value == "with_working_party"
     expect(left).to_have_text(pounds(after_two))
     # Partly funded instead: the guard follows the amount as it is typed.
