@@ -17,8 +17,8 @@ from forms_processor.config import load_config
 from forms_processor.documents import fill_docx, template_docx
 from forms_processor.home import open_home
 from forms_processor.spec import APPLICATION
-from forms_processor.workflow.allow_list import with_address
 from forms_processor.web.app import create_app
+from forms_processor.workflow.allow_list import with_address
 from tests.host.conftest import AWKWARD_SCHOOL, Maker, _in_process_read
 from tests.mail.test_mailbox import DOCX, FOLDER, PASSWORD, USER, append, folder_subjects, imap_port, message  # noqa: F401
 from tests.web.conftest import PASSWORD as WEB_PASSWORD
