@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route, request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..api import IngestResult
+from ..errors import NotAllowed
 from ..service.users import Permission, Role, User
 from .common import COOKIE, page, render, state, to_sign_in
 from .sessions import Session
@@ -102,12 +103,16 @@ async def upload(request: Request, session: Session, user: User) -> Response:
                       **_context(request, user, problem="Choose the form's file first, then press \"Send the form\"."))
     limit = forms.upload_limit()
     name = chosen.filename
-    if chosen.size is not None and chosen.size > limit:
-        result = await run_in_threadpool(forms.upload_form, user, b"", name, size=chosen.size)
-    else:
-        data = await chosen.read(limit + 1)
-        size = len(data) if len(data) > limit else None
-        result = await run_in_threadpool(forms.upload_form, user, b"" if size else data, name, size=size)
+    try:
+        if chosen.size is not None and chosen.size > limit:
+            result = await run_in_threadpool(forms.upload_form, user, b"", name, size=chosen.size)
+        else:
+            data = await chosen.read(limit + 1)
+            size = len(data) if len(data) > limit else None
+            result = await run_in_threadpool(forms.upload_form, user, b"" if size else data, name, size=size)
+    except NotAllowed as exc:  # another school's form: refused, said on the same page
+        return render(request, "upload.html", 409, session=session, user=user,
+                      **_context(request, user, refused=(exc.message, exc.hint)))
     return render(request, "upload.html", 200 if result.status in ("accepted", "invalid", "duplicate") else 400,
                   session=session, user=user, **_context(request, user, result=result, said=said(result)))
 
