@@ -30,6 +30,8 @@ from .service.host import HostActions
 from .service.mail import MailActions
 from .service.meeting import MeetingActions
 from .service.rounds import RoundActions
+from .service.settings import SettingsActions
+from .service.upload import UploadActions
 from .service.users import UserActions
 from .states import State
 from .store import repository as repo
@@ -64,7 +66,8 @@ def read_limits(home: Home) -> ReadLimits:
     )
 
 
-class FormsApp(HostActions, Aftercare, MailActions, MeetingActions, RoundActions, UserActions):
+class FormsApp(HostActions, Aftercare, MailActions, MeetingActions, RoundActions, UserActions, SettingsActions,
+               UploadActions):
     def __init__(self, home: Home, read: ReadFn | None = None, workers: int = 2) -> None:
         self.home = home
         self.config = home.config

@@ -46,6 +46,9 @@ class School(_Model):
     code: str = Field(pattern=r"^[A-Z0-9]{2,6}$")
     aliases: list[str] = []
     email_domains: list[str] = []
+    # Other single addresses the school sends forms from (the web page's Mail screen adds
+    # one when the Host says a quarantined sender is this school's).
+    sender_emails: list[str] = []
     senco_email: str | None = None
     headteacher: str | None = None
     headteacher_email: str | None = None
@@ -65,6 +68,8 @@ class School(_Model):
         if self.senco_email and addr == self.senco_email.lower():
             return True
         if self.headteacher_email and addr == self.headteacher_email.lower():
+            return True
+        if addr in {a.strip().lower() for a in self.sender_emails}:
             return True
         return domain in {d.lower() for d in self.email_domains}
 
@@ -373,14 +378,27 @@ def load_config(path: Path) -> Config:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"The configuration file {path} could not be read ({exc}).") from None
+    config, problems, syntax = check_config_text(text)
+    if syntax:
+        raise ConfigError(
+            problems[0].render(path.name),
+            hint=f"Correct that line in {path}, save the file, and run the command again.",
+        )
+    if problems or config is None:
+        raise ConfigError(_problems_message(path.name, problems), hint=(
+            f"Correct {'that line' if len(problems) == 1 else 'those lines'} in {path}, save the file, "
+            "and run the command again."
+        ))
+    return config
+
+
+def check_config_text(text: str) -> tuple[Config | None, list[config_check.Problem], bool]:
+    """The configuration ``text`` holds (None when it has mistakes), its mistakes, each with
+    its line, and whether the mistake is in the TOML itself (then it is the only one)."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        problem = config_explain.explain_syntax_error(str(exc), text)
-        raise ConfigError(
-            problem.render(path.name),
-            hint=f"Correct that line in {path}, save the file, and run the command again.",
-        ) from None
+        return None, [config_explain.explain_syntax_error(str(exc), text)], True
     locator = config_check.Locator(text)
     problems, covered = config_check.check_raw(raw, locator, Config)
     config: Config | None = None
@@ -388,12 +406,8 @@ def load_config(path: Path) -> Config:
         config = Config.model_validate(raw)
     except ValidationError as exc:
         problems += config_explain.explain_validation_error(exc, raw, locator, Config, covered)
-    if problems or config is None:
-        raise ConfigError(_problems_message(path.name, problems), hint=(
-            f"Correct {'that line' if len(problems) == 1 else 'those lines'} in {path}, save the file, "
-            "and run the command again."
-        ))
-    return config
+    problems = sorted(set(problems), key=lambda p: (p.line or 0, p.text))
+    return (None if problems else config), problems, False
 
 
 def config_warnings(path: Path, config: Config) -> list[str]:

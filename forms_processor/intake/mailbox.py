@@ -209,6 +209,15 @@ def _headers(raw: bytes) -> email.message.Message:
     return email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
 
 
+def from_address(raw: bytes) -> str | None:
+    """The one From address of a message (lower case), or None when there is not exactly one."""
+    try:
+        froms = _addresses(_headers(raw), "From")
+    except Exception:  # noqa: BLE001 - a From the email package cannot parse
+        return None
+    return froms[0] if len(froms) == 1 else None
+
+
 def message_id_of(raw: bytes) -> str | None:
     return str(_headers(raw).get("Message-ID") or "").strip() or None
 

@@ -18,6 +18,7 @@ class Source(str, Enum):
     EMAIL = "email"
     EML = "eml"
     CLI = "cli"
+    WEB = "web"  # sent through the web page by a school's user
 
 
 @dataclass(frozen=True)

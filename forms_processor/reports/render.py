@@ -143,6 +143,13 @@ def to_html(doc: Document) -> str:
     return "\n".join(parts)
 
 
+def body_of(page: str) -> str:
+    """What a page written by :func:`to_html` shows (between its body tags), to show it
+    inside another page (the web page's Reports screen), without its own style."""
+    start = page.index("<body>") + len("<body>")
+    return page[start:page.rindex("</body>")].strip()
+
+
 # --------------------------------------------------------------------------
 # PDF
 # --------------------------------------------------------------------------

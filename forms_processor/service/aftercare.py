@@ -12,6 +12,8 @@ from ..reports.entitlement import EntitlementTable, YearData, entitlement_table,
 from ..reports.governors import GovernorsFigures
 from ..reports.governors_document import write_governors_report
 from ..reports.impact_report import write_impact_report
+from ..reports.render import body_of
+from ..results import Result
 from ..workflow.impact import ImpactOutcome, accept_impact, mark_overdue, return_impact
 from ..workflow.remind import Reminder, remind
 from ..workflow.retention import RetentionReport, apply_retention
@@ -19,6 +21,17 @@ from .base import ServiceBase
 
 if TYPE_CHECKING:
     from ..reports.export import ExportSummary
+
+
+class ReportFiles(Result):
+    """A report written into a folder: what its page shows (charts inside), and its PDF."""
+
+    title: str
+    body_html: str
+    pdf: Path
+
+
+REPORTS = {"impact": "The impact report", "governors": "The governors' report"}
 
 
 class Aftercare(ServiceBase):
@@ -48,6 +61,20 @@ class Aftercare(ServiceBase):
 
     def governors_report(self, out_dir: Path, *, year: str | None = None) -> tuple[GovernorsFigures, list[Path]]:
         return write_governors_report(self.db, self.config, out_dir, year=year, today=self.today())
+
+    def report_files(self, kind: str, out_dir: Path, *, year: str | None = None) -> ReportFiles:
+        """The impact (``kind`` "impact") or governors' report of ``year`` (None: this
+        academic year) written into ``out_dir``: its page's body, ready to show inside
+        another page, and its PDF."""
+        if kind not in REPORTS:
+            from ..errors import NotFound
+
+            raise NotFound(f"There is no report called {kind!r}.", hint="Choose the impact or the governors' report.")
+        _, paths = (self.impact_report(out_dir, year=year) if kind == "impact"
+                    else self.governors_report(out_dir, year=year))
+        page = next(p for p in paths if p.suffix == ".html")
+        pdf = next(p for p in paths if p.suffix == ".pdf")
+        return ReportFiles(title=REPORTS[kind], body_html=body_of(page.read_text(encoding="utf-8")), pdf=pdf)
 
     def export(self, out_file: Path, *, year: str | None = None) -> ExportSummary:
         """The finance manager's spreadsheet (openpyxl is loaded only when exporting)."""

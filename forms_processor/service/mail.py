@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from ..intake.submission import now_utc
 from ..mail import sender
 from ..mail.transport import Transport
+from ..results import Result
+from ..workflow.mailbox import MessageOutcome
 from .base import ServiceBase
 
 if TYPE_CHECKING:
@@ -17,16 +19,65 @@ if TYPE_CHECKING:
     from ..workflow.mailbox import PollReport
 
 
+class TakenIn(Result):
+    """An address added to a school's allow-list, and what became of the quarantined email."""
+
+    school: str
+    outcome: MessageOutcome | None = None
+    problem: str | None = None
+    hint: str | None = None
+
+
 class MailActions(ServiceBase):
+    if TYPE_CHECKING:
+        def add_school_address(self, school: str, address: str, *, actor: str = "host") -> str: ...  # SettingsActions'
     def mail_status(self, now: datetime | None = None) -> dict[str, Any]:
         """Counts by status and kind, the oldest queued email, the latest errors (never bodies)."""
         return sender.mail_status(self.db, now)
+
+    def latest_mail(self, status: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest emails (of one status: queued, sending, sent, failed; or any), newest
+        first: id, kind, reference, to (a list), subject, status, attempts, last_error,
+        created_at, sent_at. Never the body."""
+        import json
+
+        from ..store import outbox
+
+        rows = [dict(r) for r in outbox.latest(self.db, status, limit)]
+        for r in rows:
+            r["to"] = json.loads(r.pop("to_addrs") or "[]")
+        return rows
 
     def quarantined_mail(self, limit: int = 10) -> list[dict[str, Any]]:
         """The latest messages the mailbox poll set aside in quarantine, with why."""
         from ..store import mailbox_log
 
         return mailbox_log.quarantined(self.db, limit)
+
+    def take_in_quarantined(self, mailbox: str, uidvalidity: str, uid: str, **kw: Any) -> MessageOutcome:
+        """Take in a quarantined email after all (its sender must now be a school's)."""
+        from ..workflow.quarantine import take_in_quarantined
+
+        return take_in_quarantined(self, mailbox, uidvalidity, uid, **self._imap_connect(kw))  # type: ignore[arg-type]
+
+    def school_address_and_take_in(self, school: str, mailbox: str, uidvalidity: str, uid: str, *,
+                                   actor: str = "host", **kw: Any) -> TakenIn:
+        """"This is a school's address": the quarantined email's sender added to the
+        school's allow-list in cluster.toml, then the email taken in. When the address is
+        added but the email cannot be taken in yet (the mail server is down), ``problem``
+        says why (the email stays in quarantine, and this can be done again)."""
+        from ..errors import FormsError, NotFound
+        from ..store import mailbox_log
+
+        row = mailbox_log.entry(self.db, mailbox, uidvalidity, uid)
+        if row is None or row["outcome"] != "quarantined" or not row["sender"]:
+            raise NotFound("That email is no longer in the quarantine list, or its sender is not known.",
+                           hint="Reload the Mail page.")
+        name = self.add_school_address(school, row["sender"], actor=actor)
+        try:
+            return TakenIn(school=name, outcome=self.take_in_quarantined(mailbox, uidvalidity, uid, **kw))
+        except FormsError as exc:
+            return TakenIn(school=name, problem=exc.message, hint=exc.hint)
 
     def retry_mail(self, ids: list[int] | None = None) -> dict[str, Any]:
         """Put failed emails back in the queue (these, or every failed one)."""
@@ -45,6 +96,10 @@ class MailActions(ServiceBase):
         """Read the school mailbox once: every new form taken in, exactly once."""
         from ..workflow.mailbox import poll_mailbox
 
+        return poll_mailbox(self, imap, **self._imap_connect(kw, imap))  # type: ignore[arg-type]
+
+    def _imap_connect(self, kw: dict[str, Any], imap: Imap | None = None) -> dict[str, Any]:
+        """``kw`` with the connection that signs in with OAuth 2.0 when [imap] says so."""
         cfg = imap or self.config.imap
         if cfg is not None and cfg.auth == "oauth2" and "connect" not in kw:
             from functools import partial
@@ -52,8 +107,8 @@ class MailActions(ServiceBase):
             from ..intake.mailbox import connect_imap
             from ..mail import oauth
 
-            kw["connect"] = partial(connect_imap, tokens=oauth.source_for("imap", cfg, self.home.data))
-        return poll_mailbox(self, imap, **kw)  # type: ignore[arg-type]
+            kw = {**kw, "connect": partial(connect_imap, tokens=oauth.source_for("imap", cfg, self.home.data))}
+        return kw
 
     def mail_login(self, section: str, show: Callable[[DeviceCode], None], **flow: Any) -> str:
         """Sign ``[section]`` (``imap`` or ``smtp``) in with OAuth 2.0: the device-code flow

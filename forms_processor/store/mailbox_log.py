@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from .db import Database, fetch_all
+from .db import Database, fetch_all, fetch_one
 
 
 def recorded(db: Database | sqlite3.Connection, mailbox: str, uidvalidity: str) -> dict[str, sqlite3.Row]:
@@ -28,11 +28,13 @@ def try_claim(conn: sqlite3.Connection, mailbox: str, uidvalidity: str, uid: str
     return cur.rowcount == 1
 
 
-def entry(conn: sqlite3.Connection, mailbox: str, uidvalidity: str, uid: str) -> sqlite3.Row | None:
-    return conn.execute(
-        "SELECT outcome, processed_at, detail FROM processed_mail WHERE mailbox = ? AND uidvalidity = ? AND uid = ?",
+def entry(db: Database | sqlite3.Connection, mailbox: str, uidvalidity: str, uid: str) -> sqlite3.Row | None:
+    return fetch_one(
+        db,
+        "SELECT outcome, processed_at, detail, message_id, sender FROM processed_mail"
+        " WHERE mailbox = ? AND uidvalidity = ? AND uid = ?",
         (mailbox, uidvalidity, uid),
-    ).fetchone()
+    )
 
 
 def take_over_claim(conn: sqlite3.Connection, mailbox: str, uidvalidity: str, uid: str, at: str, holder: str) -> None:
@@ -51,11 +53,33 @@ def release_claim(db: Database | sqlite3.Connection, mailbox: str, uidvalidity: 
 
 
 def close_entry(conn: sqlite3.Connection, mailbox: str, uidvalidity: str, uid: str, *, outcome: str,
-                message_id: str | None, detail: str, at: str) -> None:
+                message_id: str | None, detail: str, at: str, sender: str | None = None) -> None:
     conn.execute(
-        "UPDATE processed_mail SET outcome = ?, message_id = ?, detail = ?, processed_at = ?"
+        "UPDATE processed_mail SET outcome = ?, message_id = ?, detail = ?, processed_at = ?, sender = ?"
         " WHERE mailbox = ? AND uidvalidity = ? AND uid = ?",
-        (outcome, message_id, detail[:1000], at, mailbox, uidvalidity, uid),
+        (outcome, message_id, detail[:1000], at, sender, mailbox, uidvalidity, uid),
+    )
+
+
+def reclaim_quarantined(conn: sqlite3.Connection, mailbox: str, uidvalidity: str, uid: str, at: str,
+                        holder: str) -> bool:
+    """Claim a quarantined message to take it in after all; False when it is no longer
+    quarantined (taken in already, or being taken in)."""
+    cur = conn.execute(
+        "UPDATE processed_mail SET outcome = 'processing', processed_at = ?, detail = ?"
+        " WHERE mailbox = ? AND uidvalidity = ? AND uid = ? AND outcome = 'quarantined'",
+        (at, holder, mailbox, uidvalidity, uid),
+    )
+    return cur.rowcount == 1
+
+
+def back_to_quarantine(db: Database | sqlite3.Connection, mailbox: str, uidvalidity: str, uid: str,
+                       detail: str, at: str) -> None:
+    """A message reclaimed from the quarantine but not taken in: quarantined again, as it was."""
+    db.execute(
+        "UPDATE processed_mail SET outcome = 'quarantined', detail = ?, processed_at = ?"
+        " WHERE mailbox = ? AND uidvalidity = ? AND uid = ? AND outcome = 'processing'",
+        (detail[:1000], at, mailbox, uidvalidity, uid),
     )
 
 
@@ -70,7 +94,8 @@ def quarantined(db: Database | sqlite3.Connection, limit: int = 10) -> list[dict
     """The latest messages set aside in the quarantine folder, newest first, with why."""
     rows = fetch_all(
         db,
-        "SELECT mailbox, uid, message_id, processed_at, detail FROM processed_mail WHERE outcome = 'quarantined'"
+        "SELECT mailbox, uidvalidity, uid, message_id, sender, processed_at, detail FROM processed_mail"
+        " WHERE outcome = 'quarantined'"
         " ORDER BY processed_at DESC, uid DESC LIMIT ?",
         (limit,),
     )

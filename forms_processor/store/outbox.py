@@ -177,3 +177,15 @@ def status_of(db: Database | sqlite3.Connection, mail_id: int) -> sqlite3.Row | 
 def requeue(conn: sqlite3.Connection, mail_id: int, *, at: str) -> None:
     """Queue a mail again, due ``at``."""
     conn.execute("UPDATE outgoing_mail SET status = 'queued', next_attempt_at = ? WHERE id = ?", (at, mail_id))
+
+
+def latest(db: Database | sqlite3.Connection, status: str | None = None, limit: int = 20) -> list[sqlite3.Row]:
+    """The newest mails (of one status, or any): to whom, subject, state, tries and the
+    server's last words. Never the body."""
+    where, params = ("WHERE status = ?", (status, limit)) if status else ("", (limit,))
+    return fetch_all(
+        db,
+        "SELECT id, kind, reference, to_addrs, subject, status, attempts, last_error, created_at, sent_at"
+        f" FROM outgoing_mail {where} ORDER BY id DESC LIMIT ?",  # noqa: S608 - a fixed clause
+        params,
+    )

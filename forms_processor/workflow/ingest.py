@@ -117,6 +117,14 @@ class Ingestor:
             return self._finish(sub, display, outcome.result())
         return self._finish(sub, display, outcome)
 
+    def read_submission(self, sub: Submission) -> ExtractedForm | UnreadableDocument:
+        """Read one submission (in the sandbox), without recording anything."""
+        return self._read(sub)
+
+    def process_read(self, sub: Submission, display: str, outcome: ExtractedForm | UnreadableDocument) -> IngestResult:
+        """Record a submission already read with :meth:`read_submission` (not read again)."""
+        return self._finish(sub, display, outcome)
+
     def _read(self, sub: Submission) -> ExtractedForm | UnreadableDocument:
         try:
             return self.read(sub.data, sub.file_name)

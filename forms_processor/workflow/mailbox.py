@@ -45,6 +45,7 @@ from ..intake.mailbox import (
     authorised_sender,
     connect_imap,
     fetch_message,
+    from_address,
     internal_date,
     is_automatic,
     mailbox_key,
@@ -153,17 +154,20 @@ def poll_mailbox(
             pass
 
 
-def _poll(app: MailIntake, cfg: Imap, box: Any, clock: Callable[[], datetime]) -> PollReport:
+def keep_raw_bytes(box: Any) -> None:
+    """Make the connection's fetched messages keep the exact bytes the server sent (``.raw``)."""
     from imap_tools import MailMessage
 
     class RawMessage(MailMessage):  # type: ignore[misc]
-        """imap-tools' message, keeping the exact bytes the server sent."""
-
         def __init__(self, fetch_data: list[Any]) -> None:
             super().__init__(fetch_data)
             self.raw: bytes = self._get_message_data_parts(fetch_data)[0]
 
     box.email_message_class = RawMessage
+
+
+def _poll(app: MailIntake, cfg: Imap, box: Any, clock: Callable[[], datetime]) -> PollReport:
+    keep_raw_bytes(box)
     for folder in (cfg.processed_folder, cfg.quarantine_folder):
         if not box.folder.exists(folder):
             box.folder.create(folder)
@@ -271,12 +275,12 @@ def _release(app: MailIntake, key: str, uidvalidity: str, uid: str) -> None:
 
 
 def _record(app: MailIntake, key: str, uidvalidity: str, uid: str, message_id: str | None, outcome: str,
-            detail: str, now: datetime, mail: OutgoingMail | None = None) -> bool:
+            detail: str, now: datetime, mail: OutgoingMail | None = None, sender: str | None = None) -> bool:
     """Write the outcome (and queue a reply, in the same transaction). Returns True if a reply was queued."""
     queued = False
     with app.db.atomic() as conn:
         mailbox_log.close_entry(conn, key, uidvalidity, uid, outcome=outcome, message_id=message_id,
-                                detail=detail, at=_iso(now))
+                                detail=detail, at=_iso(now), sender=sender)
         if mail is not None:
             queued = enqueue(conn, mail) is not None
     return queued
@@ -301,18 +305,30 @@ def _process_one(app: MailIntake, cfg: Imap, box: Any, key: str, uidvalidity: st
         if not check.trusted:
             sender, why = None, f"sender not authenticated: {check.reason}"
     if sender is None:  # quarantined on its headers alone: nothing in it is unpacked
-        _record(app, key, uidvalidity, uid, message_id_of(raw), "quarantined", why, now)
+        _record(app, key, uidvalidity, uid, message_id_of(raw), "quarantined", why, now, sender=from_address(raw))
         moved = move_message(box, uid, cfg.quarantine_folder)
         if moved:
             _mark_moved(app, key, uidvalidity, uid)
         log.info("mail %s quarantined (%s): moved to %s", uid, why.partition(":")[0], cfg.quarantine_folder)
         return MessageOutcome(uid=uid, outcome="quarantined", sender=None, moved=moved, detail=why)
+    outcome = take_in(app, cfg, key, uidvalidity, uid, raw, sender, internal_date(box, uid), clock)
+    outcome.moved = move_message(box, uid, cfg.processed_folder)
+    if outcome.moved:
+        _mark_moved(app, key, uidvalidity, uid)
+    return outcome
 
+
+def take_in(app: MailIntake, cfg: Imap, key: str, uidvalidity: str, uid: str, raw: bytes, sender: str,
+            server_date: datetime | None, clock: Callable[[], datetime]) -> MessageOutcome:
+    """Take in a message from a school (``sender``, the address to answer): each form
+    attached through the one ingest path, or a short reply when none is; the outcome
+    recorded against its claim. Moving it to its folder is the caller's."""
+    now = clock()
     parsed = parse_email(raw, cfg.sender_authentication)
     outcome = MessageOutcome(uid=uid, outcome="ingested", sender=sender)
     not_read = not_read_refusal(parsed.not_read)
     if parsed.attachments or not_read is not None:
-        received = internal_date(box, uid) or parsed.date or now
+        received = server_date or parsed.date or now
         if received > now:
             received = now
         origin = f"imap:{key};{uidvalidity};{uid}"
@@ -351,7 +367,4 @@ def _process_one(app: MailIntake, cfg: Imap, box: Any, key: str, uidvalidity: st
         outcome.replied = _record(app, key, uidvalidity, uid, parsed.message_id, "no-attachment",
                                   "replied" if reply else "automatic message: not answered", now, reply)
         log.info("mail %s from a school had no form attached%s", uid, ": reply queued" if outcome.replied else "")
-    outcome.moved = move_message(box, uid, cfg.processed_folder)
-    if outcome.moved:
-        _mark_moved(app, key, uidvalidity, uid)
     return outcome
