@@ -15,7 +15,7 @@ from ..store.repository import FormRow
 from ..workflow import check as chk
 from ..workflow import decide as dec
 from ..workflow import minutes
-from ..workflow.move import MoveResult, move
+from ..workflow.move import MOVABLE, MoveResult, move
 from ..workflow.respond import ResponseResult, respond
 from ..workflow.status import RoundStatus, round_status
 from ..workflow.today import Today, TodayCounted, host_today, round_is_empty, today_counted
@@ -71,6 +71,10 @@ class HostActions(ServiceBase):
     def move(self, reference: str, round_text: str, reason: str, *, actor: str = "host") -> MoveResult:
         """Move an application (not yet decided) to another round; the school is emailed."""
         return move(self.db, self.config, reference, round_text, reason, actor=actor)
+
+    def may_move(self, form: FormRow) -> bool:
+        """Whether an application may still change round (before a decision)."""
+        return form.form_id == "send-application" and form.state in MOVABLE
 
     def withdraw(self, reference: str, reason: str, *, actor: str = "host") -> FormRow:
         return withdraw(self.db, reference, reason, actor)

@@ -69,7 +69,6 @@ def _day(d: date) -> str:
 
 def host_today(db: Database, config: Config, now: datetime) -> Today:
     """What needs the Host on the day of ``now`` (an aware datetime)."""
-    today = now.astimezone(config.tz).date()
     received = repo.received_times(db)
     to_check = []
     for f in repo.list_forms(db, state=State.AWAITING_CHECK.value, form_id="send-application"):
@@ -80,8 +79,9 @@ def host_today(db: Database, config: Config, now: datetime) -> Today:
         Item(reference=f.reference, school=f.school, detail=f"for {f.linked_ref}" if f.linked_ref else "")
         for f in repo.list_forms(db, state=State.AWAITING_CHECK.value, form_id="send-impact")
     ]
-    return Today(day=today, to_check=to_check, impact_to_accept=impact_to_accept,
-                 **_the_rest(db, config, now, None).model_dump(exclude={"day"}))
+    day = _the_rest(db, config, now, None)
+    day.to_check, day.impact_to_accept = to_check, impact_to_accept
+    return day
 
 
 def _the_rest(db: Database, config: Config, now: datetime, limit: int | None) -> Today:
