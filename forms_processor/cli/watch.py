@@ -11,6 +11,7 @@ from types import FrameType
 import click
 
 from ..api import FileOutcome, json_data
+from ..config import Config
 from ..drivers.scheduler import mail_tasks
 from ..drivers.watcher import FolderWatcher, WatchSettings
 from ..errors import ExitCode
@@ -42,7 +43,20 @@ def _stop_on_signals(watcher: FolderWatcher) -> Iterator[None]:
             signal.signal(sig, previous)
 
 
-def _line(o: FileOutcome) -> str:
+def watch_settings(config: Config, poll: float | None = None, settle: float | None = None) -> WatchSettings:
+    """The watcher's settings: cluster.toml's [watch], with --poll and --settle."""
+    cfg = config.watch
+    return WatchSettings(
+        settle_seconds=cfg.settle_seconds if settle is None else settle,
+        rescan_seconds=cfg.rescan_seconds,
+        poll_seconds=poll,
+        # A network share's clock may differ from this computer's: count settling ourselves.
+        trust_file_times=poll is None,
+        read_ahead_max_bytes=int(config.storage.max_file_mb * 1024 * 1024),
+    )
+
+
+def outcome_line(o: FileOutcome) -> str:
     """One line per form for people: status, reference, file, and in short why."""
     line = f"{o.status:<9} {o.reference or '-':<18} {o.file}"
     if o.status in ("rejected", "waiting") and o.messages:
@@ -78,22 +92,14 @@ def watch(ctx: Context, once: bool, poll: float | None, settle: float | None, as
     7 when the computer could not save some (a full disk): they wait in processing/.
     """
     with ctx.app() as app:
-        cfg = app.config.watch
-        settings = WatchSettings(
-            settle_seconds=cfg.settle_seconds if settle is None else settle,
-            rescan_seconds=cfg.rescan_seconds,
-            poll_seconds=poll,
-            # A network share's clock may differ from this computer's: count settling ourselves.
-            trust_file_times=poll is None,
-            read_ahead_max_bytes=int(app.config.storage.max_file_mb * 1024 * 1024),
-        )
+        settings = watch_settings(app.config, poll, settle)
         outcomes: list[FileOutcome] = []
 
         def show(o: FileOutcome) -> None:
             if o.status != "waiting":  # a file held by a full disk, now recorded: counted once
                 outcomes[:] = [e for e in outcomes if not (e.status == "waiting" and e.file == o.file)]
             outcomes.append(o)
-            echo_err(_line(o))
+            echo_err(outcome_line(o))
             if as_json and not once:
                 click.echo(json_text(json.dumps(json_data(o), ensure_ascii=False)))
 

@@ -1,4 +1,5 @@
-"""Older word-processor files (.doc, .odt, .rtf), converted to Word (.docx) by LibreOffice.
+"""Older word-processor files (.doc, .odt, .rtf), converted to Word (.docx) by LibreOffice;
+and any word-processor file converted to PDF, to show it as it looks (``convert_to_pdf``).
 
 LibreOffice runs headless, as a child of the reading worker, under the same limits: its
 address space is capped (``RLIMIT_AS``, the worker's memory limit), it is killed with
@@ -139,6 +140,25 @@ def _limit(memory_mb: int) -> None:
 
 def convert_to_docx(data: bytes, kind: str, timeout_seconds: float, memory_mb: int) -> bytes:
     """The file as a Word document, converted by LibreOffice. Raises UnreadableDocument."""
+    result = _convert(data, kind, "docx:MS Word 2007 XML", "docx", timeout_seconds, memory_mb)
+    if result is None:
+        raise refusal(kind, converted=True)
+    return result
+
+
+def convert_to_pdf(data: bytes, kind: str, timeout_seconds: float, memory_mb: int) -> bytes | None:
+    """A word-processor file (``kind``: docx, doc, odt, rtf) as a PDF made by LibreOffice, to
+    show it as it looks; None when LibreOffice is not installed or could not convert it."""
+    if libreoffice() is None:
+        return None
+    return _convert(data, kind, "pdf:writer_pdf_Export", "pdf", timeout_seconds, memory_mb)
+
+
+def _convert(data: bytes, kind: str, target: str, extension: str, timeout_seconds: float,
+             memory_mb: int) -> bytes | None:
+    """The file converted by LibreOffice (headless, under the limits, in a private folder) to
+    ``target`` (its filter); None when it failed. Raises UnreadableDocument (no LibreOffice:
+    the refusal of ``kind``; too long: took_too_long)."""
     program = libreoffice()
     if program is None:
         raise refusal(kind)
@@ -151,7 +171,7 @@ def convert_to_docx(data: bytes, kind: str, timeout_seconds: float, memory_mb: i
         out = work / "out"
         cmd = [
             _office_binary(program), f"-env:UserInstallation={_worker_profile().as_uri()}", "--headless",
-            "--norestore", "--nolockcheck", "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out), str(source),
+            "--norestore", "--nolockcheck", "--convert-to", target, "--outdir", str(out), str(source),
         ]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "SAL_USE_VCLPLUGIN": "svp",
                "LANG": "C.UTF-8"}
@@ -162,9 +182,9 @@ def convert_to_docx(data: bytes, kind: str, timeout_seconds: float, memory_mb: i
             if returncode != _RESTART:
                 break
             returncode = _run(cmd, env, work, deadline, memory_mb)
-        result = out / "form.docx"
+        result = out / f"form.{extension}"
         if returncode != 0 or not result.is_file() or result.stat().st_size == 0:
-            raise refusal(kind, converted=True)
+            return None
         return result.read_bytes()
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -347,18 +347,60 @@ class EntitlementTable(Result):
 
 def entitlement_table(config: Config, data: YearData) -> EntitlementTable:
     """Each school's share beside what it requested, was awarded and spent in ``data``."""
+    requested: dict[str, Decimal] = {}
+    awarded: dict[str, Decimal] = {}
+    spent: dict[str, Decimal] = {}
+    for a in data.applications:
+        if a.counts_as_requested:
+            requested[a.school] = requested.get(a.school, Decimal("0.00")) + a.requested
+        if a.is_award:
+            awarded[a.school] = awarded.get(a.school, Decimal("0.00")) + a.awarded
+        if a.reference in data.impacts:
+            spent[a.school] = spent.get(a.school, Decimal("0.00")) + data.impacts[a.reference].spend
+    return table_of(config, data.year, requested, awarded, spent)
+
+
+def table_of(config: Config, year: str | None, requested: dict[str, Decimal], awarded: dict[str, Decimal],
+             spent: dict[str, Decimal]) -> EntitlementTable:
+    """The entitlement table from each school's money requested, awarded and spent."""
     shares = compute_shares(config)
-    rows: list[SchoolMoney] = []
-    for share in shares.shares:
-        apps = [a for a in data.applications if a.school == share.school]
-        requested = sum((a.requested for a in apps if a.counts_as_requested), Decimal("0.00"))
-        awarded = sum((a.awarded for a in apps if a.is_award), Decimal("0.00"))
-        spent = sum((data.impacts[a.reference].spend for a in apps if a.reference in data.impacts), Decimal("0.00"))
-        rows.append(
-            SchoolMoney(
-                school=share.school, code=share.code, ehcp=share.ehcp, sen_support=share.sen_support,
-                weight=share.weight, entitlement=share.entitlement,
-                requested=money(requested), awarded=money(awarded), spent=money(spent),
-            )
+    zero = Decimal("0.00")
+    rows = [
+        SchoolMoney(
+            school=share.school, code=share.code, ehcp=share.ehcp, sen_support=share.sen_support,
+            weight=share.weight, entitlement=share.entitlement, requested=money(requested.get(share.school, zero)),
+            awarded=money(awarded.get(share.school, zero)), spent=money(spent.get(share.school, zero)),
         )
-    return EntitlementTable(shares=shares, year=data.year, rows=rows)
+        for share in shares.shares
+    ]
+    return EntitlementTable(shares=shares, year=year, rows=rows)
+
+
+def school_money(db: Database, config: Config, year: str) -> EntitlementTable:
+    """:func:`entitlement_table` for one year, from sums made by the store: the same figures
+    without reading each application (quick with thousands of forms, for a page)."""
+    years: dict[tuple[str | None, str], str] = {}
+
+    def of_year(round_name: str | None, day: str) -> bool:
+        if (round_name, day) not in years:
+            years[(round_name, day)] = _year_of(config, round_name, day)
+        return years[(round_name, day)] == year
+
+    requested: dict[str, Decimal] = {}
+    for r in store_awards.requested_by_school(db, not_in_states=NOT_REQUESTING):
+        if r["school"] and of_year(r["round"], r["day"]):
+            requested[r["school"]] = requested.get(r["school"], Decimal("0.00")) + Decimal(r["pence"]) / 100
+    awarded: dict[str, Decimal] = {}
+    awards: dict[str, str] = {}
+    for r in store_awards.decided_applications(db, not_in_states=(State.SUPERSEDED,)):
+        amount = _dec(r["amount_awarded"])
+        if r["school"] and of_year(r["round"], r["created_at"][:10]) and r["decision"] in AWARD_DECISIONS and amount > 0:
+            awarded[r["school"]] = awarded.get(r["school"], Decimal("0.00")) + amount
+        if r["school"] and of_year(r["round"], r["created_at"][:10]):
+            awards[r["reference"]] = r["school"]
+    spends = {r["linked_ref"]: _dec(json.loads(r["fields_json"]).get("actual_spend"))  # the latest, as load_year
+              for r in store_awards.impact_forms(db, in_states=(State.ACCEPTED,)) if r["linked_ref"] in awards}
+    spent: dict[str, Decimal] = {}
+    for ref, spend in spends.items():
+        spent[awards[ref]] = spent.get(awards[ref], Decimal("0.00")) + spend
+    return table_of(config, year, requested, awarded, spent)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import academic_year
-from ..reports.entitlement import EntitlementTable, YearData, entitlement_table, load_year
+from ..reports.entitlement import EntitlementTable, YearData, entitlement_table, load_year, school_money
 from ..reports.governors import GovernorsFigures
 from ..reports.governors_document import write_governors_report
 from ..reports.impact_report import write_impact_report
@@ -53,6 +53,10 @@ class Aftercare(ServiceBase):
         """Each school's share beside what it asked for, was awarded and spent."""
         code = year or academic_year(self.today())
         return entitlement_table(self.config, load_year(self.db, self.config, year=code))
+
+    def school_money(self, year: str | None = None) -> EntitlementTable:
+        """The same table as :meth:`entitlement`, summed by the store (quick for a page)."""
+        return school_money(self.db, self.config, year or academic_year(self.today()))
 
     def impact_report(self, out_dir: Path, *, round_name: str | None = None,
                       year: str | None = None) -> tuple[YearData, list[Path]]:

@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from ..reports.pack import Pack, build_pack
+from ..states import State
+from ..store import today as store_today
 from ..store.repository import FormRow
 from ..workflow import check as chk
 from ..workflow import decide as dec
 from ..workflow import minutes
-from ..workflow.move import MoveResult, move
+from ..workflow.move import MOVABLE, MoveResult, move
 from ..workflow.respond import ResponseResult, respond
 from ..workflow.status import RoundStatus, round_status
-from ..workflow.today import Today, host_today, round_is_empty
+from ..workflow.today import Today, TodayCounted, host_today, round_is_empty, today_counted
 from ..workflow.withdraw import withdraw
 from .base import ServiceBase
 
@@ -70,6 +72,10 @@ class HostActions(ServiceBase):
         """Move an application (not yet decided) to another round; the school is emailed."""
         return move(self.db, self.config, reference, round_text, reason, actor=actor)
 
+    def may_move(self, form: FormRow) -> bool:
+        """Whether an application may still change round (before a decision)."""
+        return form.form_id == "send-application" and form.state in MOVABLE
+
     def withdraw(self, reference: str, reason: str, *, actor: str = "host") -> FormRow:
         return withdraw(self.db, reference, reason, actor)
 
@@ -102,6 +108,17 @@ class HostActions(ServiceBase):
     def host_today(self, now: datetime | None = None) -> Today:
         """What needs the Host now, each with its reference, and the next deadline and meeting."""
         return host_today(self.db, self.config, now or datetime.now(self.config.tz))
+
+    def host_today_counted(self, now: datetime | None = None, limit: int = 100) -> TodayCounted:
+        """The same lists as :meth:`host_today`, and the forms waiting for a school's correction,
+        each counted with only its first ``limit`` read (a page's Today, quick on deadline day)."""
+        return today_counted(self.db, self.config, now or datetime.now(self.config.tz), limit)
+
+    def neighbours(self, form: FormRow, in_state: State | None = None) -> tuple[str | None, str | None]:
+        """The forms before and after ``form`` in its list: the forms of its kind and round in
+        ``in_state`` (else its own state), oldest first."""
+        state = in_state or form.state
+        return store_today.neighbours(self.db, form.reference, form.form_id, state.value, form.round)
 
     def round_is_empty(self, status: RoundStatus) -> bool:
         return round_is_empty(status)

@@ -6,13 +6,18 @@ from the web page is written to the event log with the person's name.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
 from enum import StrEnum
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from ..errors import NotAllowed, NotFound, UsageError
+from ..errors import NotAllowed, NotFound, UnreadableDocument, UsageError
+from ..home import save_owner_only
+from ..readers.legacy import convert_to_pdf, libreoffice
 from ..results import Result
 from ..store import repository as repo
 from ..store import users as store
@@ -77,6 +82,9 @@ class Original(Result):
 
 
 _MEDIA = {b"%PDF": "application/pdf", b"PK\x03\x04": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+# Word-processor originals LibreOffice can show as a PDF, by their file name's ending.
+_WORD_KINDS = {".docx": "docx", ".doc": "doc", ".odt": "odt", ".rtf": "rtf"}
+_CONVERTING = threading.Lock()  # one LibreOffice at a time (they share this process's profile)
 
 
 class UserActions(ServiceBase):
@@ -179,6 +187,34 @@ class UserActions(ServiceBase):
         data = path.read_bytes()
         media = next((m for magic, m in _MEDIA.items() if data.startswith(magic)), "application/octet-stream")
         return Original(data=data, file_name=sub["file_name"] if sub else path.name, media_type=media)
+
+    def shows_word_as_pdf(self) -> bool:
+        """Whether a Word original can be shown as a PDF here (LibreOffice is installed)."""
+        return libreoffice() is not None
+
+    def original_as_pdf(self, user: User, reference: str) -> Original | None:
+        """The form's word-processor original as a PDF made by LibreOffice, made once and kept
+        in the home (``previews/`` in the data folder, 0600); None when the original is not a
+        word-processor file, or LibreOffice is not installed or could not convert it."""
+        doc = self.original_of(user, reference)
+        kind = _WORD_KINDS.get(Path(doc.file_name).suffix.lower())
+        if kind is None and doc.media_type.endswith("wordprocessingml.document"):
+            kind = "docx"
+        if kind is None or libreoffice() is None:
+            return None
+        path = self.home.data / "previews" / f"{hashlib.sha256(doc.data).hexdigest()}.pdf"
+        with _CONVERTING:
+            if not path.is_file():
+                limits = self.config.storage
+                try:
+                    pdf = convert_to_pdf(doc.data, kind, limits.parse_timeout_seconds, limits.parse_memory_mb)
+                except UnreadableDocument:  # too long
+                    pdf = None
+                if pdf is None or not pdf.startswith(b"%PDF"):
+                    return None
+                save_owner_only(path, pdf)
+            data = path.read_bytes()
+        return Original(data=data, file_name=f"{Path(doc.file_name).stem}.pdf", media_type="application/pdf")
 
     def record_sign_in(self, name: str, outcome: str) -> None:
         with self.db.atomic() as conn:

@@ -90,3 +90,30 @@ def impact_forms(db: Database | sqlite3.Connection, *, in_states: Collection[Sta
         f" WHERE form_id = 'send-impact' AND state IN ({_marks(in_states)}) ORDER BY created_at, reference",
         _values(in_states),
     )
+
+
+def requested_by_school(db: Database | sqlite3.Connection, *, not_in_states: Collection[State]) -> list[sqlite3.Row]:
+    """(school, round, day it arrived, pence requested) of the applications in none of
+    ``not_in_states``, summed by school, round and day (the money alone, quick over
+    thousands of forms; amounts are kept to the penny, so the sum in pence is exact)."""
+    return fetch_all(
+        db,
+        "SELECT school, round, substr(created_at, 1, 10) AS day,"
+        " SUM(CAST(ROUND(CAST(amount_requested AS REAL) * 100) AS INTEGER)) AS pence"
+        f" FROM forms WHERE form_id = 'send-application' AND state NOT IN ({_marks(not_in_states)})"
+        " AND amount_requested IS NOT NULL AND amount_requested != ''"
+        " GROUP BY school, round, day",
+        _values(not_in_states),
+    )
+
+
+def decided_applications(db: Database | sqlite3.Connection, *, not_in_states: Collection[State]) -> list[sqlite3.Row]:
+    """(reference, school, round, created_at, decision, amount_awarded) of the applications in
+    none of ``not_in_states`` that have a decision, with the decision in force."""
+    return fetch_all(
+        db,
+        "SELECT f.reference, f.school, f.round, f.created_at, d.decision, d.amount_awarded FROM forms f"
+        " JOIN decisions d ON d.id = (SELECT MAX(id) FROM decisions WHERE reference = f.reference)"
+        f" WHERE f.form_id = 'send-application' AND f.state NOT IN ({_marks(not_in_states)})",
+        _values(not_in_states),
+    )

@@ -1,12 +1,15 @@
 """A form's page: every field under its printed label, the history, the original beside
-it, and the Host's actions on it (forward, return, exception, withdraw)."""
+it (a Word original shown as a PDF made by LibreOffice where it is installed), the
+previous and next forms of its list (keys j/k or n/p, static/keys.js), and the Host's
+actions on it (forward, return, exception, move to another round, withdraw)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..errors import FormsError, UsageError
@@ -21,10 +24,12 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/forms/{reference}", form_page, methods=["GET"]),
         Route("/forms/{reference}/original", original, methods=["GET"]),
+        Route("/forms/{reference}/original.pdf", original_pdf, methods=["GET"]),
         Route("/forms/{reference}/forward", forward, methods=["POST"]),
         Route("/forms/{reference}/return", return_form, methods=["POST"]),
         Route("/forms/{reference}/exception", record_exception, methods=["POST"]),
         Route("/forms/{reference}/withdraw", withdraw, methods=["POST"]),
+        Route("/forms/{reference}/move", move, methods=["POST"]),
     ]
 
 
@@ -52,20 +57,50 @@ def _sections(form_id: str, fields: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _in_state(request: Request) -> State | None:
+    """The list the Host came from (``?in=STATE``), whose previous and next forms are linked."""
+    text = request.query_params.get("in") or ""
+    return State(text) if text in {s.value for s in State} else None
+
+
+def _form_url(request: Request, reference: str) -> str:
+    listed = _in_state(request)
+    return f"/forms/{reference}" + (f"?in={listed.value}" if listed else "")
+
+
 def _form_context(request: Request, user: User, reference: str) -> dict[str, Any]:
     forms = state(request).forms
     form = forms.form_for(user, reference)
     shown = forms.show(form.reference)
     history = [h for h in shown["history"] if not str(h.get("action", "")).startswith("viewed")]
     host_application = user.may(Permission.CHECK) and form.form_id == "send-application"
+    listed = _in_state(request) or form.state
+    before, after = forms.neighbours(form, listed) if user.may(Permission.ROUNDS) else (None, None)
+    is_pdf = str(shown.get("file") or "").lower().endswith(".pdf")
     return {
         "form": form, "shown": shown, "sections": _sections(form.form_id, form.fields), "history": history,
-        "is_pdf": str(shown.get("file") or "").lower().endswith(".pdf"),
+        "is_pdf": is_pdf, "word_as_pdf": not is_pdf and forms.shows_word_as_pdf(),
         "may_check": host_application and form.state is State.AWAITING_CHECK,
         "may_except": host_application and form.state in (State.INVALID, State.AWAITING_CHECK),
         "may_withdraw": host_application and can_withdraw(form.state),
+        "may_move": host_application and forms.may_move(form),
+        "late": bool(form.round) and form.reference in forms.late_references([form]),
+        "rounds": _other_rounds(request, form.round), "listed": listed, "before": before, "after": after,
+        "here": f"?in={listed.value}",
         "errors": {},
     }
+
+
+def _other_rounds(request: Request, current: str | None) -> list[tuple[str, str, bool]]:
+    """(name, label, chosen) of each round a form may move to, by deadline; the first after
+    the current round's deadline is chosen."""
+    config = state(request).forms.config
+    rounds = sorted(config.rounds, key=config.local_deadline)
+    mine = next((r for r in rounds if r.name == current), None)
+    later = [r for r in rounds if mine is not None and config.local_deadline(r) > config.local_deadline(mine)]
+    chosen = later[0].name if later else None
+    return [(r.name, f"{r.name} (deadline {config.local_deadline(r):%d %b %Y}, meeting {r.meeting:%d %b %Y})",
+             r.name == chosen) for r in rounds if r.name != current]
 
 
 @page(Permission.READ_FORMS)
@@ -95,30 +130,31 @@ async def forward(request: Request, session: Session, user: User) -> Response:
     reference = request.path_params["reference"]
     form = state(request).forms.forward(reference, actor=user.name)
     session.flash.append(f"{form.reference} forwarded to the Working Party.")
-    return RedirectResponse(f"/forms/{form.reference}", status_code=303)
+    return RedirectResponse(_form_url(request, form.reference), status_code=303)
 
 
 async def _act(request: Request, session: Session, user: User, action: str, do: Any) -> Response:
     """One of the check's actions with the text typed in the page (its reason): done, and
     back to the form's page with what happened; refused, the page again with why, beside it."""
     reference = request.path_params["reference"]
-    text = str((await request.form()).get("reason") or "").strip()
+    posted = await request.form()
+    text = str(posted.get("reason") or "").strip()
     try:
-        note = do(reference, text)
+        note = do(reference, text, posted)
     except FormsError as exc:
         context = _form_context(request, user, reference)
         context["errors"] = {action: (exc.message, exc.hint, text)}
         return render(request, "form.html", 400 if isinstance(exc, UsageError) else 409, session=session, user=user,
                       title=context["form"].reference, **context)
     session.flash.append(note)
-    return RedirectResponse(f"/forms/{state(request).forms.get(reference).reference}", status_code=303)
+    return RedirectResponse(_form_url(request, state(request).forms.get(reference).reference), status_code=303)
 
 
 @page(Permission.CHECK)
 async def return_form(request: Request, session: Session, user: User) -> Response:
     forms = state(request).forms
 
-    def do(reference: str, reason: str) -> str:
+    def do(reference: str, reason: str, posted: Any) -> str:
         returned, mail_id = forms.return_to_school(reference, reason, actor=user.name)
         told = ("The email with the reason is queued." if mail_id
                 else "There is no email address for the school, so please tell them yourself.")
@@ -131,7 +167,7 @@ async def return_form(request: Request, session: Session, user: User) -> Respons
 async def record_exception(request: Request, session: Session, user: User) -> Response:
     forms = state(request).forms
 
-    def do(reference: str, reason: str) -> str:
+    def do(reference: str, reason: str, posted: Any) -> str:
         res = forms.record_exception(reference, reason, actor=user.name)
         more = (" It still has other problems: " + "; ".join(res.remaining_errors)) if res.remaining_errors else ""
         return f"Exception recorded for {res.reference}; it is now {res.state.replace('_', ' ')}.{more}"
@@ -143,10 +179,42 @@ async def record_exception(request: Request, session: Session, user: User) -> Re
 async def withdraw(request: Request, session: Session, user: User) -> Response:
     forms = state(request).forms
 
-    def do(reference: str, reason: str) -> str:
+    def do(reference: str, reason: str, posted: Any) -> str:
         if not reason:
             raise UsageError("A withdrawal needs the reason: it is kept in the history.")
         form = forms.withdraw(reference, reason, actor=user.name)
         return f"{form.reference} is now {form.state.label}."
 
     return await _act(request, session, user, "withdraw", do)
+
+
+@page(Permission.CHECK)
+async def move(request: Request, session: Session, user: User) -> Response:
+    forms = state(request).forms
+
+    def do(reference: str, reason: str, posted: Any) -> str:
+        res = forms.move(reference, str(posted.get("round") or ""), reason, actor=user.name)
+        told = ("The school is emailed its new round." if res.mail_id
+                else "There is no email address for the school, so please tell them yourself.")
+        return f"{res.reference} moved from {res.from_round or 'no round'} to {res.to_round}. {told}"
+
+    return await _act(request, session, user, "move", do)
+
+
+@page(Permission.READ_FORMS)
+async def original_pdf(request: Request, session: Session, user: User) -> Response:
+    """The Word original as a PDF (made by LibreOffice once, then kept), to show in the page."""
+    forms = state(request).forms
+    reference = request.path_params["reference"]
+    doc = await run_in_threadpool(forms.original_as_pdf, user, reference)
+    frame = {"X-Frame-Options": "SAMEORIGIN",
+             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"}
+    if doc is None:
+        return HTMLResponse("<!doctype html><title>Not shown</title><p style='font:16px sans-serif'>This original"
+                            " could not be shown as a PDF here: use the link to download it.</p>",
+                            headers=frame)
+    forms.record_view(user, reference, "viewed-original")
+    safe_name = "".join(c for c in doc.file_name if c.isalnum() or c in "._- ") or "original.pdf"
+    headers = {**frame, "Content-Disposition": f'inline; filename="{safe_name}"',
+               "Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'; plugin-types application/pdf"}
+    return Response(doc.data, media_type="application/pdf", headers=headers)

@@ -14,6 +14,8 @@ from ..states import State
 from .common import page, render, state
 from .sessions import Session
 
+SHOWN = 100  # applications listed at a time
+
 
 def routes() -> list[BaseRoute]:
     return [
@@ -44,21 +46,29 @@ async def round_page(request: Request, session: Session, user: User) -> Response
         chosen_state = None
     if chosen_school is not None and forms.config.find_school(chosen_school) is None:
         chosen_school = None
+    school = forms.config.find_school(chosen_school) if chosen_school else None
     kinds = forms.problem_kinds()
     chosen_problem = request.query_params.get("problem") or None
     if chosen_problem not in kinds:
         chosen_problem = None
     problems = forms.round_problems(rnd.name)
-    applications = forms.list_forms(state=chosen_state, round_text=rnd.name, school_text=chosen_school,
-                                    form_id="send-application")
-    if chosen_problem is not None:
-        applications = [f for f in applications if chosen_problem in problems.get(f.reference, [])]
+    among = [ref for ref, found in problems.items() if chosen_problem in found] if chosen_problem else None
+    start = _start(request)
+    applications = forms.round_applications(rnd.name, state=State(chosen_state) if chosen_state else None,
+                                            school=school.name if school else None, among=among,
+                                            limit=SHOWN, offset=start)
     return render(request, "round.html", session=session, user=user, title=rnd.name, rnd=rnd,
                   kinds=kinds, chosen_problem=chosen_problem, problems=problems,
-                  rs=forms.round_status(rnd.name)[0], applications=applications,
+                  rs=forms.round_status(rnd.name)[0], applications=applications, start=start, shown=SHOWN,
                   states=[s for s in State if s is not State.ACCEPTED], schools=forms.config.schools,
-                  chosen_state=chosen_state, chosen_school=chosen_school, entitlement=forms.entitlement(),
-                  clean=len(forms.clean_applications(rnd.name)) if user.may(Permission.CHECK) else 0)
+                  chosen_state=chosen_state, chosen_school=chosen_school, entitlement=forms.school_money(),
+                  clean=forms.count_clean(rnd.name) if user.may(Permission.CHECK) else 0)
+
+
+def _start(request: Request) -> int:
+    """Where the page of the list starts (``?from=``, a multiple of SHOWN; else the start)."""
+    text = request.query_params.get("from", "0")
+    return int(text) // SHOWN * SHOWN if text.isdigit() and len(text) < 7 else 0
 
 
 @page(Permission.CHECK)

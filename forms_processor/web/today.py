@@ -10,7 +10,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..service.users import Permission, Role, User
-from ..states import State
 from .common import home_of, page, render, state
 from .sessions import Session
 
@@ -29,24 +28,17 @@ def routes() -> list[BaseRoute]:
 # -- Today ------------------------------------------------------------------------------------
 
 def _today(request: Request) -> dict[str, Any]:
+    """Today: the lists of ``forms status`` (each counted, with its first SHOWN), each round's
+    figures and the deadline's countdown."""
     forms = state(request).forms
     now = datetime.now(forms.config.tz)
     rounds = forms.round_status()
-    awaiting = {r.round: forms.awaiting_check(r.round) for r in rounds}
-    shown = {name: waiting[:SHOWN] for name, waiting in awaiting.items()}
-    meetings = [r for r in rounds if r.meeting >= now.date()]
-    mail = forms.mail_status()
     return {
         "now": now,
-        "rounds": rounds,
-        "awaiting": awaiting,
-        "shown": shown,
+        "today": forms.host_today_counted(now, SHOWN),
+        "rounds": {r.round: r for r in rounds},
         "codes": {r.name: r.code for r in forms.config.rounds},
         "countdown": {r.round: _countdown(r.deadline, now) for r in rounds},
-        "waiting_for_school": forms.list_forms(state=State.RETURNED.value) + forms.list_forms(state=State.INVALID.value),
-        "failed_mail": mail["counts"].get("failed", 0),
-        "queued_mail": mail["counts"].get("queued", 0),
-        "next_meeting": min(meetings, key=lambda r: r.meeting) if meetings else None,
         "poll": state(request).poll_seconds,
     }
 

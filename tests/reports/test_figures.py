@@ -36,7 +36,7 @@ import pytest
 
 from forms_processor.config import Config
 from forms_processor.errors import UsageError
-from forms_processor.reports.entitlement import compute_shares, entitlement_table, load_year, parse_year
+from forms_processor.reports.entitlement import compute_shares, entitlement_table, load_year, parse_year, school_money
 from forms_processor.reports.governors import HIDDEN, SUPPRESSED, governors_figures, hidden_cells
 from forms_processor.reports.governors_document import published
 from forms_processor.results import json_data
@@ -94,6 +94,14 @@ def test_entitlement_table_requested_awarded_spent_left(cluster: Cluster) -> Non
     assert table.totals["entitlement"] == D("9000.00")
     data = json_data(table)
     assert data["census_date"] == "2026-10-01" and data["totals"]["awarded"] == "3000.00"
+
+
+def test_school_money_is_the_entitlement_table_summed_by_the_store(cluster: Cluster) -> None:
+    hand_cluster(cluster)
+    for year in ("2627", "2526"):
+        table = entitlement_table(cluster.config, load_year(cluster.db, cluster.config, year=year))
+        assert json_data(school_money(cluster.db, cluster.config, year)) == json_data(table)
+    assert school_money(cluster.db, cluster.config, "2627").totals["spent"] == D("2400.00")
 
 
 def test_governors_figures_of_the_hand_cluster(cluster: Cluster) -> None:
