@@ -109,7 +109,7 @@ def test_an_address_added_already_is_taken_in_with_one_press(mail_forms: FormsAp
     client = TestClient(create_app(forms, clock=FakeClock()), base_url="http://127.0.0.1")
     sign_in(client, "host")
     page = client.get("/mail")
-    assert f'aria-label="Take in the email from {STRANGER}">Take it in</button>' in page.text
+    assert f'aria-label="Take it in: the email from {STRANGER}">Take it in</button>' in page.text
     q = forms.quarantined_mail()[0]
     r = client.post("/mail/take-in", data={"csrf": csrf_of(page.text), "mailbox": q["mailbox"],
                                            "uidvalidity": q["uidvalidity"], "uid": q["uid"]})
