@@ -228,7 +228,7 @@ def test_too_large_is_refused_before_it_is_read(client: TestClient, maker: Maker
     csrf = csrf_of(client.get("/upload").text)
     # Far over: refused from the request's length, unread, nothing recorded.
     r = client.post("/upload", data={"csrf": csrf}, files={"form_file": ("big.pdf", b"%PDF" + b"0" * (limit + 200_000), "application/pdf")})
-    assert r.status_code == 413 and "the largest accepted is 0.5 MB" in r.text
+    assert r.status_code == 413 and "larger than the largest accepted, 0.5 MB" in r.text
     assert db(forms).execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 0
     # Just over: the part is spooled, refused before its bytes are loaded, and noted as the inbox notes it.
     r = client.post("/upload", data={"csrf": csrf}, files={"form_file": ("big.pdf", b"%PDF" + b"0" * limit, "application/pdf")})
@@ -237,7 +237,10 @@ def test_too_large_is_refused_before_it_is_read(client: TestClient, maker: Maker
     assert row["status"] == "rejected"
 
 
-def test_only_a_school_user_uploads(client: TestClient) -> None:
+def test_only_a_school_user_uploads(client: TestClient, forms: FormsApp) -> None:
     sign_in(client, "host")
     r = client.get("/upload")
+    assert r.status_code == 403 and "Only a school" in r.text
+    big = b"%PDF" + b"0" * (forms.upload_limit() + 100_000)
+    r = client.post("/upload", data={"csrf": csrf_of(r.text)}, files={"form_file": ("big.pdf", big, "application/pdf")})
     assert r.status_code == 403 and "Only a school" in r.text
