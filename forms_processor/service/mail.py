@@ -79,9 +79,17 @@ class MailActions(ServiceBase):
         except FormsError as exc:
             return TakenIn(school=name, problem=exc.message, hint=exc.hint)
 
-    def retry_mail(self, ids: list[int] | None = None) -> dict[str, Any]:
-        """Put failed emails back in the queue (these, or every failed one)."""
-        return sender.retry(self.db, ids)
+    def retry_mail(self, ids: list[int] | None = None, *, actor: str | None = None) -> dict[str, Any]:
+        """Put failed emails back in the queue (these, or every failed one); with ``actor``,
+        who asked is written to the event log."""
+        done = sender.retry(self.db, ids)
+        if actor and done.get("requeued"):
+            from ..store import repository as repo
+
+            with self.db.atomic() as conn:
+                repo.add_event(conn, action="mail-retried", actor=actor,
+                               reason="emails " + ", ".join(str(i) for i in done["requeued"]))
+        return done
 
     def mail_transport(self, **smtp_options: Any) -> Transport:
         """SMTP when ``[smtp]`` is configured, else .eml files in ``outbox/mail/``."""

@@ -23,6 +23,7 @@ def routes() -> list[BaseRoute]:
         Route("/mail", mail, methods=["GET"]),
         Route("/mail/retry", retry, methods=["POST"]),
         Route("/mail/school-address", school_address, methods=["POST"]),
+        Route("/mail/take-in", take_in, methods=["POST"]),
     ]
 
 
@@ -43,7 +44,7 @@ async def retry(request: Request, session: Session, user: User) -> Response:
     given = [str(v) for v in form.getlist("id")]
     if not all(v.isdigit() for v in given):
         raise UsageError("That is not an email's number.", hint="Reload the Mail page.")
-    done = state(request).forms.retry_mail([int(v) for v in given] if given else None)
+    done = state(request).forms.retry_mail([int(v) for v in given] if given else None, actor=user.name)
     n = len(done.get("requeued", []))
     session.flash.append(f"{n} email{'s' if n != 1 else ''} queued to be sent again." if n
                          else "Nothing was queued again: " + "; ".join(
@@ -62,6 +63,18 @@ async def school_address(request: Request, session: Session, user: User) -> Resp
         lambda: forms.school_address_and_take_in(fields["school"], fields["mailbox"], fields["uidvalidity"],
                                                  fields["uid"], actor=user.name))
     session.flash.append(f"The address now belongs to {done.school} in cluster.toml. " + _taken(done))
+    return RedirectResponse("/mail", status_code=303)
+
+
+@page(Permission.MAIL)
+async def take_in(request: Request, session: Session, user: User) -> Response:
+    """A quarantined email whose sender is a school's already (added since, or one the
+    receiving server did not confirm): taken in now, if the checks pass this time."""
+    form = await request.form()
+    fields = [str(form.get(k) or "") for k in ("mailbox", "uidvalidity", "uid")]
+    forms = state(request).forms
+    outcome = await run_in_threadpool(lambda: forms.take_in_quarantined(*fields))
+    session.flash.append(_taken(TakenIn(school="", outcome=outcome)))
     return RedirectResponse("/mail", status_code=303)
 
 

@@ -69,7 +69,9 @@ async def _refused_unread(request: Request, length: int | None, limit: int) -> R
     user = web.forms.current_user(session.user) if session and session.user else None
     if session is None or user is None:
         return to_sign_in(request)
-    message = (f"This file is over {_mb(length - ROOM if length > ROOM else length)}; the largest accepted is {_mb(limit)}."
+    if not user.may(Permission.UPLOAD) or user.role is not Role.SCHOOL:
+        return _not_a_school(request, session, user)
+    message = (f"This file is larger than the largest accepted, {_mb(limit)}, so it was not taken."
                if length is not None else "The browser did not say how large the file is, so it was not taken.")
     return render(request, "error.html", 413, session, user=user, title="Not sent", message=message,
                   hint="Please remove large pictures or scans from the form, save it again and send it again.")

@@ -98,6 +98,10 @@ def test_the_hosts_mail_reports_and_settings(page: Any, served: Served, maker: M
     conn.execute("INSERT INTO processed_mail (mailbox, uidvalidity, uid, message_id, outcome, processed_at, detail, moved,"
                  " sender) VALUES ('forms@example.org/INBOX', '1', '7', '<x@example.net>', 'quarantined',"
                  " '2026-12-02T09:40:00+00:00', 'sender not configured for a school', 1, 'office@homemail.example.net')")
+    conn.execute("INSERT INTO processed_mail (mailbox, uidvalidity, uid, message_id, outcome, processed_at, detail, moved,"
+                 " sender) VALUES ('forms@example.org/INBOX', '1', '8', '<y@example.net>', 'quarantined',"
+                 " '2026-12-02T10:02:00+00:00', 'sender not authenticated: dmarc=fail for zoe-darc.example.org', 1,"
+                 " 'senco@zoe-darc.example.org')")
     conn.commit()
     sign_in(page, served.url, "host")
     page.wait_for_url("**/today")
@@ -105,6 +109,7 @@ def test_the_hosts_mail_reports_and_settings(page: Any, served: Served, maker: M
     sync_api.expect(page.get_by_role("heading", name="Failed emails: 1")).to_be_visible()
     sync_api.expect(page.get_by_text("office@homemail.example.net")).to_be_visible()
     sync_api.expect(page.get_by_label("School")).to_be_visible()
+    sync_api.expect(page.get_by_role("button", name="Take it in: the email from senco@zoe-darc.example.org")).to_be_visible()
     no_serious_violations(page)
     shots(page, "mail", tmp_path)
     page.get_by_role("button", name="Try again").first.click()

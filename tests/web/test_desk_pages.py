@@ -57,6 +57,15 @@ def test_each_role_sees_only_its_pages(client: TestClient, name: str) -> None:
         r = client.get(path)
         expected = 200 if path in ALLOWED[name] else 403
         assert r.status_code == expected, (name, path, r.status_code)
+    # Their actions too, even with the page's own token.
+    csrf = csrf_of(home)
+    if "/mail" not in ALLOWED[name]:
+        assert client.post("/mail/retry", data={"csrf": csrf}).status_code == 403
+        assert client.post("/mail/take-in", data={"csrf": csrf}).status_code == 403
+        assert client.post("/mail/school-address", data={"csrf": csrf, "school": AWKWARD_SCHOOL}).status_code == 403
+    if "/upload" not in ALLOWED[name]:
+        r = client.post("/upload", data={"csrf": csrf}, files={"form_file": ("f.docx", b"PK", "application/octet-stream")})
+        assert r.status_code == 403
     # The navigation offers exactly the screens the role may open.
     assert ('href="/mail"' in home) == ("/mail" in ALLOWED[name])
     assert ('href="/settings"' in home) == ("/settings" in ALLOWED[name])
@@ -68,6 +77,7 @@ def test_every_new_post_needs_the_token(client: TestClient, forms: FormsApp) -> 
     sign_in(client, "host")
     assert client.post("/mail/retry").status_code == 403
     assert client.post("/mail/retry", data={"csrf": "forged"}).status_code == 403
+    assert client.post("/mail/take-in", data={"mailbox": "x", "uidvalidity": "1", "uid": "1"}).status_code == 403
     assert client.post("/mail/school-address", data={"school": AWKWARD_SCHOOL, "mailbox": "x", "uidvalidity": "1",
                                                      "uid": "1"}).status_code == 403
     client.post("/sign-out", data={"csrf": csrf_of(client.get("/mail").text)})
@@ -141,6 +151,8 @@ def test_the_queue_and_try_again(client: TestClient, maker: Maker, forms: FormsA
     r = client.post("/mail/retry", data={"csrf": csrf_of(page.text), "id": str(ack["id"])})
     assert r.status_code == 200 and "1 email queued to be sent again." in r.text
     assert conn.execute("SELECT status FROM outgoing_mail WHERE id = ?", (ack["id"],)).fetchone()[0] == "queued"
+    assert tuple(conn.execute("SELECT actor, reason FROM events WHERE action = 'mail-retried'").fetchone()) == (
+        "host", f"emails {ack['id']}")
     assert "Failed emails: 0" in r.text
     r = client.post("/mail/retry", data={"csrf": csrf_of(r.text), "id": "x1"})
     assert r.status_code == 400 and "not an email" in r.text
@@ -216,7 +228,7 @@ def test_too_large_is_refused_before_it_is_read(client: TestClient, maker: Maker
     csrf = csrf_of(client.get("/upload").text)
     # Far over: refused from the request's length, unread, nothing recorded.
     r = client.post("/upload", data={"csrf": csrf}, files={"form_file": ("big.pdf", b"%PDF" + b"0" * (limit + 200_000), "application/pdf")})
-    assert r.status_code == 413 and "the largest accepted is 0.5 MB" in r.text
+    assert r.status_code == 413 and "larger than the largest accepted, 0.5 MB" in r.text
     assert db(forms).execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 0
     # Just over: the part is spooled, refused before its bytes are loaded, and noted as the inbox notes it.
     r = client.post("/upload", data={"csrf": csrf}, files={"form_file": ("big.pdf", b"%PDF" + b"0" * limit, "application/pdf")})
@@ -225,7 +237,10 @@ def test_too_large_is_refused_before_it_is_read(client: TestClient, maker: Maker
     assert row["status"] == "rejected"
 
 
-def test_only_a_school_user_uploads(client: TestClient) -> None:
+def test_only_a_school_user_uploads(client: TestClient, forms: FormsApp) -> None:
     sign_in(client, "host")
     r = client.get("/upload")
+    assert r.status_code == 403 and "Only a school" in r.text
+    big = b"%PDF" + b"0" * (forms.upload_limit() + 100_000)
+    r = client.post("/upload", data={"csrf": csrf_of(r.text)}, files={"form_file": ("big.pdf", big, "application/pdf")})
     assert r.status_code == 403 and "Only a school" in r.text

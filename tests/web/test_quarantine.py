@@ -100,6 +100,28 @@ def test_a_quarantined_email_is_taken_in(mail_forms: FormsApp, imap_port: int) -
     assert conn.execute("SELECT COUNT(*) FROM forms").fetchone() == (1,)
 
 
+def test_an_address_added_already_is_taken_in_with_one_press(mail_forms: FormsApp, imap_port: int) -> None:  # noqa: F811
+    forms = mail_forms
+    data = fill_docx(template_docx(APPLICATION, forms.config), Maker(forms).values(AWKWARD_SCHOOL))
+    append(imap_port, message(STRANGER, "Second try", attachments=[("application.docx", data, DOCX)]))
+    assert [m.outcome for m in forms.poll_mailbox().messages] == ["quarantined"]
+    forms.add_school_address(AWKWARD_SCHOOL, STRANGER)  # as when the mail server was down the first time
+    client = TestClient(create_app(forms, clock=FakeClock()), base_url="http://127.0.0.1")
+    sign_in(client, "host")
+    page = client.get("/mail")
+    assert f'aria-label="Take it in: the email from {STRANGER}">Take it in</button>' in page.text
+    q = forms.quarantined_mail()[0]
+    r = client.post("/mail/take-in", data={"csrf": csrf_of(page.text), "mailbox": q["mailbox"],
+                                           "uidvalidity": q["uidvalidity"], "uid": q["uid"]})
+    assert r.status_code == 200 and "The email was taken in:" in r.text
+    assert len(forms.list_forms(school_text=AWKWARD_SCHOOL)) == 1
+    assert path_lines_with(forms, STRANGER) == 1
+
+
+def path_lines_with(forms: FormsApp, text: str) -> int:
+    return sum(text in line for line in (forms.home.root / "cluster.toml").read_text(encoding="utf-8").splitlines())
+
+
 def test_the_edit_changes_one_line_only() -> None:
     text = (
         "# the cluster\n"
