@@ -71,6 +71,8 @@ def test_the_meeting_shows_the_forwarded_applications_side_by_side(client: TestC
     mine_card = html.split(f'id="card-{mine}"')[1].split("</article>")[0]
     assert "Not voting" not in mine_card and f"{MEETING}/{mine}/decide" in mine_card
     assert f"left in the round: <span id=\"money-left\">£{Decimal(BUDGET):,.2f}</span>" in html
+    both = Decimal(forms.get(mine).amount_requested or "0") + Decimal(forms.get(wensum).amount_requested or "0")
+    assert f"still to decide: 2 applications asking for £{both:,.2f}" in html
     assert "Send the responses" not in html  # the Host's, not the Working Party's
     # The round's page and the nav lead here.
     assert f'href="{MEETING}"' in wp.get("/rounds/AU2").text
