@@ -162,6 +162,12 @@ def test_refusals_locked_not_voting_missing_fields(client: TestClient, maker: Ma
     r = decide(wp, wensum, csrf, decision="approved")
     assert r.status_code == 409 and "Not recorded: Kim Osei is from Wensum High School, so does not vote" in r.text
     assert forms.get(wensum).state.value == "with_working_party"
+    # An application of another round (or none) is not decided from this meeting.
+    waiting = maker.application(AWKWARD_SCHOOL)
+    r = decide(wp, waiting, csrf, decision="declined", feedback="No.")
+    assert r.status_code == 404 and "not one of the applications of Autumn 2 2026" in r.text
+    assert forms.get(waiting).state.value == "awaiting_check"
+    assert wp.post(f"/rounds/SP1/meeting/{mine}/decide", data={"csrf": csrf, "decision": "approved"}).status_code == 404
     # No CSRF token: refused, nothing done.
     r = wp.post(f"{MEETING}/{wensum}/decide", data={"decision": "approved"})
     assert r.status_code == 403 and forms.get(wensum).state.value == "with_working_party"
