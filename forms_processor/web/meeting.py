@@ -84,7 +84,7 @@ def _card_response(request: Request, session: Session, user: User, reference: st
     context = _context(request, user)
     item = _item(context, reference)
     if card is not None:
-        context["open"] = {reference: card}
+        context["open"] = {item.reference: card}
     if request.headers.get("hx-request"):
         # htmx swaps only a 2xx answer: a refusal is shown in the card it came from.
         name = "meeting_guard.html" if part == "guard" else "meeting_card.html"
