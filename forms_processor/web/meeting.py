@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..errors import FormsError, NotAllowed, UsageError
+from ..errors import FormsError, NotAllowed, NotFound, UsageError
+from ..references import normalise_reference
 from ..service.users import Permission, User
 from ..states import DECISION_LABELS, DECISION_WORDS
 from .common import page, render, state
@@ -81,12 +82,9 @@ def _card_response(request: Request, session: Session, user: User, reference: st
                    status: int = 200, part: str = "card") -> Response:
     """The card alone (an htmx request) or the whole meeting with the card open."""
     context = _context(request, user)
-    item = next((i for i in context["m"].items if i.reference == reference), None)
-    if item is None:
-        raise NotAllowed(f"{reference} is not one of the applications of {context['rnd'].name} at this meeting.",
-                         hint="Go back to the meeting's page.")
+    item = _item(context, reference)
     if card is not None:
-        context["open"] = {reference: card}
+        context["open"] = {item.reference: card}
     if request.headers.get("hx-request"):
         # htmx swaps only a 2xx answer: a refusal is shown in the card it came from.
         name = "meeting_guard.html" if part == "guard" else "meeting_card.html"
@@ -94,6 +92,15 @@ def _card_response(request: Request, session: Session, user: User, reference: st
         return render(request, name, session=session, user=user, item=item, card=card, oob=part == "card", **context)
     return render(request, "meeting.html", status, session=session, user=user,
                   title=f"Meeting: {context['rnd'].name}", **context)
+
+
+def _item(context: dict[str, Any], reference: str) -> Any:
+    """The meeting's card of ``reference``; NotFound for an application not at this meeting."""
+    item = next((i for i in context["m"].items if i.reference == normalise_reference(reference)), None)
+    if item is None:
+        raise NotFound(f"{reference} is not one of the applications of {context['rnd'].name} at this meeting.",
+                       hint="Go back to the meeting's page.")
+    return item
 
 
 @page(Permission.MEETING)
@@ -127,6 +134,7 @@ async def decide(request: Request, session: Session, user: User) -> Response:
     forms = state(request).forms
     reference = request.path_params["reference"]
     values = _typed(await request.form())
+    _item(_context(request, user), reference)  # only this round's applications are decided here
     try:
         record = forms.record_decision(_input(request, reference, values), actor=user.name)
     except FormsError as exc:

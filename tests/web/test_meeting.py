@@ -71,6 +71,8 @@ def test_the_meeting_shows_the_forwarded_applications_side_by_side(client: TestC
     mine_card = html.split(f'id="card-{mine}"')[1].split("</article>")[0]
     assert "Not voting" not in mine_card and f"{MEETING}/{mine}/decide" in mine_card
     assert f"left in the round: <span id=\"money-left\">£{Decimal(BUDGET):,.2f}</span>" in html
+    both = Decimal(forms.get(mine).amount_requested or "0") + Decimal(forms.get(wensum).amount_requested or "0")
+    assert f"still to decide: 2 applications asking for £{both:,.2f}" in html
     assert "Send the responses" not in html  # the Host's, not the Working Party's
     # The round's page and the nav lead here.
     assert f'href="{MEETING}"' in wp.get("/rounds/AU2").text
@@ -160,6 +162,12 @@ def test_refusals_locked_not_voting_missing_fields(client: TestClient, maker: Ma
     r = decide(wp, wensum, csrf, decision="approved")
     assert r.status_code == 409 and "Not recorded: Kim Osei is from Wensum High School, so does not vote" in r.text
     assert forms.get(wensum).state.value == "with_working_party"
+    # An application of another round (or none) is not decided from this meeting.
+    waiting = maker.application(AWKWARD_SCHOOL)
+    r = decide(wp, waiting, csrf, decision="declined", feedback="No.")
+    assert r.status_code == 404 and "not one of the applications of Autumn 2 2026" in r.text
+    assert forms.get(waiting).state.value == "awaiting_check"
+    assert wp.post(f"/rounds/SP1/meeting/{mine}/decide", data={"csrf": csrf, "decision": "approved"}).status_code == 404
     # No CSRF token: refused, nothing done.
     r = wp.post(f"{MEETING}/{wensum}/decide", data={"decision": "approved"})
     assert r.status_code == 403 and forms.get(wensum).state.value == "with_working_party"

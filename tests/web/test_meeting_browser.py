@@ -116,3 +116,30 @@ def test_the_meeting(page: Any, served: Served, maker: Maker, forms: FormsApp, t
     assert forms.get(a).state.value == "impact_due" and forms.get(b).state.value == "impact_due"
     no_serious_violations(page)
     photograph(page, "meeting-after", tmp_path)
+
+
+def test_the_meeting_without_script(browser: Any, served: Served, maker: Maker, forms: FormsApp,  # noqa: F811
+                                    tmp_path: Path) -> None:
+    expect = sync_api.expect
+    ref = maker.application(AWKWARD_SCHOOL)
+    forms.forward(ref)
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, java_script_enabled=False)
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    try:
+        sign_in(pg, served.url, "wp")
+        pg.goto(served.url + "/meeting")
+        pg.wait_for_url("**/rounds/AU2/meeting")
+        card = pg.locator(f"#card-{ref}")
+        card.get_by_label("Declined").check()
+        card.get_by_role("button", name="Show its fields and the money left").click()
+        card = pg.locator(f"#card-{ref}")
+        expect(card.locator(".guard")).to_contain_text(f"{pounds(Decimal(BUDGET))} would be left")
+        card.get_by_label("Feedback to the school").fill("Not this round: the costs are not itemised.")
+        # (axe-core needs script: the same markup is checked with it in test_the_meeting.)
+        photograph(pg, "meeting-no-script", tmp_path)
+        card.get_by_role("button", name="Record the decision").click()
+        expect(pg.get_by_role("status").first).to_contain_text(f"{ref}: Declined")
+        assert forms.get(ref).state.value == "declined"
+    finally:
+        context.close()
