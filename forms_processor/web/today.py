@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -33,9 +35,14 @@ def _today(request: Request) -> dict[str, Any]:
     forms = state(request).forms
     now = datetime.now(forms.config.tz)
     rounds = forms.round_status()
+    today = forms.host_today_counted(now, SHOWN)
+    nxt = today.next_deadline.round if today.next_deadline else None
+    # As forms status: a round with nothing in it yet is only named (but the next deadline's is shown).
+    quiet = {r.round for r in rounds if forms.round_is_empty(r) and r.round != nxt}
     return {
         "now": now,
-        "today": forms.host_today_counted(now, SHOWN),
+        "today": today,
+        "quiet": [g.round for g in today.to_check if g.round in quiet and not g.total],
         "rounds": {r.round: r for r in rounds},
         "codes": {r.name: r.code for r in forms.config.rounds},
         "countdown": {r.round: _countdown(r.deadline, now) for r in rounds},
@@ -55,14 +62,25 @@ def _countdown(deadline: datetime, now: datetime) -> str:
     return f"{hours} h {minutes} min to the deadline"
 
 
+def _panel(request: Request) -> dict[str, Any]:
+    """Today's lists rendered, and a digest of them: the page polls with the digest it shows,
+    and is answered 204 (nothing to swap, so the keyboard's focus stays put) until they change."""
+    context = _today(request)
+    items = state(request).templates.get_template("today_items.html").render(**context)
+    return {**context, "items": Markup(items), "seen": hashlib.sha256(items.encode()).hexdigest()[:16]}
+
+
 @page(Permission.TODAY)
 async def today(request: Request, session: Session, user: User) -> Response:
-    return render(request, "today.html", session=session, user=user, title="Today", **_today(request))
+    return render(request, "today.html", session=session, user=user, title="Today", **_panel(request))
 
 
 @page(Permission.TODAY, passive=True)
 async def today_panel(request: Request, session: Session, user: User) -> Response:
-    return render(request, "today_panel.html", session=None, user=user, **_today(request))
+    context = _panel(request)
+    if request.query_params.get("seen") == context["seen"]:
+        return Response(status_code=204)
+    return render(request, "today_panel.html", session=None, user=user, **context)
 
 
 @page(Permission.TOTALS)

@@ -1,6 +1,7 @@
-"""The deadline-day path in a real browser: Playwright driving Debian's Chromium against
-the app served by uvicorn on loopback. Each page is checked with axe-core (no serious or
-critical violation) and photographed at a laptop's and a tablet's size.
+"""The web page in a real browser: Playwright driving Debian's Chromium against the app
+served by uvicorn on loopback (the deadline-day path is test_deadline_day.py). Each page is
+checked with axe-core (no serious or critical violation) and photographed at a laptop's and a
+tablet's size.
 
 Set FORMS_WEB_SCREENSHOTS=folder to take the screenshots (at 1366x768 and 768x1024)."""
 
@@ -78,53 +79,6 @@ def sign_in(pg: Any, url: str, name: str) -> None:
     pg.get_by_label("Username").fill(name)
     pg.get_by_label("Password").fill(PASSWORD)
     pg.get_by_role("button", name="Sign in").click()
-
-
-def test_deadline_day(page: Any, served: Served, maker: Maker, forms: FormsApp, tmp_path: Path) -> None:
-    page.goto(served.url + "/today")
-    assert page.url.endswith("/sign-in")  # not signed in: to the sign-in page
-    sign_in(page, served.url, "host")
-    page.wait_for_url("**/today")
-    count = page.locator(f'.count[data-round="{ROUND}"]')
-    sync_api.expect(count).to_have_text("0")
-
-    # Forms arrive while the page is open: it updates by itself.
-    first = maker.application(AWKWARD_SCHOOL)
-    second = maker.application(OTHER_SCHOOL, kind="pdf")
-    sync_api.expect(count).to_have_text("2")
-    sync_api.expect(page.get_by_role("link", name=second)).to_be_visible()
-    no_serious_violations(page)
-    shots(page, "today", tmp_path)
-
-    # Forward the first.
-    page.get_by_role("link", name=first).click()
-    page.wait_for_url(f"**/forms/{first}")
-    sync_api.expect(page.get_by_role("heading", name=first, level=1)).to_be_visible()
-    no_serious_violations(page)
-    shots(page, "form-word", tmp_path)
-    page.get_by_role("button", name="Forward to the Working Party").click()
-    sync_api.expect(page.get_by_role("status")).to_contain_text("forwarded to the Working Party")
-    sync_api.expect(page.locator("#state")).to_have_text("with the Working Party")
-    assert forms.get(first).state.value == "with_working_party"
-
-    # Return the second with a reason; first a reason quoting a pupil is refused, as in forms check.
-    page.get_by_role("link", name="Today").click()
-    page.get_by_role("link", name=second).click()
-    page.wait_for_url(f"**/forms/{second}")
-    sync_api.expect(page.locator("iframe[title='The original form as received']")).to_be_visible()
-    shots(page, "form-pdf", tmp_path)
-    page.get_by_role("button", name="Return to the school").click()  # an empty reason: the browser asks
-    assert forms.get(second).state.value == "awaiting_check"
-    page.get_by_label("Reason").fill("The costs in section 5 do not add up; please correct them.")
-    page.get_by_role("button", name="Return to the school").click()
-    sync_api.expect(page.get_by_role("status")).to_contain_text("returned to the school")
-    assert forms.get(second).state.value == "returned"
-    no_serious_violations(page)
-
-    page.get_by_role("link", name="Today").click()
-    sync_api.expect(count).to_have_text("0")
-    sync_api.expect(page.locator("#waiting-school")).to_contain_text("1")
-    assert [h["actor"] for h in forms.show(second)["history"] if h["action"] == "returned"] == ["host"]
 
 
 def test_the_other_roles_pages(page: Any, browser: Any, served: Served, maker: Maker, tmp_path: Path) -> None:

@@ -202,3 +202,16 @@ def test_without_libreoffice_the_word_original_is_offered_for_download(
     sign_in(client, "senco")
     other = maker.application(OTHER_SCHOOL)
     assert client.get(f"/forms/{other}/original.pdf").status_code == 404
+
+
+def test_today_polls_and_is_answered_only_when_something_changed(client: TestClient, maker: Maker) -> None:
+    sign_in(client, "host")
+    page = client.get("/today").text
+    seen = re.search(r'hx-get="/today/panel\?seen=([0-9a-f]{16})"', page)
+    assert seen, "the page polls with the digest of what it shows"
+    r = client.get(f"/today/panel?seen={seen.group(1)}", headers={"HX-Request": "true"})
+    assert r.status_code == 204 and r.content == b""  # nothing swapped: the keyboard's focus stays put
+    ref = maker.application(AWKWARD_SCHOOL)
+    r = client.get(f"/today/panel?seen={seen.group(1)}", headers={"HX-Request": "true"})
+    assert r.status_code == 200 and f">{ref}</a>" in r.text and r.text.startswith('<div id="today"')
+    assert seen.group(1) not in r.text
