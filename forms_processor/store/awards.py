@@ -29,9 +29,10 @@ def awards_in_force(db: Database | sqlite3.Connection, round_name: str | None = 
     """(reference, school, round, amount_awarded) of every application with a decision,
     the amount of its decision in force; of one round, or of all when ``round_name`` is None."""
     sql = (
-        "SELECT f.reference, f.school, f.round, d.amount_awarded FROM forms f"
-        " JOIN decisions d ON d.id = (SELECT MAX(id) FROM decisions WHERE reference = f.reference)"
-        " WHERE f.form_id = 'send-application'"
+        "SELECT f.reference, f.school, f.round, d.amount_awarded FROM decisions d"  # the decisions first (fewer)
+        " CROSS JOIN forms f ON f.reference = d.reference"
+        " WHERE d.id = (SELECT MAX(id) FROM decisions WHERE reference = d.reference)"
+        " AND f.form_id = 'send-application'"
     )
     params: tuple[str, ...] = ()
     if round_name is not None:
@@ -112,8 +113,9 @@ def decided_applications(db: Database | sqlite3.Connection, *, not_in_states: Co
     none of ``not_in_states`` that have a decision, with the decision in force."""
     return fetch_all(
         db,
-        "SELECT f.reference, f.school, f.round, f.created_at, d.decision, d.amount_awarded FROM forms f"
-        " JOIN decisions d ON d.id = (SELECT MAX(id) FROM decisions WHERE reference = f.reference)"
-        f" WHERE f.form_id = 'send-application' AND f.state NOT IN ({_marks(not_in_states)})",
+        "SELECT f.reference, f.school, f.round, f.created_at, d.decision, d.amount_awarded FROM decisions d"
+        " CROSS JOIN forms f ON f.reference = d.reference"  # the decisions first: fewer than the forms
+        " WHERE d.id = (SELECT MAX(id) FROM decisions WHERE reference = d.reference)"
+        f" AND f.form_id = 'send-application' AND f.state NOT IN ({_marks(not_in_states)})",
         _values(not_in_states),
     )

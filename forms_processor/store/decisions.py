@@ -86,9 +86,9 @@ def unanswered_in_round(db: Database | sqlite3.Connection, form_id: str, round_n
     """Forms of the round whose decision in force has no response yet."""
     row = fetch_one(
         db,
-        "SELECT COUNT(*) FROM forms f JOIN decisions d"
-        " ON d.id = (SELECT MAX(id) FROM decisions WHERE reference = f.reference)"
-        " WHERE f.form_id = ? AND f.round = ?"
+        "SELECT COUNT(*) FROM decisions d CROSS JOIN forms f ON f.reference = d.reference"  # the decisions first:
+        " WHERE d.id = (SELECT MAX(id) FROM decisions WHERE reference = d.reference)"  # far fewer than forms
+        " AND f.form_id = ? AND f.round = ?"
         " AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.decision_id = d.id)",
         (form_id, round_name),
     )
@@ -100,9 +100,9 @@ def in_force_of_round(db: Database | sqlite3.Connection, round_name: str, states
     marks = ", ".join("?" * len(states))
     return fetch_all(
         db,
-        "SELECT f.reference, f.state, d.impact_due FROM forms f"
-        " JOIN decisions d ON d.id = (SELECT MAX(id) FROM decisions WHERE reference = f.reference)"
-        f" WHERE f.round = ? AND f.state IN ({marks})",
+        "SELECT f.reference, f.state, d.impact_due FROM decisions d CROSS JOIN forms f ON f.reference = d.reference"
+        " WHERE d.id = (SELECT MAX(id) FROM decisions WHERE reference = d.reference)"
+        f" AND f.round = ? AND f.state IN ({marks})",
         (round_name, *states),
     )
 

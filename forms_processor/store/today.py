@@ -62,8 +62,8 @@ def count_forms(db: Database | sqlite3.Connection, states: tuple[str, ...], form
     """How many forms (of ``form_id``, or of any form) are in one of ``states`` (of one round,
     of one school; received after an instant, ISO 8601 with its offset; among ``references``)."""
     where, params = _where(states, form_id, round_name, received_after, school, references)
-    row = fetch_one(db, "SELECT COUNT(*) FROM forms f JOIN submissions s ON s.id = f.submission_id" + where,
-                    tuple(params))
+    joined = " JOIN submissions s ON s.id = f.submission_id" if received_after is not None else ""
+    row = fetch_one(db, "SELECT COUNT(*) FROM forms f" + joined + where, tuple(params))
     return int(row[0]) if row else 0
 
 
@@ -118,3 +118,9 @@ def count_unanswered(db: Database | sqlite3.Connection) -> int:
                         " WHERE reference = d.reference) AND NOT EXISTS (SELECT 1 FROM responses r"
                         " WHERE r.decision_id = d.id)")
     return int(row[0]) if row else 0
+
+
+def any_received_after(db: Database | sqlite3.Connection, instant: str) -> bool:
+    """Whether any file arrived after ``instant`` (ISO 8601 with its offset), from the index."""
+    row = fetch_one(db, "SELECT MAX(julianday(received_at)) > julianday(?) FROM submissions", (instant,))
+    return bool(row and row[0])

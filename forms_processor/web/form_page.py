@@ -84,7 +84,7 @@ def _form_context(request: Request, user: User, reference: str) -> dict[str, Any
         "may_except": host_application and form.state in (State.INVALID, State.AWAITING_CHECK),
         "may_withdraw": host_application and can_withdraw(form.state),
         "may_move": host_application and forms.may_move(form),
-        "late": bool(form.round) and form.reference in forms.late_references([form]),
+        "late": forms.config.is_late(form.round, shown.get("received_at")),
         "rounds": _other_rounds(request, form.round), "listed": listed, "before": before, "after": after,
         "here": f"?in={listed.value}",
         "errors": {},

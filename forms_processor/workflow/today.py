@@ -198,12 +198,14 @@ def _to_check(db: Database, config: Config, limit: int) -> tuple[list[RoundToChe
     groups, late = [], Group()
     for name in names:
         deadline = _deadline_utc(config, name)
+        if deadline and not store_today.any_received_after(db, deadline):
+            deadline = None  # nothing has arrived since the deadline: none of the round can be late
         late_rows = (store_today.first_forms(db, AWAITING, "send-application", limit, round_name=name,
                                              received_after=deadline) if deadline and counts.get(name) else [])
         late_refs = {r["reference"] for r in late_rows}
         if late_rows:
-            late.total += store_today.count_forms(db, AWAITING, "send-application", round_name=name,
-                                                  received_after=deadline)
+            late.total += len(late_rows) if len(late_rows) < limit else store_today.count_forms(
+                db, AWAITING, "send-application", round_name=name, received_after=deadline)
             late.items += [_listed(config, r, late=True, detail=f"{name}, LATE") for r in late_rows]
         rows = store_today.first_forms(db, AWAITING, "send-application", limit, round_name=name) if counts.get(name) else []
         groups.append(RoundToCheck(round=name, total=counts.get(name, 0),
