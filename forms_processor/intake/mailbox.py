@@ -209,6 +209,14 @@ def _headers(raw: bytes) -> email.message.Message:
     return email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
 
 
+def headers_of(raw: bytes) -> email.message.Message:
+    """The message's headers only, or none when they cannot be parsed."""
+    try:
+        return _headers(raw)
+    except Exception:  # noqa: BLE001 - headers the email package cannot take are none
+        return email.message.Message()
+
+
 def message_id_of(raw: bytes) -> str | None:
     return str(_headers(raw).get("Message-ID") or "").strip() or None
 
