@@ -22,7 +22,9 @@ from .authresults import SenderCheck, check_sender
 from .outlook_msg import MsgUnreadable, OutlookMessage, looks_like_msg, read_msg
 from .submission import safe_file_name
 
-FORM_SUFFIXES = (".docx", ".pdf")
+# The files taken as forms: read as the same file dropped in the folder is (older word
+# processors' files converted by LibreOffice when it is installed, else refused politely).
+FORM_SUFFIXES = (".docx", ".pdf", ".doc", ".odt", ".rtf")
 # Files a school's computer adds without anyone choosing them: a Mac's resource forks
 # and folder notes, Windows' thumbnail caches, Office lock files. Dropped without a word.
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r"}
