@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import NotFound, UnreadableDocument
 from .home import Home, open_home
+from .intake.email_parts import ParsedEmail
 from .intake.files import TooLarge, expand_paths, read_within, unpack
 from .intake.submission import Source, Submission, now_utc
+from .intake.unpacking import Unpacker
 from .readers import ReaderPool, ReadLimits
 from .readers.base import ExtractedForm
 from .readers.prefetch import PrefetchingReader
@@ -75,6 +77,7 @@ class FormsApp(HostActions, Aftercare, MailActions, MeetingActions, RoundActions
         self._pool: ReaderPool | None = None
         self._given_read = read
         self._reader: PrefetchingReader | None = None
+        self._unpacker: Unpacker | None = None
         self.workers = workers
 
     @classmethod
@@ -97,6 +100,9 @@ class FormsApp(HostActions, Aftercare, MailActions, MeetingActions, RoundActions
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+        if self._unpacker is not None:
+            self._unpacker.close()
+            self._unpacker = None
         self.db.close()
 
     # -- reading --------------------------------------------------------------
@@ -121,6 +127,14 @@ class FormsApp(HostActions, Aftercare, MailActions, MeetingActions, RoundActions
         """Start reading a document that is not yet taken (the watcher, while a file settles)."""
         self.reader.prefetch(data, file_name)
 
+    def unpack_parts(self, data: bytes, name: str) -> ParsedEmail:
+        """The parts of an email (.eml, .msg, or fetched from the mailbox) or of a zip,
+        unpacked in a worker process under the home's reading limits (memory and time).
+        Raises UnreadableDocument, in plain words when a limit stopped the unpacking."""
+        if self._unpacker is None:
+            self._unpacker = Unpacker(read_limits(self.home))
+        return self._unpacker(data, name)
+
     def ingestor(self, actor: str = "intake") -> Ingestor:
         return Ingestor(self.home, self.db, self.read, actor=actor, workers=self.workers)
 
@@ -135,10 +149,12 @@ class FormsApp(HostActions, Aftercare, MailActions, MeetingActions, RoundActions
         return self.ingestor().process_many(subs)
 
     def ingest_paths(self, paths: list[Path], source: Source = Source.CLI) -> Iterator[IngestResult]:
-        """Files and folders (and .eml files' attachments), one result per form file.
+        """Files and folders (and the forms attached to .eml/.msg files or inside zips), one
+        result per form file.
 
-        A file that cannot even be opened, or an .eml with no form attached, gives a
-        ``rejected`` result and the batch goes on.
+        A file that cannot even be opened, an .eml with no form attached, or an email or
+        zip that could not be unpacked within the limits, gives a ``rejected`` result and
+        the batch goes on.
         """
         return self.ingest_submissions(self._submissions(paths, source))
 
@@ -174,15 +190,14 @@ class FormsApp(HostActions, Aftercare, MailActions, MeetingActions, RoundActions
                     ),
                 )
                 continue
-            subs, refusal, not_read = unpack(data, path.name, source, now_utc(), origin=str(path),
-                                             authorised=self.config.is_school_address)
-            if refusal is not None:
-                yield subs[0], display, refusal
+            held = unpack(data, path.name, source, now_utc(), self.unpack_parts, origin=str(path),
+                          authorised=self.config.is_school_address)
+            if held.refusal is not None:
+                yield held.subs[0], display, held.refusal
                 continue
-            for sub in subs:
-                label = display if sub.source != Source.EML else f"{display} > {sub.file_name}"
-                yield sub, label
-            for sub, why in not_read:
+            for sub in held.subs:
+                yield sub, display if held.whole else f"{display} > {sub.file_name}"
+            for sub, why in held.not_read:
                 yield sub, f"{display} > {sub.file_name}", why
 
     # -- queries --------------------------------------------------------------

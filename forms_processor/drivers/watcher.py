@@ -9,7 +9,7 @@ A file is taken when :class:`~forms_processor.intake.stability.FileStabilityTrac
 says it is settled and whole, claimed by a rename (see :mod:`forms_processor.intake.folder`), read and
 recorded through the same library path as ``forms ingest``
 (:mod:`forms_processor.workflow.folder_intake`, reached through the service) (readers in parallel; a
-saved email, ``.eml``, gives each form attached to it), then moved to the archive or
+saved email, ``.eml`` or ``.msg``, gives each form attached to it, a zip each form in it), then moved to the archive or
 to ``rejected/`` with a reason. Each file has its own error boundary: an unexpected
 error sends that file to ``rejected/`` and the watcher goes on.
 
@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 
 # While files are still arriving, the mail of those done waits at most this long (seconds).
 SEND_DELAY_MAX = 10.0
+# Files unpacked (in their own worker) rather than read: never read ahead.
+UNPACKED = (".eml", ".msg", ".zip")
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,7 @@ class FolderWatcher:
         stamp = (cand.size, cand.mtime_ns)
         if not self.settings.read_ahead or self._read_ahead_of.get(cand.path) == stamp:
             return
-        if cand.path.suffix.lower() == ".eml" or cand.size > self.settings.read_ahead_max_bytes:
+        if cand.path.suffix.lower() in UNPACKED or cand.size > self.settings.read_ahead_max_bytes:
             return
         if not is_complete(cand):
             return

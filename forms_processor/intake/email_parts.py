@@ -22,7 +22,9 @@ from .authresults import SenderCheck, check_sender
 from .outlook_msg import MsgUnreadable, OutlookMessage, looks_like_msg, read_msg
 from .submission import safe_file_name
 
-FORM_SUFFIXES = (".docx", ".pdf")
+# The files taken as forms: read as the same file dropped in the folder is (older word
+# processors' files converted by LibreOffice when it is installed, else refused politely).
+FORM_SUFFIXES = (".docx", ".pdf", ".doc", ".odt", ".rtf")
 # Files a school's computer adds without anyone choosing them: a Mac's resource forks
 # and folder notes, Windows' thumbnail caches, Office lock files. Dropped without a word.
 JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r"}
@@ -119,11 +121,11 @@ def parse_email(raw: bytes, sender_authentication: str = "when-present") -> Pars
         _walk(msg, parsed, depth=0)
     except Exception as exc:  # noqa: BLE001 - a structure the email package cannot walk
         raise EmailUnreadable from exc
-    _pictures_beside_forms(parsed)
+    pictures_beside_forms(parsed)
     return parsed
 
 
-def _pictures_beside_forms(parsed: ParsedEmail) -> None:
+def pictures_beside_forms(parsed: ParsedEmail) -> None:
     if parsed.attachments:
         # A picture beside a form is a logo, a photo of the work or a scan of the same
         # form: the form is what is read, and nothing is said about the picture.
@@ -242,7 +244,7 @@ def _add_file(name: str, data: bytes, out: ParsedEmail, depth: int) -> None:
     elif lower == "winmail.dat" or lower.endswith(".tnef"):
         _from_tnef(data, out, depth)
     elif lower.endswith(".zip"):
-        _from_zip(data, out, depth)
+        add_zip(data, out, depth)
     else:
         out.ignored.append(name)
 
@@ -331,7 +333,7 @@ def parse_msg(raw: bytes, sender_authentication: str = "when-present") -> Parsed
                          message_id=msg.message_id or _header(head, "Message-ID").strip() or None,
                          date=date, sender_check=authenticated.reason)
     _from_outlook(msg, parsed, depth=0)
-    _pictures_beside_forms(parsed)
+    pictures_beside_forms(parsed)
     return parsed
 
 
@@ -342,7 +344,7 @@ def parse_saved(raw: bytes, name: str, sender_authentication: str = "when-presen
     return parse_email(raw, sender_authentication)
 
 
-def _from_zip(data: bytes, out: ParsedEmail, depth: int) -> None:
+def add_zip(data: bytes, out: ParsedEmail, depth: int) -> None:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in zf.infolist() if not i.is_dir()]

@@ -1,14 +1,15 @@
-"""Command-line intake: files and folders named by the user, and .eml files."""
+"""Command-line intake: files and folders named by the user, and what saved emails and zips hold."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from ..errors import UnreadableDocument
-from .email_parts import JUNK_FOLDERS, JUNK_NAMES, EmailUnreadable, parse_saved
+from .email_parts import JUNK_FOLDERS, JUNK_NAMES, ParsedEmail
 from .submission import Source, Submission
 
 # Also folder names: anything under ``__MACOSX/`` (what a Mac adds to a zip it makes).
@@ -72,68 +73,84 @@ def expand_paths(paths: list[Path], skipped: list[Path] | None = None) -> Iterat
             yield path
 
 
-def unpack(
-    data: bytes, name: str, source: Source, received_at: datetime, origin: str | None = None,
-    authorised: Callable[[str], bool] | None = None,
-) -> tuple[list[Submission], UnreadableDocument | None, list[tuple[Submission, UnreadableDocument]]]:
-    """What one file holds for ingest: itself, or for a saved email (.eml, Outlook's .msg) one submission
-    per form attached (sender, subject and Message-ID kept); and, third, the parts of the
-    email not read (past a limit), as one stand-in with its refusal saying exactly what
-    and why, to be recorded and answered beside the forms.
+Parse = Callable[[bytes, str], ParsedEmail]
 
+
+@dataclass
+class Unpacked:
+    """What one file holds for ingest: ``subs``, the file itself (``whole``) or its parts;
+    the refusal to record with the whole file; and the parts not read (past a limit), as
+    one stand-in with its refusal saying exactly what and why."""
+
+    subs: list[Submission]
+    refusal: UnreadableDocument | None = None
+    not_read: list[tuple[Submission, UnreadableDocument]] = field(default_factory=list)
+    whole: bool = True
+
+
+def unpack(
+    data: bytes, name: str, source: Source, received_at: datetime, parse: Parse, origin: str | None = None,
+    authorised: Callable[[str], bool] | None = None,
+) -> Unpacked:
+    """What one file holds for ingest: itself; or, for a saved email (.eml, Outlook's .msg),
+    one submission per form attached (sender, subject and Message-ID kept); or, for a zip,
+    one per form in it (a Mac's and Windows' junk left out, as in an email's zip).
+
+    ``parse`` unpacks the email or zip (``unpacking.Unpacker``: in a worker process under
+    the readers' limits); a refusal it raises is recorded with the whole file.
     ``authorised`` says whether a saved email's sender (its Reply-To, else its From) is a
     school's address. An email from no school is treated as the mailbox treats it:
     recorded for the Host (refused, its original kept) and answered to nobody. One whose
     sender was dropped as forged (``sender`` None) is read, and answered only at the
     school's own address.
 
-    An email with no form attached, or that cannot be read as an email, gives the file
+    An email or zip with no form in it, or that cannot be read as one, gives the file
     itself with the refusal to record (so the original is kept and the person told why).
     """
+    lower = name.lower()
+    is_zip = lower.endswith(".zip")
+    kind = source if is_zip else Source.EML
     whole = Submission(data=data, file_name=name, source=source, received_at=received_at, origin=origin)
-    if not name.lower().endswith((".eml", ".msg")):
-        return [whole], None, []
-    whole = Submission(data=data, file_name=name, source=Source.EML, received_at=received_at, origin=origin)
+    if not lower.endswith((".eml", ".msg", ".zip")):
+        return Unpacked([whole])
+    whole = Submission(data=data, file_name=name, source=kind, received_at=received_at, origin=origin)
     try:
-        parsed = parse_saved(data, name)
-    except EmailUnreadable:
-        return [whole], UnreadableDocument(
-            "This saved email could not be read: it is damaged, or not an email.",
-            hint="Save the email again from your mail program, or send the form itself (Word .docx or PDF).",
-            reason="bad-email",
-        ), []
-    if authorised is not None and parsed.sender is not None and not authorised(parsed.sender):
-        return [whole], UnreadableDocument(
+        parsed = parse(data, name)
+    except UnreadableDocument as refusal:
+        return Unpacked([whole], refusal)
+    if not is_zip and authorised is not None and parsed.sender is not None and not authorised(parsed.sender):
+        return Unpacked([whole], UnreadableDocument(
             "This saved email is not from an address configured for a school, so it was not read"
             " and nobody was answered.",
             hint="If it is genuine, save the form attached and put it in the inbox yourself, or add the"
             " school's address (email_domains) to cluster.toml.",
             reason="unknown-sender",
-        ), []
+        ))
     not_read = not_read_refusal(parsed.not_read)
     if not parsed.attachments:
-        return [whole], not_read or UnreadableDocument(
-            "This email has no Word or PDF form attached.",
-            hint="Attach the completed form (the Word .docx or the PDF) to an email and send it again.",
-            reason="no-attachment",
-        ), []
+        return Unpacked([whole], not_read or _no_form(is_zip))
     subs = [
-        Submission(
-            data=att.data,
-            file_name=att.file_name,
-            source=Source.EML,
-            received_at=received_at,
-            sender=parsed.sender,
-            subject=parsed.subject,
-            message_id=parsed.message_id,
-            origin=origin,
-        )
+        Submission(data=att.data, file_name=att.file_name, source=kind, received_at=received_at,
+                   sender=parsed.sender, subject=parsed.subject, message_id=parsed.message_id, origin=origin)
         for att in parsed.attachments
     ]
-    if not_read is not None:
-        # What was not read is recorded and answered as a part of its own (one per email).
-        return subs, None, [(not_read_part(subs[0], f"{name} (parts not read)"), not_read)]
-    return subs, None, []
+    # What was not read is recorded and answered as a part of its own (one per email or zip).
+    extra = [(not_read_part(subs[0], f"{name} (parts not read)"), not_read)] if not_read is not None else []
+    return Unpacked(subs, None, extra, whole=False)
+
+
+def _no_form(is_zip: bool) -> UnreadableDocument:
+    if is_zip:
+        return UnreadableDocument(
+            "This zip file holds no Word or PDF form.",
+            hint="Put the completed form (the Word .docx or the PDF) in the zip, or send the form itself.",
+            reason="no-attachment",
+        )
+    return UnreadableDocument(
+        "This email has no Word or PDF form attached.",
+        hint="Attach the completed form (the Word .docx or the PDF) to an email and send it again.",
+        reason="no-attachment",
+    )
 
 
 def not_read_part(like: Submission, file_name: str) -> Submission:

@@ -218,6 +218,14 @@ def from_address(raw: bytes) -> str | None:
     return froms[0] if len(froms) == 1 else None
 
 
+def headers_of(raw: bytes) -> email.message.Message:
+    """The message's headers only, or none when they cannot be parsed."""
+    try:
+        return _headers(raw)
+    except Exception:  # noqa: BLE001 - headers the email package cannot take are none
+        return email.message.Message()
+
+
 def message_id_of(raw: bytes) -> str | None:
     return str(_headers(raw).get("Message-ID") or "").strip() or None
 

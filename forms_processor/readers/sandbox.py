@@ -45,6 +45,10 @@ class ReadLimits:
 
 
 ReadFunction = Callable[[bytes, str, ReadLimits], ExtractedForm]
+# What a worker may run instead of reading: any module-level function of the bytes, their
+# name and the limits (unpacking an email or a zip, ``intake.unpacking``), whose result
+# is sent back to the parent.
+WorkerFunction = Callable[[bytes, str, ReadLimits], Any]
 
 
 def _size(n: float) -> str:
@@ -166,7 +170,7 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def _worker_main(conn: Connection, read_function: ReadFunction, memory_mb: int) -> None:
+def _worker_main(conn: Connection, read_function: WorkerFunction, memory_mb: int) -> None:
     """The loop of one worker process: read documents until told to stop."""
     # Ctrl-C in a terminal reaches the whole process group: the parent decides when
     # to stop, so a worker never abandons (and wrongly refuses) the file in hand.
@@ -182,7 +186,7 @@ def _worker_main(conn: Connection, read_function: ReadFunction, memory_mb: int) 
         remove_profile()
 
 
-def _serve(conn: Connection, read_function: ReadFunction) -> None:
+def _serve(conn: Connection, read_function: WorkerFunction) -> None:
     while True:
         try:
             msg = conn.recv()
@@ -210,7 +214,7 @@ def _serve(conn: Connection, read_function: ReadFunction) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, read_function: ReadFunction, memory_mb: int) -> None:
+    def __init__(self, ctx: Any, read_function: WorkerFunction, memory_mb: int) -> None:
         parent, child = ctx.Pipe(duplex=True)
         self.conn: Connection = parent
         self.process: BaseProcess = ctx.Process(
@@ -261,16 +265,17 @@ def _context(name: str | None) -> Any:
 class ReaderPool:
     """Persistent worker processes that read documents under time and memory limits.
 
-    ``read_function`` is what each worker runs (``read_document`` unless a caller,
-    such as a test, passes another module-level function). Thread-safe: several
-    threads may call :meth:`read` at once; each waits for an idle worker.
+    ``read_function`` is what each worker runs (``read_document`` unless a caller
+    passes another module-level function: a test, or the unpacking of emails and zips,
+    whose results come back through :meth:`call`). Thread-safe: several threads may
+    call :meth:`read` at once; each waits for an idle worker.
     """
 
     def __init__(
         self,
         workers: int = 2,
         limits: ReadLimits | None = None,
-        read_function: ReadFunction = read_document,
+        read_function: WorkerFunction = read_document,
         start_method: str | None = None,
     ) -> None:
         if workers < 1:
@@ -326,6 +331,13 @@ class ReaderPool:
 
     def read(self, data: bytes, filename: str = "") -> ExtractedForm:
         """Read one document in a worker. Raises UnreadableDocument."""
+        result: ExtractedForm = self.call(data, filename)
+        return result
+
+    def call(self, data: bytes, filename: str = "") -> Any:
+        """Run the workers' function on one file, under the limits; its result. Raises
+        UnreadableDocument: the function's own, or :func:`took_too_long`,
+        :func:`needed_too_much_memory` or :func:`reader_stopped` when the worker was killed."""
         if len(data) > self.limits.max_bytes:
             raise too_big(len(data), self.limits)
         with self._lock:
@@ -349,8 +361,7 @@ class ReaderPool:
             raise needed_too_much_memory()
         self._idle.put(worker)
         if kind == "ok":
-            result: ExtractedForm = payload
-            return result
+            return payload
         if kind == "unreadable":
             message, hint, reason = payload
             raise UnreadableDocument(message, hint, reason)

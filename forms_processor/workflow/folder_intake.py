@@ -1,7 +1,8 @@
 """Taking files in from the inbox folder: what the watcher does with the files it has
 claimed (see :mod:`forms_processor.intake.folder`), through the one ingest path.
 
-A claimed file is read (a saved email gives each form attached to it), recorded through
+A claimed file is read (a saved email gives each form attached to it, a zip each form in
+it, both unpacked in a worker under the reading limits), recorded through
 ``ingest_submissions`` (readers in parallel), then moved to the archive, or to
 ``rejected/`` with a reason beside it. Each file has its own error boundary: an unexpected
 error sends that file to ``rejected/``, tells the Host, and the batch goes on.
@@ -32,6 +33,7 @@ from pydantic import Field
 
 from ..errors import StorageError, UnreadableDocument, storage_fault
 from ..home import Home
+from ..intake.email_parts import ParsedEmail
 from ..intake.files import TooLarge, read_within, unpack
 from ..intake.folder import Candidate, Claimed, ProcessingArea, move_to_archive, move_to_rejected
 from ..intake.submission import Source, Submission, now_utc
@@ -113,6 +115,8 @@ class IntakeService(Protocol):
     db: Database
 
     def ingest_submissions(self, subs: Iterable[_Item]) -> Iterator[IngestResult]: ...
+
+    def unpack_parts(self, data: bytes, name: str) -> ParsedEmail: ...
 
 
 class FolderIntake:
@@ -285,8 +289,8 @@ class FolderIntake:
                 self._emit(outcomes, outcome)
 
     def _parts(self, claimed: Claimed, outcomes: list[FileOutcome]) -> list[_Part]:
-        """What a claimed file holds for ingest: itself, or, for a saved email (.eml), each
-        form attached to it (as ``forms ingest`` does), or a refusal when it has none."""
+        """What a claimed file holds for ingest: itself, or, for a saved email (.eml, .msg)
+        or a zip, each form in it (as ``forms ingest`` does), or a refusal when it has none."""
         try:
             limit = int(self.home.config.storage.max_file_mb * 1024 * 1024)
             try:
@@ -294,12 +298,11 @@ class FolderIntake:
             except TooLarge as big:  # refused unread: never held in memory nor copied to the archive
                 self._emit(outcomes, self._too_big(claimed, big.size, limit))
                 return []
-            subs, refusal, not_read = unpack(data, claimed.name, Source.FOLDER, claimed.received_at,
-                                             origin=str(claimed.path),
-                                             authorised=self.home.config.is_school_address)
-            if refusal is not None or len(subs) == 1 and subs[0].source == Source.FOLDER:
-                return [_Part(claimed, subs[0], claimed.display, refusal)]
-            parts = [(sub, None) for sub in subs] + [(sub, why) for sub, why in not_read]
+            held = unpack(data, claimed.name, Source.FOLDER, claimed.received_at, self.service.unpack_parts,
+                          origin=str(claimed.path), authorised=self.home.config.is_school_address)
+            if held.refusal is not None or held.whole:
+                return [_Part(claimed, held.subs[0], claimed.display, held.refusal)]
+            parts = [(sub, None) for sub in held.subs] + [(sub, why) for sub, why in held.not_read]
             return [
                 _Part(claimed, sub, f"{claimed.display} > {sub.file_name}", why, last=n == len(parts))
                 for n, (sub, why) in enumerate(parts, start=1)

@@ -10,7 +10,8 @@ One poll (:func:`poll_mailbox`):
 3. fetch it without marking it seen (one message per command: ``bulk=False``);
 4. a sender not configured for a school, or one the receiving server did not
    authenticate (``intake.authresults``): move to quarantine, record why, no reply;
-5. each form attachment becomes a :class:`Submission` through
+5. the message is unpacked in a worker process under the reading limits (a message a
+   limit stops is answered as not read); each form attachment becomes a :class:`Submission` through
    ``app.ingest_submissions`` (the same path as ``forms ingest``, which queues the
    acknowledgements); no usable attachment: a short reply is queued;
 6. only after the forms are committed is the outcome recorded, then the message is
@@ -39,13 +40,14 @@ from pydantic import Field, computed_field
 
 from ..config import Config, Imap
 from ..errors import ConfigError, MailUnavailable, UnreadableDocument
-from ..intake.email_parts import parse_email
+from ..intake.email_parts import ParsedEmail
 from ..intake.files import not_read_part, not_read_refusal
 from ..intake.mailbox import (
     authorised_sender,
     connect_imap,
     fetch_message,
     from_address,
+    headers_of,
     internal_date,
     is_automatic,
     mailbox_key,
@@ -78,6 +80,8 @@ class MailIntake(Protocol):
     def ingest_submissions(
         self, subs: Iterable[tuple[Submission, str] | tuple[Submission, str, UnreadableDocument]]
     ) -> Iterator[IngestResult]: ...
+
+    def unpack_parts(self, data: bytes, name: str) -> ParsedEmail: ...
 
 
 # A claim older than this is taken to be left by a poll that died.
@@ -290,6 +294,22 @@ def _mark_moved(app: MailIntake, key: str, uidvalidity: str, uid: str) -> None:
     mailbox_log.mark_moved(app.db, key, uidvalidity, uid)
 
 
+def _unpack(app: MailIntake, raw: bytes) -> tuple[ParsedEmail, UnreadableDocument | None]:
+    """The message's parts (unpacked in a worker under the reading limits) and what of it
+    was not read. A message whose unpacking a limit stopped has no parts: all of it is
+    "not read", and the school and the Host are told so. (Who sent it was decided on its
+    headers alone, before this.)"""
+    try:
+        parsed = app.unpack_parts(raw, "message.eml")
+    except UnreadableDocument as refusal:
+        try:
+            subject = str(headers_of(raw).get("Subject") or "") or None
+        except Exception:  # noqa: BLE001 - a Subject the email package cannot decode is none
+            subject = None
+        return ParsedEmail(sender=None, subject=subject, message_id=message_id_of(raw), date=None), refusal
+    return parsed, not_read_refusal(parsed.not_read)
+
+
 def _process_one(app: MailIntake, cfg: Imap, box: Any, key: str, uidvalidity: str, uid: str,
                  clock: Callable[[], datetime]) -> MessageOutcome:
     msg = fetch_message(box, uid)
@@ -324,9 +344,8 @@ def take_in(app: MailIntake, cfg: Imap, key: str, uidvalidity: str, uid: str, ra
     attached through the one ingest path, or a short reply when none is; the outcome
     recorded against its claim. Moving it to its folder is the caller's."""
     now = clock()
-    parsed = parse_email(raw, cfg.sender_authentication)
+    parsed, not_read = _unpack(app, raw)
     outcome = MessageOutcome(uid=uid, outcome="ingested", sender=sender)
-    not_read = not_read_refusal(parsed.not_read)
     if parsed.attachments or not_read is not None:
         received = server_date or parsed.date or now
         if received > now:

@@ -156,3 +156,34 @@ def test_the_school_gets_one_email_per_form_and_none_for_the_junk(
     assert len(mails) == 3  # one acknowledgement per form, nothing about the junk
     names = sorted(r["file_name"] for r in app.db.query("SELECT file_name FROM submissions"))
     assert names == ["one.docx", "three.docx", "two.pdf"]
+
+
+def test_a_zip_named_or_dropped_in_the_inbox_gives_each_form_a_result_of_its_own(tmp_path: Path, home: Home) -> None:
+    forms = Forms(home.config)
+    zipped = mac_zip([("one.docx", forms.application(1, title="Precision teaching")),
+                      ("two.pdf", forms.application(1, "pdf", title="Nurture group"))])
+    # Named on the command line: one result per form, none for the Mac's junk.
+    named = tmp_path / "Forms.zip"
+    named.write_bytes(zipped)
+    result = CliRunner().invoke(cli, ["--home", str(home.root), "ingest", "--json", str(named)], catch_exceptions=False)
+    rows = json.loads(result.stdout)
+    assert sorted(r["file"] for r in rows) == [f"{named} > one.docx", f"{named} > two.pdf"], rows
+    assert {r["status"] for r in rows} <= {"accepted", "invalid"}
+    # A zip holding no form, and a damaged one, are refused in plain words.
+    (tmp_path / "notes.zip").write_bytes(mac_zip([("notes.txt", b"hello")]))
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really")
+    for name, words in (("notes.zip", "holds no Word or PDF form"), ("broken.zip", "could not be opened")):
+        out = CliRunner().invoke(cli, ["--home", str(home.root), "ingest", "--json", str(tmp_path / name)])
+        (row,) = json.loads(out.stdout)
+        assert row["status"] == "rejected" and words in json.dumps(row), row
+
+    # Dropped in the inbox: the same two forms (other bytes, so not duplicates), each its own line.
+    again = mac_zip([("three.docx", forms.application(2, title="Lego therapy")),
+                     ("four.docx", forms.application(3, title="Social stories"))])
+    (home.inbox / "Our forms.zip").write_bytes(again)
+    watched = CliRunner().invoke(cli, ["--home", str(home.root), "watch", "--once", "--settle", "0.2", "--json"])
+    rows = json.loads(watched.stdout)
+    assert sorted(r["file"].rsplit("> ", 1)[-1] for r in rows) == ["four.docx", "three.docx"], rows
+    assert {r["status"] for r in rows} <= {"accepted", "invalid"}
+    assert [p.name for p in home.rejected.iterdir()] == []
+    assert not list(home.inbox.iterdir())
