@@ -13,6 +13,10 @@ mail server. Not run in CI; nothing is asserted: counts are printed.
    ``--delay`` seconds for every reply; ``forms watch`` takes a form in, then gets
    SIGTERM. Counted: the seconds until it ended, its exit code, and whether the
    acknowledgement is still queued (not lost, not marked sent).
+3. **silent mailbox server**, ``--stops`` times: an IMAP server on loopback that accepts
+   the connection and then says nothing; ``forms watch`` with ``[imap]`` takes a form in
+   from the folder, then gets SIGTERM. Counted: the seconds until it ended, its exit code,
+   and whether the form was recorded once.
 """
 
 from __future__ import annotations
@@ -145,6 +149,59 @@ def one_stop(root: Path, form: Path, delay: float) -> dict[str, Any]:
             "traceback": "Traceback" in text}
 
 
+def one_imap_stop(root: Path, form: Path) -> dict[str, Any]:
+    """``forms watch`` beside an IMAP server that accepts connections and never answers."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = int(listener.getsockname()[1])
+    held: list[socket.socket] = []
+    accepting = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not accepting.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        home = fresh_home(root)
+        cfg = home.root / "cluster.toml"
+        cfg.write_text(cfg.read_text() + f'\n[imap]\nhost = "127.0.0.1"\nport = {port}\nusername = "forms@example.org"\n'
+                       'password_env = "BENCH_IMAP_PW"\nsecurity = "plain"\n')
+        os.environ["BENCH_IMAP_PW"] = "x"
+        proc = watch(home)
+        shutil.copyfile(form, home.inbox / form.name)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (held and query(home, "SELECT 1 FROM forms")):
+            time.sleep(0.05)
+        time.sleep(0.5)
+        start = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+        took = time.monotonic() - start
+        recorded = len(query(home, "SELECT 1 FROM forms"))
+    finally:
+        accepting.set()
+        thread.join(5)
+        for conn in held:
+            conn.close()
+        listener.close()
+    return {"seconds": took, "code": proc.returncode, "once": recorded == 1,
+            "traceback": "Traceback" in err.decode("utf-8", "replace")}
+
+
+def median_and_worst(times: list[float]) -> str:
+    return f"median {statistics.median(times):.1f} s, worst {max(times):.1f} s"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kills", type=int, default=10)
@@ -173,9 +230,17 @@ def main() -> int:
             times.append(result["seconds"])
             print(f"slow server run {n + 1}: stopped in {result['seconds']:.1f} s, exit code {result['code']},"
                   f" email kept queued: {result['kept']}, traceback: {result['traceback']}", flush=True)
+        imap_times: list[float] = []
+        for n in range(args.stops):
+            result = one_imap_stop(base / f"imap-stop-{n}", batch[0])
+            imap_times.append(result["seconds"])
+            print(f"silent mailbox run {n + 1}: stopped in {result['seconds']:.1f} s, exit code {result['code']},"
+                  f" form recorded once: {result['once']}, traceback: {result['traceback']}", flush=True)
         if times:
-            print(f"stop time with a server taking {args.delay:g} s a reply, {len(times)} runs:"
-                  f" median {statistics.median(times):.1f} s, worst {max(times):.1f} s")
+            print(f"stop time beside an SMTP server taking {args.delay:g} s a reply, {len(times)} runs:"
+                  f" {median_and_worst(times)}")
+        if imap_times:
+            print(f"stop time beside a silent IMAP server, {len(imap_times)} runs: {median_and_worst(imap_times)}")
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)

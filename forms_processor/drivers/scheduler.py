@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..api import FileOutcome, FormsApp
-from ..errors import FormsError
+from ..config import Imap
+from ..errors import FormsError, MailUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,7 @@ class MailTasks:
     send: Callable[[], object]
     periodic: list[Periodic]
     close: Callable[[], None]
-    # Cut a send in progress short (a stop that cannot wait for a slow server).
+    # Cut a send or a mailbox poll in progress short (a stop that cannot wait for a slow server).
     interrupt: Callable[[], None] = lambda: None
 
 
@@ -187,30 +188,22 @@ def mail_tasks(app: FormsApp, send_every: float = 30.0,
             using(sender, -1)
         if report.sent:
             log.info("sent %d email(s)", len(report.sent))
-        if report.unavailable:
+        if report.unavailable and cut.is_set():
+            log.warning("the mail server was still silent at the stop: its connection was cut; mail stays queued"
+                        " and is sent next time")
+        elif report.unavailable:
             log.warning("the mail server could not be reached; mail stays queued and is tried again later")
 
     periodic = [Periodic("sending mail", send_every, send, lane="send")]
+    cuts: list[Callable[[], None]] = [transport.abort]
+    cut = threading.Event()  # set when the stop cut the connections
     imap = home.config.imap
     if imap is not None:
         reader = FormsApp(home, workers=1)
         apps.append(reader)
+        cuts.append(reader.interrupt_mailbox)
 
-        def poll() -> None:
-            using(reader, 1)
-            try:
-                report = reader.poll_mailbox(imap)
-            finally:
-                using(reader, -1)
-            if on_outcome is not None:
-                for message in report.messages:
-                    for r in message.results:
-                        try:
-                            on_outcome(email_outcome(r))
-                        except Exception:  # noqa: BLE001 - a display problem must not stop intake
-                            log.debug("on_outcome failed", exc_info=True)
-            send()
-
+        poll = _poll_task(reader, imap, using, cut, on_outcome, send)
         periodic.append(Periodic("polling the mailbox", float(imap.poll_seconds), poll, lane="mailbox"))
 
     def close() -> None:
@@ -226,7 +219,42 @@ def mail_tasks(app: FormsApp, send_every: float = 30.0,
         if busy:
             log.debug("left %d mail lane(s) busy at the stop", len(busy))
 
-    return MailTasks(send, periodic, close, transport.abort)
+    def interrupt() -> None:
+        """Cut the SMTP and IMAP connections now: a lane waiting for a silent server fails at once."""
+        cut.set()
+        for one in cuts:
+            safely("cutting a mail connection", one)
+
+    return MailTasks(send, periodic, close, interrupt)
+
+
+def _poll_task(reader: FormsApp, imap: Imap, using: Callable[[FormsApp, int], None], cut: threading.Event,
+               on_outcome: Callable[[FileOutcome], None] | None, send: Callable[[], None]) -> Callable[[], None]:
+    """One poll of the mailbox, for its lane: each form that came shown, then the mail sent.
+    A poll whose connection the stop cut (``cut``) says so, once, in plain words."""
+
+    def poll() -> None:
+        using(reader, 1)
+        try:
+            report = reader.poll_mailbox(imap)
+        except MailUnavailable:
+            if not cut.is_set():
+                raise
+            log.warning("the mailbox server was still silent at the stop: its connection was cut; the mail"
+                        " waits on the server and is read next time")
+            return
+        finally:
+            using(reader, -1)
+        if on_outcome is not None:
+            for message in report.messages:
+                for r in message.results:
+                    try:
+                        on_outcome(email_outcome(r))
+                    except Exception:  # noqa: BLE001 - a display problem must not stop intake
+                        log.debug("on_outcome failed", exc_info=True)
+        send()
+
+    return poll
 
 
 def email_outcome(result: dict[str, Any]) -> FileOutcome:

@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 
 # While files are still arriving, the mail of those done waits at most this long (seconds).
 SEND_DELAY_MAX = 10.0
+# The longest the loop sleeps at once (see run: a stop asked by a signal is seen within it).
+SIGNAL_CHECK_SECONDS = 0.5
 # Files unpacked (in their own worker) rather than read: never read ahead.
 UNPACKED = (".eml", ".msg", ".zip")
 
@@ -66,8 +68,10 @@ class WatchSettings:
     # Count a file's unchanged time from its change time on disk (see stability.py).
     # Off for network shares (``--poll``), whose clocks may differ from this computer's.
     trust_file_times: bool = True
-    # After a stop, how long to wait for mail being sent or fetched before leaving anyway.
-    side_task_grace: float = 5.0
+    # After a stop, how long to wait for mail being sent or fetched before cutting the mail
+    # connections (a healthy server sends a batch's mail in well under a second; what is
+    # not sent stays queued).
+    side_task_grace: float = 1.0
     # Parse whole-looking files while they settle (only their parsing starts early).
     read_ahead: bool = True
     read_ahead_max_bytes: int = 25 * 1024 * 1024
@@ -311,7 +315,9 @@ class FolderWatcher:
                 retry = self._until_retry()
                 if retry is not None:
                     wait = min(wait, retry)
-                self.wake.wait(timeout=wait)
+                # Never long: a SIGTERM taken by another thread (the mail lanes, the readers)
+                # is handled here only once this thread runs again.
+                self.wake.wait(timeout=min(wait, SIGNAL_CHECK_SECONDS))
                 self.wake.clear()
         finally:
             if observer is not None:

@@ -9,10 +9,12 @@ import email.parser
 import email.policy
 import imaplib
 import logging
+import socket
 import ssl
+import threading
 from datetime import UTC, datetime
 from email.utils import getaddresses
-from typing import Any
+from typing import Any, TypeVar
 
 from ..config import Config, Imap
 from ..errors import ConfigError, MailUnavailable
@@ -27,11 +29,75 @@ log = logging.getLogger(__name__)
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
+class Cutter:
+    """Cuts the mailbox connections it was given, from another thread (a watcher stopping
+    while the server is silent): each socket is shut at once, so a poll waiting for a
+    reply fails at once; and a connection made after the cut is refused."""
+
+    def __init__(self) -> None:
+        self._cut = threading.Event()
+        self._lock = threading.Lock()
+        # The imaplib clients (their socket now: after STARTTLS, the wrapped one) and the
+        # sockets they opened (known before a greeting or a TLS handshake is awaited).
+        self._clients: list[Any] = []
+        self._sockets: list[socket.socket] = []
+
+    def track(self, client: Any, sock: socket.socket) -> None:
+        with self._lock:  # a poll opens one connection: only the last few are kept
+            self._clients = [*self._clients[-7:], client]
+            self._sockets = [*self._sockets[-7:], sock]
+        if self._cut.is_set():  # asked while this one was connecting: cut it too
+            self.cut()
+
+    def cut(self) -> None:
+        self._cut.set()
+        with self._lock:
+            live = [getattr(c, "sock", None) for c in self._clients] + list(self._sockets)
+        for sock in live:
+            if sock is None:
+                continue
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:  # closed already, or detached by STARTTLS (the wrapped one is cut)
+                pass
+
+    @property
+    def is_cut(self) -> bool:
+        return self._cut.is_set()
+
+
+_Client = TypeVar("_Client", bound=imaplib.IMAP4)
+
+
+def _tracked(base: type[_Client], cutter: Cutter) -> type[_Client]:
+    """``base`` (imaplib.IMAP4 or IMAP4_SSL) that gives ``cutter`` each socket it opens,
+    before the server's greeting is awaited."""
+
+    class Tracked(base):  # type: ignore[valid-type, misc]
+        def _create_socket(self, timeout: float | None) -> Any:
+            if cutter.is_cut:
+                raise OSError("the mailbox connection was cut: stopping")
+            if not isinstance(self, imaplib.IMAP4_SSL):
+                sock = super()._create_socket(timeout)
+                cutter.track(self, sock)
+                return sock
+            # The TLS handshake can stall too: its socket is known before the handshake starts.
+            raw = imaplib.IMAP4._create_socket(self, timeout)  # type: ignore[attr-defined]
+            sock = self.ssl_context.wrap_socket(raw, server_hostname=self.host, do_handshake_on_connect=False)
+            cutter.track(self, sock)
+            sock.do_handshake()
+            return sock
+
+    return Tracked
+
+
 def connect_imap(cfg: Imap, password: str | None = None, ssl_context: ssl.SSLContext | None = None,
-                 timeout: float | None = None, tokens: TokenSource | None = None) -> Any:
+                 timeout: float | None = None, tokens: TokenSource | None = None,
+                 cutter: Cutter | None = None) -> Any:
     """Log in to the mailbox (an imap-tools mailbox, logged in, no folder selected).
     Connecting and every reply wait at most ``timeout`` seconds (``timeout_seconds``
-    under [imap], 30 by default)."""
+    under [imap], 30 by default); ``cutter`` can cut the connection sooner, from another
+    thread."""
     timeout = cfg.timeout_seconds if timeout is None else timeout
     if cfg.security == "plain" and cfg.host not in LOCAL_HOSTS:  # also refused by config.Imap
         raise ConfigError("[imap] security = \"plain\" is allowed only for a server on this machine (localhost).")
@@ -46,30 +112,49 @@ def connect_imap(cfg: Imap, password: str | None = None, ssl_context: ssl.SSLCon
     elif password is None:
         password = get_password("imap", cfg.username, cfg.password_env, cfg.use_keyring)
     try:
-        return _open(cfg, password, token, ssl_context, timeout, tokens)
+        return _open(cfg, password, token, ssl_context, timeout, tokens, cutter)
     except MailUnavailable as exc:
         if token is None or tokens is None or not getattr(exc, "oauth_refused", False):
             raise
     # The server refused an access token we thought valid (withdrawn early, clocks apart):
     # renewed once (a withdrawn consent then says so), and tried once more.
     tokens.forget_access_token()
-    return _open(cfg, password, tokens.access_token(), ssl_context, timeout, tokens)
+    return _open(cfg, password, tokens.access_token(), ssl_context, timeout, tokens, cutter)
+
+
+def _mailbox(cfg: Imap, context: ssl.SSLContext, timeout: float, cutter: Cutter | None) -> Any:
+    """An imap-tools mailbox, connected (not logged in), its sockets given to ``cutter``."""
+    from imap_tools import MailBox, MailBoxUnencrypted
+
+    cutter = cutter or Cutter()
+    if cfg.security == "ssl":
+        ssl_client = _tracked(imaplib.IMAP4_SSL, cutter)
+
+        class CutSsl(MailBox):  # type: ignore[misc]
+            def _get_mailbox_client(self) -> imaplib.IMAP4:
+                return ssl_client(self._host, self._port, ssl_context=self._ssl_context, timeout=self._timeout)
+
+        return CutSsl(cfg.host, cfg.port, timeout=timeout, ssl_context=context)
+    plain_client = _tracked(imaplib.IMAP4, cutter)
+
+    class CutPlain(MailBoxUnencrypted):  # type: ignore[misc]
+        def _get_mailbox_client(self) -> imaplib.IMAP4:
+            client = plain_client(self._host, self._port, timeout=self._timeout)
+            if cfg.security == "starttls":
+                client.starttls(context)  # raises when the server refuses, or its certificate fails
+            return client
+
+    return CutPlain(cfg.host, cfg.port, timeout=timeout)
 
 
 def _open(cfg: Imap, password: str | None, token: str | None, ssl_context: ssl.SSLContext | None, timeout: float,
-          tokens: TokenSource | None) -> Any:
-    from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
+          tokens: TokenSource | None, cutter: Cutter | None = None) -> Any:
     from imap_tools.errors import MailboxLoginError
 
     context = ssl_context or ssl.create_default_context()
     box: Any
     try:
-        if cfg.security == "ssl":
-            box = MailBox(cfg.host, cfg.port, timeout=timeout, ssl_context=context)
-        elif cfg.security == "starttls":
-            box = MailBoxStartTls(cfg.host, cfg.port, timeout=timeout, ssl_context=context)
-        else:
-            box = MailBoxUnencrypted(cfg.host, cfg.port, timeout=timeout)
+        box = _mailbox(cfg, context, timeout, cutter)
         try:
             if token is not None:
                 box.xoauth2(cfg.username, token, initial_folder=None)

@@ -63,6 +63,8 @@ def unpack_parts(data: bytes, name: str, limits: ReadLimits) -> ParsedEmail:
     try:
         return parse_saved(data, name)
     except EmailUnreadable as exc:
+        if isinstance(exc.__cause__, MemoryError):  # the memory limit, not a damaged email
+            raise exc.__cause__ from None
         raise bad_email() from exc
 
 

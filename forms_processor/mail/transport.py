@@ -195,18 +195,18 @@ class SmtpTransport:
         self._aborted = threading.Event()
         # The smtplib connection being made or used now (for abort, from another thread).
         self._live: smtplib.SMTP | None = None
+        self._socket: socket.socket | None = None
 
     def abort(self) -> None:
         """Cut the connection now (safe from another thread): a send waiting for the
         server fails at once as MailUnavailable, and every later send too."""
         self._aborted.set()
-        live = self._live
-        sock = getattr(live, "sock", None)
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        for sock in (getattr(self._live, "sock", None), self._socket):
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:  # closed already, or detached by STARTTLS (the other one is cut)
+                    pass
 
     def _tracked(self, base: type[smtplib.SMTP]) -> type[smtplib.SMTP]:
         """``base`` (smtplib.SMTP or SMTP_SSL) that tells this transport of its connection."""
@@ -218,6 +218,22 @@ class SmtpTransport:
                 if transport._aborted.is_set():
                     raise smtplib.SMTPServerDisconnected("stopping")
                 return super().connect(host, port, source_address)
+
+            def _get_socket(self, host: str, port: int, timeout: float) -> Any:
+                # Known to abort() before the server's greeting is awaited: a stop asked
+                # while connecting is never missed (one of the two sees the other).
+                if isinstance(self, smtplib.SMTP_SSL):  # the TLS handshake can stall too: known before it
+                    raw = smtplib.SMTP._get_socket(self, host, port, timeout)  # type: ignore[attr-defined]
+                    sock = self.context.wrap_socket(raw, server_hostname=self._host, do_handshake_on_connect=False)
+                else:
+                    sock = super()._get_socket(host, port, timeout)
+                transport._socket = sock
+                if transport._aborted.is_set():
+                    sock.close()
+                    raise smtplib.SMTPServerDisconnected("stopping")
+                if isinstance(sock, ssl.SSLSocket):
+                    sock.do_handshake()
+                return sock
 
         return Tracked
 

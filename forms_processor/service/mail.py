@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..intake.submission import now_utc
@@ -15,6 +16,7 @@ from .base import ServiceBase
 
 if TYPE_CHECKING:
     from ..config import Imap
+    from ..intake.mailbox import Cutter
     from ..mail.oauth_login import DeviceCode
     from ..workflow.mailbox import PollReport
 
@@ -101,22 +103,41 @@ class MailActions(ServiceBase):
         return sender.send_due(self.db, self.home, transport, now or now_utc(), limit)
 
     def poll_mailbox(self, imap: Imap | None = None, **kw: Any) -> PollReport:
-        """Read the school mailbox once: every new form taken in, exactly once."""
+        """Read the school mailbox once: every new form taken in, exactly once. The
+        connection can be cut from another thread with :meth:`interrupt_mailbox`."""
         from ..workflow.mailbox import poll_mailbox
 
         return poll_mailbox(self, imap, **self._imap_connect(kw, imap))  # type: ignore[arg-type]
 
     def _imap_connect(self, kw: dict[str, Any], imap: Imap | None = None) -> dict[str, Any]:
-        """``kw`` with the connection that signs in with OAuth 2.0 when [imap] says so."""
+        """``kw`` with the connection: signing in with OAuth 2.0 when [imap] says so, and
+        cut by :meth:`interrupt_mailbox`."""
+        from functools import partial
+
+        from ..intake.mailbox import connect_imap
+
         cfg = imap or self.config.imap
-        if cfg is not None and cfg.auth == "oauth2" and "connect" not in kw:
-            from functools import partial
+        if "connect" not in kw:
+            tokens = None
+            if cfg is not None and cfg.auth == "oauth2":
+                from ..mail import oauth
 
-            from ..intake.mailbox import connect_imap
-            from ..mail import oauth
-
-            kw = {**kw, "connect": partial(connect_imap, tokens=oauth.source_for("imap", cfg, self.home.data))}
+                tokens = oauth.source_for("imap", cfg, self.home.data)
+            kw = {**kw, "connect": partial(connect_imap, tokens=tokens, cutter=self._mailbox_cutter)}
         return kw
+
+    @cached_property
+    def _mailbox_cutter(self) -> Cutter:
+        from ..intake.mailbox import Cutter
+
+        return Cutter()
+
+    def interrupt_mailbox(self) -> None:
+        """Cut a mailbox poll's connection now (safe from another thread: a watcher
+        stopping while the server is silent). The poll fails at once, its message is taken
+        again by the next poll (nothing lost, nothing answered twice), and this app polls
+        no more."""
+        self._mailbox_cutter.cut()
 
     def mail_login(self, section: str, show: Callable[[DeviceCode], None], **flow: Any) -> str:
         """Sign ``[section]`` (``imap`` or ``smtp``) in with OAuth 2.0: the device-code flow

@@ -7,6 +7,7 @@ import asyncio
 import errno
 import os
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -177,3 +178,89 @@ def fill_disk(folder: Path, leave: int) -> Path:
 
 def stray_temporaries(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file() and (p.name.endswith(".tmp") or p.name.endswith(".part"))]
+
+
+# -- a server that answers up to a stage, then says nothing ----------------------------
+
+
+class Stalling:
+    """A line-protocol server on loopback (``"smtp"`` or ``"imap"``) that answers as a real
+    one would up to ``stage`` (``"connect"``: no greeting; else the command it never
+    answers, e.g. ``"EHLO"``, ``"MAIL"``, ``"DATA"``, ``"LOGIN"``, ``"LIST"``), then holds
+    the connection open without a word until it is stopped. ``stalled`` is set once a
+    client waits on it."""
+
+    def __init__(self, protocol: str, stage: str) -> None:
+        self.protocol, self.stage = protocol, stage.upper()
+        self.port = free_port()
+        self.stalled = threading.Event()
+        self._stop = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        self._listener.settimeout(0.2)
+        self._conns: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def __enter__(self) -> Stalling:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        for conn in self._conns:
+            conn.close()
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self._conns.append(conn)
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _hold(self) -> None:
+        self.stalled.set()
+        self._stop.wait()
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            if self.stage == "CONNECT":
+                self._hold()
+                return
+            conn.sendall(b"220 stall.example ESMTP\r\n" if self.protocol == "smtp" else b"* OK IMAP4rev1 ready\r\n")
+            reader = conn.makefile("rb")
+            while not self._stop.is_set():
+                line = reader.readline()
+                if not line:
+                    return
+                words = line.decode("ascii", "replace").split()
+                tag, command = ("", words[0].upper()) if self.protocol == "smtp" else (words[0], words[1].upper())
+                if command == self.stage:
+                    self._hold()
+                    return
+                conn.sendall(self._answer(tag, command, conn, reader))
+        except OSError:
+            return
+
+    def _answer(self, tag: str, command: str, conn: socket.socket, reader: Any) -> bytes:
+        if self.protocol == "imap":
+            if command == "CAPABILITY":
+                return f"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n".encode()
+            if command == "LOGIN":
+                return f"{tag} OK signed in\r\n".encode()
+            if command == "LOGOUT":
+                return f"* BYE\r\n{tag} OK bye\r\n".encode()
+            self._hold()  # anything further: silence
+            return b""
+        if command == "EHLO":
+            return b"250-stall.example\r\n250 8BITMIME\r\n"
+        if command == "DATA":
+            conn.sendall(b"354 go ahead\r\n")
+            while reader.readline() not in (b".\r\n", b""):
+                pass
+            return b"250 queued\r\n"
+        if command == "QUIT":
+            return b"221 bye\r\n"
+        return b"250 OK\r\n"

@@ -4,17 +4,24 @@ process, the school and the Host are told what was not read, and the batch goes 
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 import subprocess
 import sys
 import time
+import zipfile
 import zlib
 from pathlib import Path
 
+import pytest
+
 from forms_processor.api import FormsApp
+from forms_processor.errors import UnreadableDocument
 from forms_processor.home import Home, open_home
 from forms_processor.intake.email_parts import build_message
+from forms_processor.intake.unpacking import Unpacker
+from forms_processor.readers.sandbox import ReadLimits
 from forms_processor.store.db import Database
 from forms_processor.workflow.mailbox import _unpack
 from tests.watcher.conftest import Form
@@ -123,3 +130,21 @@ def test_a_mailbox_message_that_a_limit_stops_is_all_not_read(home: Home) -> Non
     assert parsed.subject == "Our forms" and not parsed.attachments
     assert took < 10, took
     assert none is None and [a.file_name for a in again.attachments] == ["f.docx"]
+
+
+def test_an_email_past_the_memory_limit_is_all_not_read_and_the_next_is_read() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(4):  # honest sizes, within the zip limits: 96 MB in all
+            zf.writestr(f"form {i}.docx", b"\0" * (24 << 20))
+    big = bytes(build_message(SCHOOL, "f@x.org", "Forms", "zipped", [("forms.zip", buf.getvalue())]))
+    small = bytes(build_message(SCHOOL, "f@x.org", "Form", "here", [("f.docx", b"x")]))
+    unpacker = Unpacker(ReadLimits(memory_mb=250))
+    try:
+        with pytest.raises(UnreadableDocument) as refused:
+            unpacker(big, "forms.eml")
+        assert refused.value.reason == "unpack-memory", refused.value
+        assert "needed more memory than the 250 MB allowed" in refused.value.message
+        assert [a.file_name for a in unpacker(small, "form.eml").attachments] == ["f.docx"]
+    finally:
+        unpacker.close()
