@@ -61,6 +61,10 @@ class Home:
     def database(self) -> Path:
         return self.data / "forms.db"
 
+    def preview(self, sha256: str) -> Path:
+        """Where a word-processor original, shown as a PDF, is kept (by the original's SHA-256)."""
+        return self.data / "previews" / f"{sha256}.pdf"
+
     @property
     def mail_outbox(self) -> Path:
         """Emails written as .eml files when no SMTP server is configured."""

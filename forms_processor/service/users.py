@@ -202,7 +202,7 @@ class UserActions(ServiceBase):
             kind = "docx"
         if kind is None or libreoffice() is None:
             return None
-        path = self.home.data / "previews" / f"{hashlib.sha256(doc.data).hexdigest()}.pdf"
+        path = self.home.preview(hashlib.sha256(doc.data).hexdigest())
         with _CONVERTING:
             if not path.is_file():
                 limits = self.config.storage

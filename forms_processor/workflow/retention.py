@@ -12,6 +12,7 @@ governors do not change. Each form gets an ``anonymised`` event.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -66,7 +67,10 @@ def apply_retention(home: Home, db: Database, now: datetime, *, dry_run: bool = 
             # Every kept copy of these bytes: the content-addressed original and any readable-name copy.
             by_date = home.archive / "by-date"
             copies = [*by_date.rglob(f"{row['reference']} *")] if by_date.exists() else []
-            for path in [home.root / row["archive_path"], *copies]:
+            original = home.root / row["archive_path"]
+            if original.is_file():  # the original shown as a PDF on the web page, if it was
+                copies.append(home.preview(hashlib.sha256(original.read_bytes()).hexdigest()))
+            for path in [original, *copies]:
                 if path.is_file():
                     path.unlink()
                     report.files_deleted += 1

@@ -123,7 +123,7 @@ def test_keyboard_alone(page: Any, served: Served, maker: Maker, forms: FormsApp
     sync_api.expect(link).to_be_visible()
     link.focus()
     page.keyboard.press("Enter")
-    page.wait_for_url(f"**/forms/{ref}?in=awaiting_check")
+    page.wait_for_url(f"**/forms/{ref}?in=awaiting_check")  # from Today: its list
     page.get_by_role("button", name="Forward to the Working Party").focus()
     page.keyboard.press("Enter")
     sync_api.expect(page.get_by_role("status")).to_contain_text("forwarded")

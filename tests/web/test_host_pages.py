@@ -184,6 +184,12 @@ def test_the_word_original_shown_as_a_pdf(client: TestClient, maker: Maker, form
     made = kept[0].stat().st_mtime_ns
     assert client.get(f"/forms/{ref}/original.pdf").content == r.content and kept[0].stat().st_mtime_ns == made
     assert [h["actor"] for h in forms.show(ref)["history"] if h["action"] == "viewed-original"] == ["host", "host"]
+    # Under the retention policy the PDF made goes with the original.
+    forms.withdraw(ref, "No longer needed.")
+    with forms.db.atomic() as conn:  # received eight years ago
+        conn.execute("UPDATE submissions SET received_at = '2018-01-10T09:00:00+00:00'")
+    report = forms.retention(apply=True)
+    assert report.due == [ref] and not kept[0].exists()
     # A PDF original is shown as it is: nothing is made.
     pdf = maker.application(AWKWARD_SCHOOL, kind="pdf")
     assert f'<iframe src="/forms/{pdf}/original" ' in client.get(f"/forms/{pdf}").text
