@@ -37,7 +37,7 @@ from .base import ExtractedForm, starting_ocr, took_too_long
 from .glyphs import EMPTY, TICK
 from .pdf_layout import read_page_words
 from .pdf_page import PAGE_OFFSET, Cell, Word
-from .scan_image import Box, checkboxes, clean, load_grey, straighten, table_cells
+from .scan_image import Box, checkboxes, erase_rules, for_ocr, load_grey, straighten, table_cells
 
 # A value whose words OCR is less sure of than this is "uncertain": the Host looks at it.
 UNCERTAIN = 80.0
@@ -214,19 +214,26 @@ def _with_boxes(words: list[Word], boxes: list[Word]) -> list[Word]:
 
 
 def page_words(image: Image.Image, dpi: float | None, n: int, clock: _Clock) -> tuple[list[Word], list[Cell]]:
-    """One page's words (and checkboxes) and its tables' cells, in points, on page ``n``."""
-    grey, dpi = load_grey(image, dpi)
+    """One page's words (and checkboxes) and its tables' cells, in points, on page ``n``.
+
+    The rules are found on the page as scanned (a one-pixel rule of a 200 dpi scan does not
+    survive the cleaning), the words on the page cleaned, at 300 dpi, with the rules painted out."""
+    grey, native = load_grey(image, dpi)
     straight = straighten(grey)
-    grey = clean(straight)
+    grey, dpi = for_ocr(straight, native)
+    page = erase_rules(grey, dpi)
     scale, offset = 72.0 / dpi, n * PAGE_OFFSET
-    words = _tsv_words(_ocr(grey, clock), scale, offset)
+    words = _tsv_words(_ocr(page, clock), scale, offset)
+    turned = False
     if _median(words) < _UPSIDE_DOWN:
-        turned = grey.rotate(180)
-        again = _tsv_words(_ocr(turned, clock), scale, offset)
+        again = _tsv_words(_ocr(page.rotate(180), clock), scale, offset)
         if _median(again) > _median(words):
-            grey, words, straight = turned, again, straight.rotate(180)
-    cells = [Cell(x0 * scale, x1 * scale, top * scale + offset, bottom * scale + offset)
-             for x0, top, x1, bottom in table_cells(straight, dpi)]
+            turned, words, grey = True, again, grey.rotate(180)
+    if turned:
+        straight = straight.rotate(180)
+    rule_scale = 72.0 / native
+    cells = [Cell(x0 * rule_scale, x1 * rule_scale, top * rule_scale + offset, bottom * rule_scale + offset)
+             for x0, top, x1, bottom in table_cells(straight, native)]
     return _with_boxes(words, _box_words(checkboxes(grey, dpi), scale, offset)), cells
 
 

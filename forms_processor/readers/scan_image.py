@@ -25,25 +25,25 @@ _INK = 150
 
 
 def load_grey(image: Image.Image, dpi: float | None) -> tuple[Image.Image, float]:
-    """The page in grey at about ``WORK_DPI``, and the resolution it is now at.
-
-    ``dpi`` is the image's own resolution when known (a PDF page's image); otherwise it is
-    guessed from the width of an A4 page."""
+    """The page in grey at its own resolution, and that resolution: ``dpi`` when known (a PDF
+    page's picture, a scanner's TIFF), otherwise guessed from the width of an A4 page."""
     image = ImageOps.exif_transpose(image) or image
     grey = image.convert("L")
     if not dpi or dpi < 50:
         dpi = max(grey.width, grey.height * 0.707) / A4_WIDTH_IN
+    return grey, dpi
+
+
+def for_ocr(grey: Image.Image, dpi: float) -> tuple[Image.Image, float]:
+    """The page cleaned of specks (a median filter, at the page's own resolution, before any
+    resizing spreads them) and brought to about ``WORK_DPI``."""
+    grey = grey.filter(ImageFilter.MedianFilter(3))
     scale = WORK_DPI / dpi
     if abs(scale - 1) > 0.15:
         size = (max(1, round(grey.width * scale)), max(1, round(grey.height * scale)))
         grey = grey.resize(size, Image.Resampling.BICUBIC)
         dpi = WORK_DPI
     return grey, dpi
-
-
-def clean(grey: Image.Image) -> Image.Image:
-    """Specks of noise (a dusty scanner, a phone's grain) removed, the paper's shading evened out."""
-    return grey.filter(ImageFilter.MedianFilter(3))
 
 
 def _ink(grey: Image.Image) -> np.ndarray:
@@ -175,7 +175,7 @@ def _bottom_edge(by_row: dict[int, list[tuple[int, int]]], top: int, s: int, e: 
 
 
 # Rules: a table's lines are often light grey and one pixel thin; darker than this counts.
-_RULE = 215
+_RULE = 222
 
 
 def _bridged(ink: np.ndarray, axis: int) -> np.ndarray:
@@ -222,3 +222,26 @@ def table_cells(grey: Image.Image, dpi: float) -> list[tuple[int, int, int, int]
             if right - left > slack:
                 cells.append((left, y1, right, y2))
     return cells
+
+
+def _run_mask(ink: np.ndarray, length: int) -> np.ndarray:
+    """The pixels of the horizontal runs of ink at least ``length`` long."""
+    rows, starts, ends = _runs(ink)
+    keep = (ends - starts) >= length
+    delta = np.zeros((ink.shape[0], ink.shape[1] + 1), dtype=np.int32)
+    np.add.at(delta, (rows[keep], starts[keep]), 1)
+    np.add.at(delta, (rows[keep], ends[keep]), -1)
+    return np.cumsum(delta, axis=1)[:, :-1] > 0
+
+
+def erase_rules(grey: Image.Image, dpi: float) -> Image.Image:
+    """The page with its tables' rules painted out. Tesseract reads a page as lines of text;
+    a rule a pixel off level beside a line of text (after deskewing) spoils the whole line."""
+    ink = np.asarray(grey) < _RULE
+    across = _run_mask(_bridged(ink, 1), round(60 * dpi / 72))
+    down = _run_mask(_bridged(ink, 0).T, round(20 * dpi / 72)).T
+    mask = across | down
+    mask |= np.roll(mask, 1, axis=0) | np.roll(mask, -1, axis=0) | np.roll(mask, 1, axis=1) | np.roll(mask, -1, axis=1)
+    pixels = np.asarray(grey).copy()
+    pixels[mask] = 255
+    return Image.fromarray(pixels)
