@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 
 from ..errors import UnreadableDocument
 
+# A value read from a scan whose words OCR is less sure of than this (0-100) is "uncertain":
+# the Host is asked to look at it.
+UNCERTAIN = 80.0
+
 
 @dataclass
 class ExtractedForm:

@@ -33,14 +33,12 @@ from PIL import Image, UnidentifiedImageError
 
 from ..errors import UnreadableDocument
 from ..spec import FORMS, Req
-from .base import ExtractedForm, starting_ocr, took_too_long
+from .base import UNCERTAIN, ExtractedForm, starting_ocr, took_too_long
 from .glyphs import EMPTY, TICK
 from .pdf_layout import read_page_words
 from .pdf_page import PAGE_OFFSET, Cell, Word
 from .scan_image import Box, checkboxes, erase_rules, for_ocr, load_grey, straighten, table_cells
 
-# A value whose words OCR is less sure of than this is "uncertain": the Host looks at it.
-UNCERTAIN = 80.0
 # Words below this confidence are noise (specks, rules read as "|"): left out.
 _NOISE = 20.0
 # A page whose words' median confidence is below this is tried upside down.

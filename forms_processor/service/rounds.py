@@ -10,10 +10,11 @@ from .base import ServiceBase
 
 class RoundActions(ServiceBase):
     def clean_applications(self, round_name: str) -> list[chk.CheckSummary]:
-        """The round's applications awaiting the check with no error and no warning, oldest first."""
+        """The round's applications awaiting the check with no error and no warning (and, for a
+        scan, its values confirmed), oldest first."""
         name = self.config.require_round(round_name).name
         summaries = (chk.summarise(self.db, self.home, f) for f in chk.awaiting(self.db, self.config, name))
-        return [s for s in summaries if not s.errors and not s.warnings]
+        return [s for s in summaries if not s.errors and not s.warnings and not (s.scan and not s.scan.confirmed)]
 
     def forward_clean(self, round_name: str, references: list[str], *, actor: str = "host") -> list[str]:
         """Forward the listed applications, each only if it is still clean (NotAllowed names

@@ -76,7 +76,8 @@ class Original(Result):
     media_type: str
 
 
-_MEDIA = {b"%PDF": "application/pdf", b"PK\x03\x04": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+_MEDIA = {b"%PDF": "application/pdf", b"PK\x03\x04": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+          b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
 
 
 class UserActions(ServiceBase):

@@ -64,6 +64,7 @@ def _form_context(request: Request, user: User, reference: str) -> dict[str, Any
         "may_check": host_application and form.state is State.AWAITING_CHECK,
         "may_except": host_application and form.state in (State.INVALID, State.AWAITING_CHECK),
         "may_withdraw": host_application and can_withdraw(form.state),
+        "scan": forms.scan_review(form.reference) if user.may(Permission.CHECK) else None,
         "errors": {},
     }
 

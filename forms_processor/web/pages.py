@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from . import form_page, round_page, signin, today
+from . import form_page, round_page, scan_page, signin, today
 
-MODULES = (signin, today, form_page, round_page)
+MODULES = (signin, today, form_page, round_page, scan_page)
 
 
 def routes() -> list[BaseRoute]:
