@@ -37,7 +37,7 @@ from .base import UNCERTAIN, ExtractedForm, starting_ocr, took_too_long
 from .glyphs import EMPTY, TICK
 from .pdf_layout import read_page_words
 from .pdf_page import PAGE_OFFSET, Cell, Word
-from .scan_image import Box, checkboxes, erase_rules, for_ocr, load_grey, straighten, table_cells
+from .scan_image import Box, checkboxes, erase_rules, even_light, for_ocr, load_grey, straighten, table_cells
 
 # Words below this confidence are noise (specks, rules read as "|"): left out.
 _NOISE = 20.0
@@ -217,7 +217,7 @@ def page_words(image: Image.Image, dpi: float | None, n: int, clock: _Clock) -> 
     The rules are found on the page as scanned (a one-pixel rule of a 200 dpi scan does not
     survive the cleaning), the words on the page cleaned, at 300 dpi, with the rules painted out."""
     grey, native = load_grey(image, dpi)
-    straight = straighten(grey)
+    straight = straighten(even_light(grey))
     grey, dpi = for_ocr(straight, native)
     page = erase_rules(grey, dpi)
     scale, offset = 72.0 / dpi, n * PAGE_OFFSET
