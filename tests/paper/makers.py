@@ -271,3 +271,32 @@ def photographed(folder: Path, pdf: bytes, name: str, angle: float = 2.0, seed: 
     out = io.BytesIO()
     photo.save(out, format="JPEG", quality=80)
     return out.getvalue()
+
+
+def in_script_font(docx: bytes, font: str = "Z003") -> bytes:
+    """The filled Word form with every typed value (the content controls' text) set in ``font``:
+    a form "filled in by hand", as near as the machine's fonts come (Z003 is a chancery script)."""
+    src = zipfile.ZipFile(io.BytesIO(docx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                root = etree.fromstring(data)
+                for run in root.iter(f"{{{W}}}r"):
+                    if not any(a.tag == f"{{{W}}}sdtContent" for a in run.iterancestors()):
+                        continue
+                    props = run.find(f"{{{W}}}rPr")
+                    if props is None:
+                        props = etree.SubElement(run, f"{{{W}}}rPr")
+                        run.remove(props)
+                        run.insert(0, props)
+                    for old in props.findall(f"{{{W}}}rFonts"):
+                        props.remove(old)
+                    fonts = etree.Element(f"{{{W}}}rFonts")
+                    for attr in ("ascii", "hAnsi", "cs"):
+                        fonts.set(f"{{{W}}}{attr}", font)
+                    props.insert(0, fonts)
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            dst.writestr(info, data)
+    return out.getvalue()
