@@ -159,6 +159,48 @@ def test_an_unconfirmed_scan_is_never_forwarded(home_root: Path, ingested: str) 
     assert "READ FROM A SCAN" in stderr and "% sure" in stderr and "The scan: " in stderr
 
 
+def test_the_web_page_shows_the_scan_and_confirms_its_values(home_root: Path, ingested: str,
+                                                             scans: dict[str, tuple[str, bytes]],
+                                                             tmp_path: Path) -> None:
+    """The photo taken in too; on its page the Host sees the values read beside the scan, each uncertain
+    one in a labelled box, and confirms them with one correction (recorded as the Host's)."""
+    from starlette.testclient import TestClient
+
+    from forms_processor.web.app import create_app
+    from tests.web.conftest import PASSWORD, csrf_of, sign_in
+
+    photo = tmp_path / "IMG_2041.jpg"
+    photo.write_bytes(scans["photo"][1])
+    with FormsApp(open_home(home_root), read=lambda data, name: read_document(data, name)) as app:
+        (result,) = list(app.ingest_paths([photo]))
+        assert result.status == "accepted" and result.reference
+        reference = result.reference
+        app.add_user("web-host", "host", PASSWORD)
+        with TestClient(create_app(app), base_url="http://127.0.0.1") as client:
+            sign_in(client, "web-host")
+            page = client.get(f"/forms/{reference}")
+            assert page.status_code == 200
+            assert "Read from a scan" in page.text and "Confirm these values" in page.text
+            assert f'<img class="scan" src="/forms/{reference}/original"' in page.text
+            assert client.get(f"/forms/{reference}/original").headers["content-type"] == "image/jpeg"
+            # The 300 dpi application, not yet confirmed: forwarding it from its page is refused.
+            other = client.get(f"/forms/{ingested}")
+            refused = client.post(f"/forms/{ingested}/forward", data={"csrf": csrf_of(other.text)})
+            assert refused.status_code == 409 and "read from a scan" in refused.text
+            review = app.scan_review(reference)
+            assert review is not None
+            key = next(v.key for v in review.values if isinstance(v.value, str))
+            for v in review.uncertain:
+                assert f'<label for="scan-{v.key}">' in page.text and f'name="value:{v.key}"' in page.text
+            typed = {"csrf": csrf_of(page.text), f"value:{key}": "Corrected by the Host"}
+            done = client.post(f"/forms/{reference}/confirm-scan", data=typed)
+            assert done.status_code == 200 and "confirmed (1 corrected)" in done.text
+        form = app.get(reference)
+        assert form.scan_confirmed_by == "web-host" and form.raw[key] == "Corrected by the Host"
+        corrected = [h for h in app.show(reference)["history"] if h["action"] == "corrected"]
+        assert [h["actor"] for h in corrected] == ["web-host"]
+
+
 def test_the_host_confirms_and_corrects_then_it_can_go_forward(home_root: Path, ingested: str) -> None:
     with FormsApp(open_home(home_root)) as app:
         before = app.get(ingested).raw.get("sessions_per_week")
