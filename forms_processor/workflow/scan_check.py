@@ -149,9 +149,10 @@ def confirm_scan(db: Database, config: Config, reference: str, corrections: dict
         if changes:
             _store_corrected(db, conn, config, form, raw)
         for key, old, new in changes:
+            # The history is kept for ever and never anonymised: a pupil's details stay out of it.
+            what = "corrected" if key.startswith("pupil_") else f"{_shown(old)} → {_shown(new)}"
             add_event(conn, action="corrected", actor=actor, reference=form.reference, at=now,
-                      reason=f"{_label(form.form_id, key)}: {_shown(old)} → {_shown(new)}"
-                             " (the Host's correction of a value read from the scan)")
+                      reason=f"{_label(form.form_id, key)}: {what} (the Host's correction of a value read from the scan)")
         repo.confirm_scan(conn, form.reference, actor, now)
         add_event(conn, action="scan-confirmed", actor=actor, reference=form.reference, at=now,
                   reason=f"values read from the scan confirmed, {len(changes)} corrected")
