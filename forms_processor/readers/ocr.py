@@ -68,7 +68,7 @@ def too_poor(what: str) -> UnreadableDocument:
         f"This {what} of the form could not be read well enough: most of its answers could not be made out "
         "(a blurred, dark or handwritten page, or one that is not the cluster's form).",
         "Please send the Word or PDF form itself, filled in on a computer; a scan is read only when it is "
-        "sharp and typed.",
+        "sharp and typed, with every page of the form in one file.",
         "scan-unreadable",
     )
 
