@@ -54,8 +54,9 @@ PLACEHOLDERS = frozenset(
 
 def is_placeholder(value: str) -> bool:
     text = normalise_label(value).rstrip(". ")
-    # OCR may run a placeholder's words together ("Clickto type"): compared without spaces too.
-    return text in PLACEHOLDERS or text.replace(" ", "") in _PLACEHOLDERS_TIGHT
+    # OCR may run a placeholder's words together or read a speck as a stop ("Clickto type",
+    # "Choose.an item"): compared by its letters alone too.
+    return text in PLACEHOLDERS or _letters(text) in _PLACEHOLDERS_TIGHT
 
 
 # A form must match at least this many distinct labels to be recognised by its labels alone.
@@ -65,7 +66,11 @@ MIN_LABEL_MATCHES = 6
 EXTRA_ROWS_READ = 50
 
 
-_PLACEHOLDERS_TIGHT = frozenset(p.replace(" ", "") for p in PLACEHOLDERS)
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum() or ch == "£")
+
+
+_PLACEHOLDERS_TIGHT = frozenset(_letters(p) for p in PLACEHOLDERS)
 
 
 def loose(text: str) -> str:

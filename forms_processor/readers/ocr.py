@@ -39,7 +39,7 @@ from .pdf_layout import read_page_words
 from .pdf_page import PAGE_OFFSET, Cell, Word
 from .scan_image import Box, checkboxes, erase_rules, even_light, for_ocr, load_grey, straighten, table_cells
 
-# Words below this confidence are noise (specks, rules read as "|"): left out.
+# Short words below this confidence are noise (specks, rules read as "|"): left out.
 _NOISE = 20.0
 # A page whose words' median confidence is below this is tried upside down.
 _UPSIDE_DOWN = 55.0
@@ -162,19 +162,34 @@ def image_pages(data: bytes) -> list[tuple[Image.Image, float | None]]:
 
 
 def _tsv_words(tsv: str, scale: float, offset: float) -> list[Word]:
-    """Tesseract's TSV rows of words as Words in points (``scale`` points per pixel)."""
-    out = []
+    """Tesseract's TSV rows of words as Words in points (``scale`` points per pixel).
+
+    The words of one of Tesseract's lines share its top and bottom (the line's middle ones):
+    a word's own box rises and falls with its letters ("score" has no tall letter) and with
+    what deskewing left of a tilt, and the page reader would split the line there."""
+    rows = []
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5":
             continue
         text = cols[11].strip()
         conf = float(cols[10])
-        if not text or conf < _NOISE or not any(ch.isalnum() or ch in "£@" for ch in text):
+        if not text or not any(ch.isalnum() or ch in "£@" for ch in text):
             continue
+        if conf < _NOISE and not (len(text) >= 4 and text.isalnum()):
+            continue  # a speck or a rule read as "|", ".:": a whole word, however unsure, is kept
         left, top, width, height = (int(c) for c in cols[6:10])
-        out.append(Word(text, left * scale, (left + width) * scale, top * scale + offset,
-                        (top + height) * scale + offset, conf=conf))
+        rows.append((tuple(cols[1:5]), text, conf, left, top, width, height))
+    lines: dict[tuple[str, ...], list[tuple[int, int]]] = {}
+    for line, _, _, _, top, _, height in rows:
+        lines.setdefault(line, []).append((top, top + height))
+    level = {line: (sorted(t for t, _ in spans)[len(spans) // 2], sorted(b for _, b in spans)[len(spans) // 2])
+             for line, spans in lines.items()}
+    out = []
+    for line, text, conf, left, _, width, _ in rows:
+        top, bottom = level[line]
+        out.append(Word(text, left * scale, (left + width) * scale, top * scale + offset, bottom * scale + offset,
+                        conf=conf))
     return out
 
 
