@@ -80,7 +80,7 @@ def _share_right(form_id: str, expected: dict[str, str | bool], got: dict[str, A
     return (len(expected) - len([w for w in wrong if w.split(":")[0] in expected])) / len(expected), wrong
 
 
-@pytest.mark.parametrize(("kind", "least"), [("200 dpi", 0.75), ("photo", 0.90)])
+@pytest.mark.parametrize(("kind", "least"), [("200 dpi", 0.85), ("photo", 0.90)])
 def test_scans_and_photos_read_field_by_field(kind: str, least: float, scans: dict[str, tuple[str, bytes]],
                                               read: dict[str, ExtractedForm], paper: Any) -> None:
     form_id = scans[kind][0]
