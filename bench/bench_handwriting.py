@@ -28,7 +28,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
-from tests.paper.makers import example_config, missing, sample_values  # noqa: E402
+from forms_processor.documents import fill_docx, template_docx  # noqa: E402
+from forms_processor.readers import read_document  # noqa: E402
+from tests.paper.makers import (  # noqa: E402
+    compare,
+    example_config,
+    in_script_font,
+    missing,
+    sample_values,
+    scanned,
+    soffice_convert,
+    spec_of,
+)
 
 FONTS = {
     "typed (DejaVu Sans)": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -90,6 +101,31 @@ def main() -> None:
             exact += fold(got) == fold(text)
             ratio += difflib.SequenceMatcher(None, fold(got), fold(text)).ratio()
         print(f"{name:<34} {len(texts):>6} {100 * exact / len(texts):>11.0f}% {100 * ratio / len(texts):>15.0f}%")
+    if missing("soffice", "pdftoppm") is None:
+        whole_forms(folder)
+
+
+def whole_forms(folder: Path) -> None:
+    """The filled forms with their content controls' values in the script, scanned and read."""
+    config = example_config(folder)
+    values = sample_values(config, 5)
+    files = []
+    for form_id, vals in values.items():
+        path = folder / f"{form_id}-script.docx"
+        path.write_bytes(in_script_font(fill_docx(template_docx(spec_of(form_id), config), vals)))
+        files.append((form_id, path))
+    for (form_id, _), pdf in zip(files, soffice_convert(folder, [p for _, p in files]), strict=True):
+        data = scanned(folder, pdf.read_bytes(), f"{form_id}-script", dpi=300, angle=1.0, noise=0.005)
+        try:
+            form = read_document(data, "scan.pdf")
+        except Exception as exc:  # noqa: BLE001 - a refusal is a figure too
+            print(f"{form_id} in the script, scanned at 300 dpi: refused ({exc})")
+            continue
+        expected = values[form_id]
+        wrong = [w for w in compare(spec_of(form_id), expected, form.fields) if w.split(":")[0] in expected]
+        unsure = sum(1 for c in form.confidence.values() if c < 80)
+        print(f"{form_id} in the script, scanned at 300 dpi: {len(expected) - len(wrong)} of {len(expected)} fields"
+              f" right, {unsure} values flagged uncertain")
 
 
 if __name__ == "__main__":
