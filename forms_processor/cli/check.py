@@ -53,6 +53,8 @@ def _show_summary(s: Any) -> None:
         echo_err(f"  warning: {w}")
     if not s.errors and not s.warnings:
         echo_err("  No warnings.")
+    if s.scan is not None:
+        _show_scan(s.scan)
     for x in s.exceptions:
         echo_err(f"  exception: {x}")
     for n in s.host_notes:
@@ -61,6 +63,31 @@ def _show_summary(s: Any) -> None:
         echo_err("\n  The form as the school filled it in:")
         for line in render_sections("send-impact" if s.kind == "impact" else "send-application", s.fields, "  "):
             echo_err(line)
+
+
+def _show_scan(scan: Any) -> None:
+    """The values read from a scan, each with its confidence (uncertain ones marked), and the scan's file."""
+    if scan.confirmed:
+        echo_err(f"  Read from a scan; its values were confirmed by {scan.confirmed_by} ({scan.confirmed_at[:10]}).")
+        return
+    echo_err("  READ FROM A SCAN: confirm the values read before it goes on (values marked ? are uncertain).")
+    echo_err(f"  The scan: {scan.scan or 'not in the archive'}")
+    for v in scan.values:
+        mark = "?" if v.uncertain else " "
+        shown = "(blank)" if v.value in (None, "") else ("ticked" if v.value is True else
+                                                        "not ticked" if v.value is False else v.value)
+        echo_err(f"   {mark} {v.label} [{v.key}]: {shown}   ({v.confidence:.0f}% sure)")
+    echo_err(f"  To confirm: forms check {scan.reference} --confirm-scan [--set FIELD=VALUE ...]")
+
+
+def _corrections(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set takes FIELD=VALUE (the field's name as forms check shows it), not {item!r}.")
+        out[key.strip()] = value
+    return out
 
 
 @cli.command()
@@ -72,10 +99,15 @@ def _show_summary(s: Any) -> None:
 @click.option("--exception", "do_exception", is_flag=True,
               help="Record an exception to the £10,000 high-level SEND rule for REFERENCE (needs --reason).")
 @click.option("--reason", help="Why it is returned (emailed to the school), or why the exception is made.")
+@click.option("--confirm-scan", "do_confirm", is_flag=True,
+              help="Confirm the values read from REFERENCE's scan (with --set for those to correct).")
+@click.option("--set", "corrections", multiple=True, metavar="FIELD=VALUE",
+              help="With --confirm-scan: the right value of a field misread from the scan (repeatable).")
 @json_option
 @pass_ctx
 def check(ctx: Context, reference: str | None, round_name: str | None, do_forward: bool, note: str | None,
-          do_return: bool, do_exception: bool, reason: str | None, as_json: bool) -> None:
+          do_return: bool, do_exception: bool, reason: str | None, do_confirm: bool, corrections: tuple[str, ...],
+          as_json: bool) -> None:
     """Check the applications awaiting the Host: forward, return or skip each one.
 
     \b
@@ -86,18 +118,29 @@ def check(ctx: Context, reference: str | None, round_name: str | None, do_forwar
       forms check WVC-2627-AU2-014 --forward
       forms check WVC-2627-AU2-014 --return --reason "The costs do not add up."
       forms check WVC-2627-AU2-014 --exception --reason "Allocation spent on an EHCP transfer."
+      forms check WVC-2627-AU2-014 --confirm-scan --set outcome_1_baseline=73
+    A form read from a scan is forwarded only once its values are confirmed (c in the walk).
     With --json and no action: lists what is waiting, as data.
     """
-    actions = [a for a in (do_forward, do_return, do_exception) if a]
+    actions = [a for a in (do_forward, do_return, do_exception, do_confirm) if a]
     if len(actions) > 1:
-        raise UsageError("Choose one of --forward, --return and --exception.")
+        raise UsageError("Choose one of --forward, --return, --exception and --confirm-scan.")
+    if corrections and not do_confirm:
+        raise UsageError("--set goes with --confirm-scan.")
     if actions and not reference:
-        raise UsageError("Name the application: forms check REFERENCE --forward (or --return, --exception).")
+        raise UsageError("Name the application: forms check REFERENCE --forward (or --return, --exception,"
+                         " --confirm-scan).")
     if note is not None and not do_forward:
         raise UsageError("--note goes with --forward (a returned application's reason is --reason).")
     if reason is not None and not (do_return or do_exception):
         raise UsageError("--reason goes with --return or --exception.")
     with ctx.app() as app:
+        if do_confirm:
+            form = app.confirm_scan(reference or "", _corrections(corrections))
+            _done(as_json, {"reference": form.reference, "state": form.state.value, "scan_confirmed": True},
+                  f"The values read from {form.reference}'s scan are confirmed"
+                  f" ({len(corrections)} corrected); it can now be forwarded.")
+            return
         if do_forward:
             form = app.forward(reference or "", note)
             _done(as_json, {"reference": form.reference, "state": form.state.value},
@@ -207,6 +250,10 @@ def _walk(app: Any, references: list[str], round_name: str | None = None) -> Non
             summary = app.check_summary(form)
             _show_summary(summary)
             choice = _ask(summary, partial(_reason_problem, app, form), partial(_open_original, app, form), impact)
+            if choice == "c":
+                _confirm_in_walk(app, summary.scan)
+                choice = _ask(app.check_summary(app.form(ref)), partial(_reason_problem, app, form),
+                              partial(_open_original, app, form), impact)
             if choice == "q":
                 break
             if choice == "s":
@@ -231,6 +278,19 @@ def _walk(app: Any, references: list[str], round_name: str | None = None) -> Non
         echo_err(f"Next: forms mail send (sends the {emails} email{'s' if emails != 1 else ''} to the schools).")
     if interrupted and ctrl_c:
         raise click.exceptions.Exit(ExitCode.INTERRUPTED)
+
+
+def _confirm_in_walk(app: Any, scan: Any) -> None:
+    """Ask for the right value of each uncertain value read from a scan (Enter keeps it), then confirm."""
+    echo_err("  Look at the scan beside you; press Enter to keep a value, or type the right one (- for blank).")
+    corrections = {}
+    for v in scan.uncertain:
+        shown = "" if v.value is None else ("yes" if v.value is True else "no" if v.value is False else str(v.value))
+        typed = click.prompt(f"    {v.label}", default=shown, err=True).strip()
+        if typed != shown:
+            corrections[v.key] = "" if typed == "-" else typed
+    app.confirm_scan(scan.reference, corrections)
+    echo_err(f"  Confirmed ({len(corrections)} corrected).")
 
 
 def _carry_out(app: Any, ref: str, choice: str, impact: bool, counts: dict[str, int]) -> int:
@@ -261,6 +321,8 @@ def _ask(summary: Any, reason_problem: Callable[[str], str | None], open_origina
     """The Host's choice: 'f' (or 'a' for an impact form), 's', 'q', or 'r:' followed by the reason
     ('o' is dealt with here). An empty reason goes back to the choices."""
     first, keys = ("[a]ccept", ["a", "r", "s", "o", "q"]) if impact else ("[f]orward", ["f", "r", "s", "o", "q"])
+    if summary.scan is not None and not summary.scan.confirmed:
+        first, keys = "[c]onfirm the values read from the scan", ["c", *keys[1:]]
     while True:
         choice = click.prompt(
             f"  {first}, [r]eturn with a reason, [s]kip, [o]pen the original, [q]uit",

@@ -158,6 +158,23 @@ def ack_accepted(config: Config, reference: str, form_title: str, rnd: Round | N
     return subject, "\n".join(lines)
 
 
+def ack_scan(config: Config, reference: str, form_title: str, rnd: Round | None, form_id: str | None = None,
+             replaces: Sequence[str] = (), now: datetime | None = None) -> tuple[str, str]:
+    """The acknowledgement of a form sent as a scan or photo: received, and the Host will confirm
+    the values read from the scan (by machine, so they may be misread) before it goes on."""
+    kind = form_title.lower()
+    lines = ["Hello,", "", f"Thank you. We have received your {kind} as a scan (or photo), and read it by machine."
+             " You do not need to send it again.", "", f"Your reference: {reference}", *replaces_lines(replaces)]
+    if not _is_impact(form_title, form_id):
+        lines += _round_lines(config, rnd, now)
+    lines += ["", "What happens next:",
+              "- The SEND Host will confirm the values read from the scan against your form, and correct any that"
+              " were misread, before it goes any further. If anything is unclear, the Host will email you.",
+              "- Next time, sending the Word or PDF form itself (filled in on a computer) saves this step.",
+              f"- Please quote your reference, {reference}, in any email about this form.", "", _signature(config)]
+    return f"Received: your {kind} (a scan), reference {reference}", "\n".join(lines)
+
+
 def ack_invalid(config: Config, reference: str, form_title: str, messages: Sequence[Message],
                 rnd: Round | None = None, form_id: str | None = None, replaces: Sequence[str] = (),
                 now: datetime | None = None, resubmit_by: date | None = None) -> tuple[str, str]:

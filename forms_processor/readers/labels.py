@@ -53,7 +53,10 @@ PLACEHOLDERS = frozenset(
 
 
 def is_placeholder(value: str) -> bool:
-    return normalise_label(value).rstrip(". ") in PLACEHOLDERS
+    text = normalise_label(value).rstrip(". ")
+    # OCR may run a placeholder's words together or read a speck as a stop ("Clickto type",
+    # "Choose.an item"): compared by its letters alone too.
+    return text in PLACEHOLDERS or _letters(text) in _PLACEHOLDERS_TIGHT
 
 
 # A form must match at least this many distinct labels to be recognised by its labels alone.
@@ -61,6 +64,13 @@ MIN_LABEL_MATCHES = 6
 # Rows beyond a table's room are still read (as pupil_9_ref, ...), so the checker can tell
 # the school they were too many; past this many extra rows they are only counted.
 EXTRA_ROWS_READ = 50
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum() or ch == "£")
+
+
+_PLACEHOLDERS_TIGHT = frozenset(_letters(p) for p in PLACEHOLDERS)
 
 
 def loose(text: str) -> str:

@@ -52,6 +52,8 @@ class _Layout:
         self.idx = idx
         self.cells = cells or []
         self.fields: dict[str, str | bool] = {}
+        # key -> the lowest confidence of the words its value was read from.
+        self.confidence: dict[str, float] = {}
         self.seen: set[str] = set()
         self.rows_ignored: dict[str, int] = {}
         self.rows_used: dict[str, int] = {}
@@ -128,7 +130,7 @@ class _Layout:
             if hit is None:
                 m2 = self._chunk_label(chunk.text)
                 if m2:
-                    hit = Label(m2[0], i, i, chunk.x0, chunk.x1, m2[1])
+                    hit = Label(m2[0], i, i, chunk.x0, chunk.x1, m2[1], _lowest(chunk.words))
             if hit is None and len(chunk.words) > 2:
                 # "Intervention title  Reading Recovery" set close together.
                 for n in range(len(chunk.words) - 1, 1, -1):
@@ -136,7 +138,7 @@ class _Layout:
                     key = self.idx.single(prefix)
                     if key and len(prefix.split()) >= 2:
                         rest = " ".join(w.text for w in chunk.words[n:])
-                        hit = Label(key, i, i, chunk.x0, chunk.words[n - 1].x1, rest)
+                        hit = Label(key, i, i, chunk.x0, chunk.words[n - 1].x1, rest, _lowest(chunk.words[n:]))
                         break
             if hit:
                 found.append(hit)
@@ -193,21 +195,24 @@ class _Layout:
         )
 
     # -- values ------------------------------------------------------------------
-    def put(self, key: str, value: str) -> None:
+    def put(self, key: str, value: str, conf: float = 100.0) -> None:
         self.seen.add(key)
         text = "" if is_placeholder(value) else value.strip()
         result: str | bool | None
         result = to_checkbox(text) if self.idx.is_checkbox(key) else (text or None)
         if result is not None and key not in self.fields:
             self.fields[key] = result
+            self.confidence[key] = conf
 
     def _right_of(self, line: Line, x_from: float, x_to: float) -> list[Chunk]:
         return [c for c in line.chunks if c.x0 >= x_from - 1 and c.x0 < x_to - 1]
 
-    def value_of(self, label: Label, labels_by_line: dict[int, list[Label]]) -> str:
+    def value_of(self, label: Label, labels_by_line: dict[int, list[Label]]) -> tuple[str, float]:
+        """The label's value, and the lowest confidence of the words it was read from."""
         same_line = labels_by_line.get(label.line, [])
         limit = min((lb.x0 for lb in same_line if lb.x0 > label.x0), default=float("inf"))
         texts: list[str] = [label.value] if label.value else []
+        conf = label.value_conf if label.value else 100.0
         value_x: float | None = None
         for k in range(label.line, label.last_line + 1):
             if self.skip[k]:
@@ -217,6 +222,7 @@ class _Layout:
                     continue
                 value_x = c.x0 if value_x is None else min(value_x, c.x0)
                 texts.append(c.text)
+                conf = min(conf, _lowest(c.words))
         below_x = value_x if value_x is not None else label.x0
         if value_x is None and label.value:
             below_x = label.x0
@@ -243,10 +249,11 @@ class _Layout:
                 all(any(abs(c.x0 - x) <= ALIGN for x in siblings) for c in left) and lines_close(previous, line)
             ):
                 break
-            parts = [c.text for c in line.chunks if below_x - ALIGN <= c.x0 < limit - 1]
-            if not parts:
+            below = [c for c in line.chunks if below_x - ALIGN <= c.x0 < limit - 1]
+            if not below:
                 break
-            texts.extend(parts)
+            texts.extend(c.text for c in below)
+            conf = min([conf, *(_lowest(c.words) for c in below)])
             previous = line
             k += 1
         # Wrapped lines are joined with a space: a PDF can't tell wrapping from a typed newline.
@@ -255,8 +262,8 @@ class _Layout:
             # A tick drawn to the left of the label.
             left = [c for c in self.lines[label.line].chunks if c.x1 <= label.x0]
             if left:
-                value = left[-1].text
-        return value
+                value, conf = left[-1].text, _lowest(left[-1].words)
+        return value, conf
 
     # -- tables --------------------------------------------------------------------
     def header_at(self, i: int) -> tuple[RowGroup, list[tuple[float, str]], int] | None:
@@ -313,24 +320,24 @@ class _Layout:
         tops = [ln.top for ln in self.lines[start : start + 40]]
         return any(pitch + 1.5 < b - a < PAGE_OFFSET / 2 for a, b in zip(tops, tops[1:], strict=False))
 
-    def _line_cells(self, line: Line, columns: list[tuple[float, str]], boxes: dict[int, str]) -> dict[str, list[str]]:
+    def _line_cells(self, line: Line, columns: list[tuple[float, str]], boxes: dict[int, str]) -> dict[str, list[Word]]:
         """A table line's words by column (a drawn box's column, once its first word has
         found it, holds the box's other words)."""
-        cells: dict[str, list[str]] = {}
+        cells: dict[str, list[Word]] = {}
         for word in line.words:
             key = self._column(word, columns, boxes)
             if key is None:
                 continue
             if word.box is not None:
                 boxes.setdefault(word.box, key)
-            cells.setdefault(key, []).append(word.text)
+            cells.setdefault(key, []).append(word)
         return cells
 
     def table(self, group: RowGroup, columns: list[tuple[float, str]], start: int) -> int:
         """Read rows from line ``start``; returns the first line after the table."""
         columns = sorted(columns)
         first_key = columns[0][1]
-        rows: list[dict[str, list[str]]] = []
+        rows: list[dict[str, list[Word]]] = []
         # Lines of one wrapped cell are closer together than the rows of the table.
         tops = [ln.top for ln in self.lines[start : start + 40]]
         steps = [b - a for a, b in zip(tops, tops[1:], strict=False) if 0 < b - a < PAGE_OFFSET / 2]
@@ -376,11 +383,11 @@ class _Layout:
         self._store_rows(group, rows)
         return k
 
-    def _store_rows(self, group: RowGroup, rows: list[dict[str, list[str]]]) -> None:
+    def _store_rows(self, group: RowGroup, rows: list[dict[str, list[Word]]]) -> None:
         """Keep a table's rows as the group's numbered fields (blank and placeholder rows
         skipped; rows beyond the form's own counted as ignored)."""
         for row in rows:
-            cells = {key: words for key, words in row.items() if not is_placeholder(" ".join(words))}
+            cells = {key: words for key, words in row.items() if not is_placeholder(" ".join(w.text for w in words))}
             if not cells:
                 continue
             n = self.rows_used.get(group.name, 0) + 1
@@ -389,7 +396,7 @@ class _Layout:
                 self.rows_ignored[group.name] = self.rows_ignored.get(group.name, 0) + 1
                 continue
             for key, words in cells.items():
-                self.put(group.flat_key(n, key), join_wrapped(words))
+                self.put(group.flat_key(n, key), join_wrapped(w.text for w in words), _lowest(words))
 
     # -- the page ------------------------------------------------------------------
     def read(self) -> None:
@@ -412,7 +419,7 @@ class _Layout:
             if labels:
                 labels_by_line[i] = labels
                 for label in labels:
-                    self.put(label.key, self.value_of(label, labels_by_line))
+                    self.put(label.key, *self.value_of(label, labels_by_line))
                     consumed.update(range(label.line + 1, label.last_line + 1))
             i += 1
 
@@ -425,6 +432,10 @@ class _Layout:
                 f"the table has room for {group.max_rows}"
             )
         return out
+
+
+def _lowest(words: list[Word]) -> float:
+    return min((w.conf for w in words), default=100.0)
 
 
 def read_layout(data: bytes) -> ExtractedForm:
@@ -441,6 +452,15 @@ def read_layout(data: bytes) -> ExtractedForm:
             "Please send the Word or PDF form itself, filled in on a computer.",
             "scan",
         )
+    form, _ = read_page_words(words, cells, "pdf-layout")
+    return form
+
+
+def read_page_words(
+    words: list[Word], cells: list[Cell], reader: str, kind: str = "PDF"
+) -> tuple[ExtractedForm, dict[str, float]]:
+    """The form on pages of positioned words (in points, each page ``PAGE_OFFSET`` below the
+    last) and drawn cells, and the lowest confidence of each field's words."""
     lines = group_lines(words)
     spec = find_identity(line.text for line in lines)
     notes: list[str] = []
@@ -450,11 +470,11 @@ def read_layout(data: bytes) -> ExtractedForm:
             layout = _Layout(lines, index_for(form), cells)
             layout.read()
             layouts[form.form_id] = layout
-        spec = choose_by_labels({k: len(v.seen) for k, v in layouts.items()}, "PDF")
+        spec = choose_by_labels({k: len(v.seen) for k, v in layouts.items()}, kind)
         chosen = layouts[spec.form_id]
-        notes.append("The PDF has no identity mark; the form was recognised by its labels")
+        notes.append(f"The {kind} has no identity mark; the form was recognised by its labels")
     else:
         chosen = _Layout(lines, index_for(spec), cells)
         chosen.read()
     notes.extend(chosen.notes())
-    return ExtractedForm(spec.form_id, chosen.fields, "pdf-layout", notes)
+    return ExtractedForm(spec.form_id, chosen.fields, reader, notes), chosen.confidence

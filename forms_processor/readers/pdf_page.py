@@ -61,6 +61,8 @@ class Word:
     # The drawn box (a flattened field's appearance) the word was drawn in, if any: all the
     # words of one box are one value, even when a long one runs past its cell's rule.
     box: int | None = None
+    # How sure the reader is of the word (0-100): OCR's confidence for a scan; a PDF's text is sure.
+    conf: float = 100.0
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ class Label:
     x0: float
     x1: float
     value: str = ""  # a value on the label's own chunk ("Label: value")
+    value_conf: float = 100.0  # the lowest confidence of the words of that value
 
 
 def lines_close(above: Line, below: Line) -> bool:

@@ -25,6 +25,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from ..errors import UnreadableDocument
+from . import base
 from .base import ExtractedForm, took_too_long
 from .labels import Wordings, extra_wordings
 from .sniff import DocumentKind, sniff
@@ -42,6 +43,9 @@ class ReadLimits:
     timeout_seconds: float = 30.0
     memory_mb: int = 1024
     wordings: Wordings = ()
+    # A scan read by OCR takes a few seconds a page (more on a busy machine): once a worker
+    # says it has started OCR (``base.starting_ocr``), it is given this long from then on.
+    ocr_timeout_seconds: float = 120.0
 
 
 ReadFunction = Callable[[bytes, str, ReadLimits], ExtractedForm]
@@ -96,10 +100,16 @@ def _read_docx(data: bytes) -> ExtractedForm:
     return read_docx(data)
 
 
-def _read_pdf(data: bytes) -> ExtractedForm:
+def _read_pdf(data: bytes, limits: ReadLimits) -> ExtractedForm:
     from .pdf import read_pdf
 
-    return read_pdf(data)
+    return read_pdf(data, limits.ocr_timeout_seconds - 1)
+
+
+def _read_picture(data: bytes, limits: ReadLimits) -> ExtractedForm:
+    from .ocr import read_picture
+
+    return read_picture(data, limits.ocr_timeout_seconds - 1)
 
 
 def _legacy(kind: DocumentKind) -> Callable[[bytes, ReadLimits], ExtractedForm]:
@@ -114,11 +124,13 @@ def _legacy(kind: DocumentKind) -> Callable[[bytes, ReadLimits], ExtractedForm]:
 # The reader of each kind of document ``sniff`` recognises.
 READERS: dict[DocumentKind, Callable[[bytes], ExtractedForm]] = {
     DocumentKind.DOCX: _read_docx,
-    DocumentKind.PDF: _read_pdf,
 }
-# Kinds read after a conversion that runs under the read's limits (time, memory).
+# Kinds read after a conversion, or by other programs (LibreOffice, Tesseract), that run under
+# the read's limits (time, memory): a PDF may be a scan, read by OCR (readers/ocr.py).
 CONVERTED: dict[DocumentKind, Callable[[bytes, ReadLimits], ExtractedForm]] = {
-    kind: _legacy(kind) for kind in (DocumentKind.DOC, DocumentKind.ODT, DocumentKind.RTF)
+    **{kind: _legacy(kind) for kind in (DocumentKind.DOC, DocumentKind.ODT, DocumentKind.RTF)},
+    DocumentKind.PDF: _read_pdf,
+    DocumentKind.IMAGE: _read_picture,
 }
 
 
@@ -140,7 +152,7 @@ def read_document(data: bytes, filename: str = "", limits: ReadLimits | None = N
     except Exception as exc:  # a reader failing on a hostile file (RecursionError too): unreadable, never a crash
         raise could_not_read() from exc
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if ext and ext in ("pdf", "docx", "doc", "docm", "odt", "rtf") and ext != kind.value:
+    if ext and ext in ("pdf", "docx", "doc", "docm", "odt", "rtf") and ext != kind.value and kind is not DocumentKind.IMAGE:
         what = {DocumentKind.PDF: "PDF", DocumentKind.ODT: "OpenDocument file", DocumentKind.RTF: "Rich Text file"}
         form.notes.append(f"The file is named .{ext} but is a {what.get(kind, 'Word document')}")
     return form
@@ -195,6 +207,7 @@ def _serve(conn: Connection, read_function: WorkerFunction) -> None:
         if msg is None:
             return
         data, filename, limits = msg
+        base.on_ocr(lambda: conn.send(("ocr", None)))
         reply: tuple[str, Any]
         try:
             reply = ("ok", read_function(data, filename, limits))
@@ -257,6 +270,7 @@ def _context(name: str | None) -> Any:
                 "forms_processor.readers.pdf_fields",
                 "forms_processor.readers.pdf_layout",
                 "forms_processor.readers.legacy",
+                "forms_processor.readers.ocr",
             ]
         )
     return ctx
@@ -329,6 +343,13 @@ class ReaderPool:
             if not self._closed:
                 self._add_worker()
 
+    def _answer(self, worker: _Worker, seconds: float) -> tuple[str, Any]:
+        if not worker.conn.poll(seconds):
+            self._replace(worker)
+            raise took_too_long()
+        answer: tuple[str, Any] = worker.conn.recv()
+        return answer
+
     def read(self, data: bytes, filename: str = "") -> ExtractedForm:
         """Read one document in a worker. Raises UnreadableDocument."""
         result: ExtractedForm = self.call(data, filename)
@@ -348,10 +369,9 @@ class ReaderPool:
         worker = self._idle.get()
         try:
             worker.conn.send((data, filename, self.limits))
-            if not worker.conn.poll(self.limits.timeout_seconds):
-                self._replace(worker)
-                raise took_too_long()
-            kind, payload = worker.conn.recv()
+            kind, payload = self._answer(worker, self.limits.timeout_seconds)
+            if kind == "ocr":  # a scan: OCR has its own, longer, limit
+                kind, payload = self._answer(worker, self.limits.ocr_timeout_seconds)
         except (EOFError, OSError, BrokenPipeError) as exc:
             # The worker died: killed for its memory, or crashed in a library.
             self._replace(worker)

@@ -24,6 +24,8 @@ class DocumentKind(StrEnum):
     DOC = "doc"
     ODT = "odt"
     RTF = "rtf"
+    # A photo or scanned picture of a form (JPEG, PNG, TIFF, ...), read by OCR (readers/ocr.py).
+    IMAGE = "image"
 
 
 # Zip safety limits, checked on the archive's central directory before inflating.
@@ -193,11 +195,13 @@ def sniff(data: bytes) -> DocumentKind:
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return DocumentKind.DOC
     if _is_image(head):
-        raise _refuse(
-            "This is a picture, not a form.",
-            "image",
-            "Please send the Word or PDF form itself, not a photo or scan of it.",
-        )
+        if head[4:8] == b"ftyp":  # HEIC/AVIF: a phone's photo that can't be opened here
+            raise _refuse(
+                "This is a picture in a format that can't be read (HEIC or AVIF).",
+                "image",
+                "Please send the Word or PDF form itself, or a scan of it as a PDF or JPEG.",
+            )
+        return DocumentKind.IMAGE
     if head.lstrip().startswith(b"{\\rtf"):
         return DocumentKind.RTF
     raise _refuse("This file is not a Word document or a PDF, so it can't be read as a form.", "unsupported-format")

@@ -17,6 +17,7 @@ from ..workflow import decide as dec
 from ..workflow import minutes
 from ..workflow.move import MOVABLE, MoveResult, move
 from ..workflow.respond import ResponseResult, respond
+from ..workflow.scan_check import ScanReview, confirm_scan, scan_review
 from ..workflow.status import RoundStatus, round_status
 from ..workflow.today import Today, TodayCounted, host_today, round_is_empty, today_counted
 from ..workflow.withdraw import withdraw
@@ -55,6 +56,15 @@ class HostActions(ServiceBase):
     def check_reason(self, form: FormRow, text: str) -> None:
         """Refuse a reason or note that quotes a pupil's details (UsageError, with why)."""
         chk.check_no_pupil_details(form, text)
+
+    def scan_review(self, reference: str) -> ScanReview | None:
+        """The values read from a form's scan, with their confidence and the scan's file (None: not a scan)."""
+        return scan_review(self.db, self.home, self.form(reference))
+
+    def confirm_scan(self, reference: str, corrections: dict[str, str], *, actor: str = "host") -> FormRow:
+        """Confirm the values read from a form's scan, correcting those in ``corrections``
+        (field key → the right value); each correction is recorded as the Host's."""
+        return confirm_scan(self.db, self.config, reference, corrections, actor=actor)
 
     def forward(self, reference: str, note: str | None = None, *, actor: str = "host") -> FormRow:
         return chk.forward(self.db, self.config, reference, note, actor=actor)

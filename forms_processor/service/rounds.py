@@ -16,10 +16,11 @@ NOT_CLEAN = ("error", "warning")
 
 class RoundActions(ServiceBase):
     def clean_applications(self, round_name: str) -> list[chk.CheckSummary]:
-        """The round's applications awaiting the check with no error and no warning, oldest first."""
+        """The round's applications awaiting the check with no error and no warning (and, for a
+        scan, its values confirmed), oldest first."""
         name = self.config.require_round(round_name).name
         summaries = (chk.summarise(self.db, self.home, f) for f in chk.awaiting(self.db, self.config, name))
-        return [s for s in summaries if not s.errors and not s.warnings]
+        return [s for s in summaries if not s.errors and not s.warnings and not (s.scan and not s.scan.confirmed)]
 
     def count_clean(self, round_name: str) -> int:
         """How many of the round's applications awaiting the check are clean (counted, not read)."""

@@ -81,7 +81,8 @@ class Original(Result):
     media_type: str
 
 
-_MEDIA = {b"%PDF": "application/pdf", b"PK\x03\x04": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+_MEDIA = {b"%PDF": "application/pdf", b"PK\x03\x04": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+          b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
 # Word-processor originals LibreOffice can show as a PDF, by their file name's ending.
 _WORD_KINDS = {".docx": "docx", ".doc": "doc", ".odt": "odt", ".rtf": "rtf"}
 _CONVERTING = threading.Lock()  # one LibreOffice at a time (they share this process's profile)

@@ -32,6 +32,15 @@ class FormRow:
     raw: dict[str, Any]
     created_at: str
     updated_at: str
+    # Read from a scan by OCR: flat key -> the confidence (0-100) of the value read; None otherwise.
+    scan: dict[str, float] | None = None
+    scan_confirmed_by: str | None = None
+    scan_confirmed_at: str | None = None
+
+    @property
+    def awaits_scan_confirmation(self) -> bool:
+        """Read from a scan, and its values not yet confirmed by the Host."""
+        return self.scan is not None and self.scan_confirmed_at is None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> FormRow:
@@ -52,6 +61,9 @@ class FormRow:
             raw=json.loads(row["raw_json"]),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            scan=json.loads(row["scan_json"]) if row["scan_json"] else None,
+            scan_confirmed_by=row["scan_confirmed_by"],
+            scan_confirmed_at=row["scan_confirmed_at"],
         )
 
 
@@ -240,6 +252,7 @@ def insert_form(conn: sqlite3.Connection, values: dict[str, Any]) -> None:
     cols = [
         "reference", "form_id", "submission_id", "school", "round", "state", "intervention",
         "amount_requested", "senco_email", "linked_ref", "reader", "fields_json", "raw_json", "created_at", "updated_at",
+        "scan_json",
     ]
     conn.execute(
         f"INSERT INTO forms ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
@@ -290,7 +303,8 @@ def count_events(db: Database | sqlite3.Connection, reference: str, action: str)
 
 def set_fields(conn: sqlite3.Connection, reference: str, values: dict[str, Any]) -> None:
     """Change some columns of a form (the Host's correction; the event log says why)."""
-    allowed = {"school", "round", "intervention", "amount_requested", "senco_email", "linked_ref", "fields_json"}
+    allowed = {"school", "round", "intervention", "amount_requested", "senco_email", "linked_ref", "fields_json",
+               "raw_json"}
     assert set(values) <= allowed, set(values) - allowed
     sets = ", ".join(f"{c} = ?" for c in values)
     conn.execute(f"UPDATE forms SET {sets}, updated_at = ? WHERE reference = ?",
@@ -324,3 +338,9 @@ def state_counts(db: Database | sqlite3.Connection, form_id: str, round_name: st
         (form_id, round_name),
     )
     return {r[0]: r[1] for r in rows}
+
+
+def confirm_scan(conn: sqlite3.Connection, reference: str, actor: str, at: str) -> None:
+    """Record that the Host confirmed the values read from a form's scan."""
+    conn.execute("UPDATE forms SET scan_confirmed_by = ?, scan_confirmed_at = ?, updated_at = ? WHERE reference = ?",
+                 (actor, at, at, reference))

@@ -87,6 +87,7 @@ def _form_context(request: Request, user: User, reference: str) -> dict[str, Any
         "late": forms.config.is_late(form.round, shown.get("received_at")),
         "rounds": _other_rounds(request, form.round), "listed": listed, "before": before, "after": after,
         "here": f"?in={listed.value}",
+        "scan": forms.scan_review(form.reference) if user.may(Permission.CHECK) else None,
         "errors": {},
     }
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from . import form_page, mail_page, meeting, reports_page, round_page, settings_page, signin, today, upload
+from . import form_page, mail_page, meeting, reports_page, round_page, scan_page, settings_page, signin, today, upload
 
-MODULES = (signin, today, form_page, round_page, meeting, mail_page, reports_page, settings_page, upload)
+MODULES = (signin, today, form_page, round_page, scan_page, meeting, mail_page, reports_page, settings_page, upload)
 
 
 def routes() -> list[BaseRoute]:

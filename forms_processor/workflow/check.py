@@ -46,6 +46,7 @@ from ..store.repository import (
 from ..validation import ValidationContext, validate
 from .advice import after_its_life
 from .lookup import known_application
+from .scan_check import ScanReview, refuse_unconfirmed, scan_review
 
 current_decision_of = repo.current_decision
 
@@ -84,6 +85,8 @@ class CheckSummary(Result):
     host_notes: list[str] = Field(default_factory=list)
     # The Host's recorded exceptions to a rule, with their reasons.
     exceptions: list[str] = Field(default_factory=list)
+    # Read from a scan: the values read with their confidence, and whether the Host has confirmed them.
+    scan: ScanReview | None = None
     # The form's fields (pupils, outcomes, costs...), for the screen only: never in the JSON.
     fields: dict[str, Any] = Field(default_factory=dict, exclude=True)
 
@@ -137,6 +140,7 @@ def summarise(db: Database, home: Home, form: FormRow) -> CheckSummary:
         host_notes=host_notes(db, form.reference),
         exceptions=[f"{e['rule'].replace('_', ' ')}: {e['reason']} ({e['recorded_by']})"
                     for e in repo.exceptions_of(db, form.reference)],
+        scan=scan_review(db, home, form),
         fields=f,
     )
 
@@ -175,7 +179,7 @@ def summarise_impact(db: Database, home: Home, form: FormRow) -> CheckSummary:
         errors=[m["message"] for m in msgs if m["severity"] == "error"],
         original=home.root / sub["archive_path"] if sub is not None and sub["archive_path"] else None,
         kind="impact", for_application=form.linked_ref, host_notes=host_notes(db, form.reference),
-        fields=form.fields,
+        scan=scan_review(db, home, form), fields=form.fields,
     )
 
 
@@ -211,6 +215,7 @@ def forward(db: Database, config: Config, reference: str, note: str | None = Non
     """Awaiting check -> with the Working Party (with the Host's note, if any, in the history)."""
     form = application(db, reference)
     _awaiting_check(form, "forwarded")
+    refuse_unconfirmed(form)
     with db.atomic() as conn:
         transition(conn, form, State.WITH_WORKING_PARTY, actor=actor, reason=(note or "").strip() or None,
                    action="forwarded")

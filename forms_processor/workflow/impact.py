@@ -25,6 +25,7 @@ from ..store import impact as store_impact
 from ..store.db import Database
 from ..store.repository import FormRow, current_decision, get_form, state_of, transition
 from .check import check_no_pupil_details
+from .scan_check import refuse_unconfirmed
 
 WAITING_FOR_IMPACT = (State.IMPACT_DUE, State.IMPACT_OVERDUE)
 
@@ -125,6 +126,7 @@ def accept_impact(db: Database, config: Config, reference: str, *, actor: str = 
     del config  # same signature as the other Host actions
     with db.atomic() as conn:
         impact = _impact_form(conn, reference)
+        refuse_unconfirmed(impact, "accepted")
         app = _application_of(conn, impact)
         _check_can_close(conn, impact, app)
         if app.state in WAITING_FOR_IMPACT:

@@ -308,8 +308,11 @@ class Ingestor:
         result: ValidationResult,
     ) -> IngestResult:
         form_id = extracted.form_id
-        status = "accepted" if result.ok else "invalid"
-        new_state = State.AWAITING_CHECK if result.ok else State.INVALID
+        # A scan goes to the Host whatever the checker found: its problems may be misreadings,
+        # which the Host corrects before anything is said to the school or the Working Party.
+        accepted = result.ok or extracted.from_scan
+        status = "accepted" if accepted else "invalid"
+        new_state = State.AWAITING_CHECK if accepted else State.INVALID
         fields_json = result.fields_json()
         title = _text(fields_json.get("intervention_title"))
         linked = _text(fields_json.get("application_reference") or fields_json.get("continuation_of"))
@@ -330,12 +333,13 @@ class Ingestor:
             stored = get_form(conn, reference)
             assert stored is not None
             transition(conn, stored, new_state, actor="checker", action="checked",
-                       reason=None if result.ok else points_to_correct(len(result.errors)))
+                       reason=_check_reason(result, extracted))
             repo.add_messages(conn, reference, [(m.field, m.label, m.severity.value, m.message) for m in result.messages])
             replaced = self._supersede_earlier(conn, reference, form_id, result.school, title, linked, result.ok)
             if form_id == "send-impact":
                 on_impact_recorded(conn, reference, normalise_reference(linked) if linked else None, result.ok)
-            self._queue_ack(conn, sub, reference, form_id, result, fields_json, replaced, resubmission)
+            self._queue_ack(conn, sub, reference, form_id, result, fields_json, replaced, resubmission,
+                            from_scan=extracted.from_scan)
         return IngestResult(
             file=display,
             status=status,
@@ -409,13 +413,18 @@ class Ingestor:
         fields_json: dict[str, Any],
         replaced: list[str] | None = None,
         resubmission: KnownApplication | None = None,
+        from_scan: bool = False,
     ) -> None:
         to = sub.sender or self.config.senco_address(result.school, _text(fields_json.get("senco_email")))
         if not to:
             return
         title = FORM_TITLES[form_id]
         rnd = self.config.round_by_name(result.round) if result.round else None
-        if result.ok:
+        if from_scan:
+            subject, body = compose.ack_scan(self.config, reference, title, rnd, form_id=form_id,
+                                             replaces=replaced or (), now=sub.received_at)
+            kind = "ack-accepted"
+        elif result.ok:
             subject, body = compose.ack_accepted(
                 self.config, reference, title, rnd, result.warnings, form_id=form_id, replaces=replaced or (),
                 now=sub.received_at, resubmission_of=resubmission.reference if resubmission else None)
@@ -426,6 +435,13 @@ class Ingestor:
                 now=sub.received_at, resubmit_by=resubmission.resubmit_by if resubmission else None)
             kind = "ack-invalid"
         enqueue(conn, OutgoingMail(dedupe_key=f"ack:{reference}", kind=kind, to=(to,), subject=subject, body=body, reference=reference))
+
+
+def _check_reason(result: ValidationResult, extracted: ExtractedForm) -> str | None:
+    if extracted.from_scan:
+        found = f"; the checker found {points_to_correct(len(result.errors))}" if result.errors else ""
+        return f"read from a scan: the Host confirms its values{found}"
+    return None if result.ok else points_to_correct(len(result.errors))
 
 
 def _unread(sub: Submission) -> str:
@@ -457,6 +473,7 @@ def _form_row(reference: str, form_id: str, submission_id: int, result: Validati
         "reader": extracted.reader,
         "fields_json": json.dumps(fields_json),
         "raw_json": json.dumps(extracted.fields, ensure_ascii=False),
+        "scan_json": json.dumps(extracted.confidence) if extracted.from_scan else None,
         "created_at": now,
         "updated_at": now,
     }

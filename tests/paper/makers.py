@@ -225,3 +225,78 @@ def compare(spec: FormSpec, expected: dict[str, str | bool], got: dict[str, str 
         if want != have:
             out.append(f"{key}: expected {expected.get(key)!r}, read {got.get(key)!r}")
     return out
+
+
+def _scanned_pages(folder: Path, pdf: bytes, name: str, dpi: int, angle: float, noise: float,
+                   seed: int) -> list:
+    """The printed PDF's pages as a scanner sees them: rendered by pdftoppm at ``dpi`` in grey,
+    turned by ``angle`` degrees, with ``noise`` (the share of pixels flipped to a random grey)."""
+    import numpy as np
+    from PIL import Image
+
+    src = folder / f"{name}-print.pdf"
+    src.write_bytes(pdf)
+    run(["pdftoppm", "-r", str(dpi), "-gray", str(src), str(folder / f"{name}-page")])
+    rng = np.random.default_rng(seed)
+    pages = []
+    for path in sorted(folder.glob(f"{name}-page-*.pgm"), key=lambda p: int(p.stem.rsplit("-", 1)[1])):
+        with Image.open(path) as img:
+            page = img.convert("L").rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+        pixels = np.asarray(page).copy()
+        flip = rng.random(pixels.shape) < noise
+        pixels[flip] = rng.integers(0, 256, int(flip.sum()), dtype=np.uint8)
+        pages.append(Image.fromarray(pixels))
+    return pages
+
+
+def scanned(folder: Path, pdf: bytes, name: str, dpi: int = 300, angle: float = 0.0, noise: float = 0.0,
+            seed: int = 1) -> bytes:
+    """The printed form scanned: an image-only PDF (one JPEG a page, as a scanner writes it)."""
+    pages = _scanned_pages(folder, pdf, name, dpi, angle, noise, seed)
+    out = io.BytesIO()
+    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=dpi, quality=85)
+    return out.getvalue()
+
+
+def photographed(folder: Path, pdf: bytes, name: str, angle: float = 2.0, seed: int = 1) -> bytes:
+    """The printed form's first page photographed: a JPEG with no resolution of its own, a little
+    turned, grainy, unevenly lit (darker towards one side) and saved at a phone's quality."""
+    import numpy as np
+    from PIL import Image
+
+    page = _scanned_pages(folder, pdf, name, 200, angle, 0.01, seed)[0]
+    pixels = np.asarray(page).astype(np.float32)
+    shade = np.linspace(1.0, 0.8, pixels.shape[1], dtype=np.float32)[None, :]
+    photo = Image.fromarray(np.clip(pixels * shade, 0, 255).astype(np.uint8)).convert("RGB")
+    out = io.BytesIO()
+    photo.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+def in_script_font(docx: bytes, font: str = "Z003") -> bytes:
+    """The filled Word form with every typed value (the content controls' text) set in ``font``:
+    a form "filled in by hand", as near as the machine's fonts come (Z003 is a chancery script)."""
+    src = zipfile.ZipFile(io.BytesIO(docx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                root = etree.fromstring(data)
+                for run in root.iter(f"{{{W}}}r"):
+                    if not any(a.tag == f"{{{W}}}sdtContent" for a in run.iterancestors()):
+                        continue
+                    props = run.find(f"{{{W}}}rPr")
+                    if props is None:
+                        props = etree.SubElement(run, f"{{{W}}}rPr")
+                        run.remove(props)
+                        run.insert(0, props)
+                    for old in props.findall(f"{{{W}}}rFonts"):
+                        props.remove(old)
+                    fonts = etree.Element(f"{{{W}}}rFonts")
+                    for attr in ("ascii", "hAnsi", "cs"):
+                        fonts.set(f"{{{W}}}{attr}", font)
+                    props.insert(0, fonts)
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            dst.writestr(info, data)
+    return out.getvalue()
