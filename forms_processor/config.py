@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from . import config_check, config_explain
+from . import config_check, config_choices, config_explain
+from .config_choices import Choices
 from .config_mail import Imap, Smtp
 from .errors import ConfigError, NotFound
 
@@ -240,6 +241,7 @@ class Config(_Model):
     smtp: Smtp | None = None
     imap: Imap | None = None
     labels: Labels = Labels()
+    choices: Choices = Choices()
     web: Web = Web()
     working_party: list[Member] = []
 
@@ -262,7 +264,14 @@ class Config(_Model):
             if member.school is not None and self.find_school(member.school) is None:
                 raise ValueError(f"the Working Party member {member.name!r} is from {member.school!r},"
                                  " which is no school of the [[schools]] tables")
+        for _, problem in config_choices.choice_problems(self.choices.model_dump(), [r.name for r in self.rounds]):
+            raise ValueError(problem)
         return self
+
+    def choice_aliases(self, form_id: str, flat_key: str) -> tuple[tuple[str, str], ...]:
+        """The cluster's own wordings of a field's choices ([choices] in cluster.toml), as
+        (wording, choice), for the checker to take beside the spec's own."""
+        return self.choices.aliases(form_id, flat_key, [r.name for r in self.rounds])
 
     def members_from(self, school_name: str | None) -> list[Member]:
         """The Working Party's members from a school (who do not vote on its applications)."""
@@ -316,9 +325,14 @@ class Config(_Model):
         return school.senco_email
 
     def find_round(self, text: str) -> Round | None:
+        """The round named by ``text``: its name or code, or a wording of its name under
+        [choices.application.funding_round]."""
         for rnd in self.rounds:
             if rnd.matches(text):
                 return rnd
+        for wording, name in self.choice_aliases("send-application", "funding_round"):
+            if fold_plain(wording) == fold_plain(text):
+                return self.round_by_name(name)
         return None
 
     def require_round(self, text: str) -> Round:

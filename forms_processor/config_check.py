@@ -2,14 +2,15 @@
 
 ``config.load_config`` calls :func:`explain_syntax_error` when the file is not TOML at all,
 :func:`check_raw` on what the TOML parser read (unknown settings, UK dates, duplicate round
-codes, malformed email addresses, a meeting before its deadline), and
+codes, malformed email addresses, a meeting before its deadline, the ``[choices]`` of
+:mod:`.config_choices`), and
 :func:`explain_validation_error` for what the typed models refuse. Each problem names the
 line it is on and what to write instead; no parser or pydantic wording reaches the person.
 :func:`config_warnings` gives what is allowed but probably wrong (round budgets adding up to
 more than the pot to share).
 
 This module knows the models only through ``model_fields``: it imports nothing of
-``config.py``, which imports it.
+``config.py``, which imports it; besides pydantic it imports only the pure :mod:`.config_choices`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import BaseModel
+
+from .config_choices import choice_problems
 
 Path_ = tuple[str | int, ...]
 
@@ -329,6 +332,10 @@ def check_raw(raw: dict[str, Any], locator: Locator, root: type[BaseModel]) -> t
                                   f'the @ of the school\'s addresses, such as "{after}"')
 
     walk(raw, root, ())
+    rounds = raw.get("rounds")
+    names = [r["name"] for r in rounds if isinstance(r, dict) and isinstance(r.get("name"), str)] if isinstance(rounds, list) else []
+    for path, text in choice_problems(raw.get("choices"), names):
+        add(path, text)
     _check_duplicates(raw, add, covered)
     _check_meetings(raw, add)
     return problems, covered

@@ -1,6 +1,6 @@
 """Form specifications: the single description of each form the cluster uses."""
 
-from .base import FieldSpec, FieldType, FormSpec, Req, RowGroup, Section, normalise_label
+from .base import FieldSpec, FieldType, FormSpec, Req, RowGroup, Section, fold_choice, normalise_label
 from .forms import APPLICATION, FORMS, IMPACT
 from .measures import BY_NAME as MEASURES_BY_NAME
 from .measures import MEASURE_NAMES, MEASURES, Measure, target_met
@@ -19,6 +19,7 @@ __all__ = [
     "Req",
     "RowGroup",
     "Section",
+    "fold_choice",
     "normalise_label",
     "target_met",
 ]

@@ -171,3 +171,8 @@ def normalise_label(text: str) -> str:
         if t == before:
             break
     return t.strip()
+
+
+def fold_choice(text: str) -> str:
+    """Fold a choice for matching: case, punctuation and spaces ignored; "&" reads as "and"."""
+    return re.sub(r"[\W_]+", "", text.lower().replace("&", "and"))

@@ -24,6 +24,7 @@ from .parsing import (
     ParseError,
     fold_choice,
     format_date,
+    one_ticked,
     parse_checkbox,
     parse_choice,
     parse_date,
@@ -162,9 +163,11 @@ class FormChecker:
         """The value of ``key`` read by its spec, or None (message recorded when needed)."""
         spec = self.spec.field(key)
         raw = self.raw.get(key)
+        # The cluster's own wordings of this field's choices ([choices] in cluster.toml).
+        own = self.ctx.config.choice_aliases(self.spec.form_id, key)
         if spec.type is FieldType.CHECKBOX:
             try:
-                return parse_checkbox(raw if raw is not None else False)
+                return parse_checkbox(raw if raw is not None else False, own)
             except ParseError as exc:
                 self.error(key, exc.text)
                 return None
@@ -174,6 +177,12 @@ class FormChecker:
                 return None
             raw = ""
         text = (raw or "").strip()
+        if spec.type is FieldType.CHOICE:
+            try:  # a form that prints its choices with a box each: the one ticked
+                text = one_ticked(text)
+            except ParseError as exc:
+                self.error(key, exc.text)
+                return None
         if not text:
             if required is None:
                 required = spec.req is Req.REQUIRED
@@ -181,7 +190,7 @@ class FormChecker:
                 self.error(key, "this is required. Please fill it in.")
             return None
         try:
-            value = _parse_by_type(spec, text)
+            value = _parse_by_type(spec, text, own)
         except ParseError as exc:
             self.error(key, exc.text)
             return None
@@ -316,7 +325,7 @@ class FormChecker:
         return res
 
 
-def _parse_by_type(spec: FieldSpec, text: str) -> Any:
+def _parse_by_type(spec: FieldSpec, text: str, own: tuple[tuple[str, str], ...] = ()) -> Any:
     t = spec.type
     if t is FieldType.TEXT:
         return " ".join(text.split())
@@ -334,5 +343,5 @@ def _parse_by_type(spec: FieldSpec, text: str) -> Any:
     if t is FieldType.NUMBER:
         return parse_number(text)
     if t is FieldType.CHOICE:
-        return parse_choice(text, spec.choices, spec.choice_aliases)
+        return parse_choice(text, spec.choices, (*spec.choice_aliases, *own))
     raise AssertionError(f"unhandled field type {t}")  # pragma: no cover

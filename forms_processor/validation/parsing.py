@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from ..spec.base import fold_choice
 from ..spec.ticks import TICKED_GLYPHS, TICKED_WORDS, UNTICKED_GLYPHS, UNTICKED_WORDS
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "fold_choice",
     "format_date",
     "format_money",
+    "one_ticked",
     "parse_checkbox",
     "parse_choice",
     "parse_date",
@@ -30,6 +32,7 @@ __all__ = [
     "parse_integer",
     "parse_money",
     "parse_number",
+    "ticked_options",
 ]
 
 PENNY = Decimal("0.01")
@@ -270,11 +273,6 @@ def parse_email(text: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def fold_choice(text: str) -> str:
-    """Fold a choice for matching: case, punctuation and spaces ignored; "&" reads as "and"."""
-    return re.sub(r"[\W_]+", "", _clean(text).lower().replace("&", "and"))
-
-
 @lru_cache(maxsize=256)
 def _choice_index(choices: tuple[str, ...], aliases: tuple[tuple[str, str], ...]) -> dict[str, str]:
     index: dict[str, str] = {}
@@ -305,10 +303,42 @@ def parse_choice(text: str, choices: tuple[str, ...], aliases: tuple[tuple[str, 
 
 _TICKED = frozenset({*TICKED_WORDS, *TICKED_GLYPHS})
 _UNTICKED = frozenset({"", *UNTICKED_WORDS, *UNTICKED_GLYPHS})
+_BOX = re.compile("([" + "".join(TICKED_GLYPHS + UNTICKED_GLYPHS) + "])")
 
 
-def parse_checkbox(value: str | bool) -> bool:
-    """A checkbox: a bool from a reader, or typed "Yes", "X", "☒", "true" / "", "No", "☐"."""
+def ticked_options(text: str) -> list[str] | None:
+    """The options ticked in a row of boxes, as a form that prints its choices writes it:
+    ["B"] for "☐ A ☒ B ☐ C" (or "A ☐ B ☒ C ☐"); None when the text has no box at all,
+    or only one box with no other text (a plain tick)."""
+    parts = [p.strip() for p in _BOX.split(_clean(text))]
+    boxes = [i for i, p in enumerate(parts) if _BOX.fullmatch(p)]
+    if not boxes or len(boxes) == 1 and not "".join(p for p in parts if not _BOX.fullmatch(p)):
+        return None
+    # Each box's option is the text after it, or, when the text ends with a box, before it.
+    step = -1 if not parts[-1] and parts[0] else 1
+    out: list[str] = []
+    for i in boxes:
+        option = parts[i + step] if 0 <= i + step < len(parts) else ""
+        if parts[i] in TICKED_GLYPHS and option:
+            out.append(option)
+    return out
+
+
+def one_ticked(text: str) -> str:
+    """The text of a choice: the one option ticked when it is a row of boxes ("" when none
+    is), else the text itself. Two or more ticked: ParseError."""
+    ticked = ticked_options(text)
+    if ticked is None:
+        return text
+    if len(ticked) > 1:
+        raise ParseError("more than one box is ticked. Please tick only one.")
+    return ticked[0] if ticked else ""
+
+
+def parse_checkbox(value: str | bool, aliases: tuple[tuple[str, str], ...] = ()) -> bool:
+    """A checkbox: a bool from a reader, or typed "Yes", "X", "☒", "true" / "", "No", "☐";
+    ``aliases`` are the cluster's own wordings of "Yes" and "No" (the ticked one, in a row
+    of boxes such as "☒ Informed ☐ Not yet")."""
     if isinstance(value, bool):
         return value
     t = _clean(value).lower().rstrip(".")
@@ -316,4 +346,12 @@ def parse_checkbox(value: str | bool) -> bool:
         return True
     if t in _UNTICKED:
         return False
+    own = {fold_choice(w): c == "Yes" for w, c in aliases}
+    own.update({fold_choice(w): True for w in TICKED_WORDS} | {fold_choice(w): False for w in UNTICKED_WORDS})
+    ticked = ticked_options(value)
+    if ticked == []:
+        return False  # a row of boxes, none ticked
+    word = fold_choice(ticked[0] if ticked is not None and len(ticked) == 1 else value)
+    if word in own:
+        return own[word]
     raise ParseError("please tick the box (or write Yes) to confirm, or leave it empty.")

@@ -143,3 +143,57 @@ def test_the_working_party_members_and_their_schools(tmp_path: Path) -> None:
     assert "Helen Ward" in message and "Cawstn Primary" in message and "no school" in message, message
     assert load_config(_home(tmp_path / "user", text.replace('"Cawstn Primary"', '"Cawston"')) / "cluster.toml"
                        ).member_for_user("HWard").name == "Helen Ward"  # type: ignore[union-attr]
+
+
+# [choices]: the cluster's own wordings of the forms' choices, each mistake at its own line.
+CHOICES_OK = """
+[choices.application.area_of_need]
+"Social emotional and mental health" = ["Emotional wellbeing"]
+"cognition and learning" = ["Learning needs"]
+
+[choices.application.funding_round]
+"Spring 1 2027" = ["Spring first half"]
+
+[choices.impact.outcome_N_met]
+"Partially met" = ["Partly met"]
+"""
+
+
+@pytest.mark.parametrize(("block", "needle", "expected"), [
+    ('[choices.application.area_of_ned]\n"SEMH" = ["Feelings"]\n', "[choices.application.area_of_ned]",
+     ["has no choice field 'area_of_ned'", "did you mean area_of_need?"]),
+    ('[choices.application.area_of_need]\n"Social emotional and mental healt" = ["Feelings"]\n', "mental healt",
+     ['has no choice "Social emotional and mental healt"', 'did you mean "Social emotional and mental health"?']),
+    ('[choices.application.area_of_need]\n"Cognition and learning" = ["Learning"]\n"SEMH" = ["learning!"]\n',
+     '"SEMH" =', ['the wording "learning!" is given for both "Cognition and learning" and '
+                  '"Social emotional and mental health"']),
+    ('[choices.application.area_of_need]\n"Cognition and learning" = ["Learning", "learning"]\n', "Learning",
+     ['the wording "learning" is given twice for "Cognition and learning"']),
+    ('[choices.application.area_of_need]\n"Cognition and learning" = ["SEMH"]\n', "SEMH",
+     ['"SEMH" already stands for "Social emotional and mental health"']),
+    ('[choices.application.parents_informed]\n"Nope" = ["Not yet"]\n', "Nope",
+     ['has no choice "Nope"', 'did you mean "No"?', '"Yes" and "No"']),
+    ('[choices.application.funding_round]\n"Spring 2027" = ["Spring"]\n', '"Spring 2027"',
+     ['has no choice "Spring 2027"', '"Spring 1 2027"']),
+    ('[choices.application.senco_name]\n"Jo" = ["J"]\n', "senco_name", ["written in, not chosen", "[labels.application]"]),
+    ('[choices.application.school_name]\n"Jo" = ["J"]\n', "school_name", ["aliases"]),
+    ('[choices.impact]\nnext_steps = "Stop"\n', "next_steps", ["is a table", '"Stop - outcomes achieved" = ["…"]']),
+    ('[choices.impact]\noutcome_N_met = { "Met" = "Done" }\n', "outcome_N_met", ["must be a list"]),
+], ids=["no-field", "no-choice", "two-choices", "twice", "already-a-choice", "yes-no", "round",
+        "not-a-choice", "school", "not-a-table", "not-a-list"])
+def test_a_wrong_choices_section_names_the_line(tmp_path: Path, block: str, needle: str, expected: list[str]) -> None:
+    text = EXAMPLE_CONFIG + "\n" + block
+    message, _ = _refusal(tmp_path, text)
+    assert f"line {_line_of(text, needle)}:" in message, message
+    for words in expected:
+        assert words in message, message
+
+
+def test_the_choices_section_is_taken_with_the_forms_own_spellings(tmp_path: Path) -> None:
+    config = load_config(_home(tmp_path, EXAMPLE_CONFIG + CHOICES_OK) / "cluster.toml")
+    assert config.choice_aliases("send-application", "area_of_need") == (
+        ("Emotional wellbeing", "Social emotional and mental health"), ("Learning needs", "Cognition and learning"))
+    assert config.choice_aliases("send-impact", "outcome_2_met") == (("Partly met", "Partially met"),)
+    assert config.choice_aliases("send-impact", "next_steps") == ()
+    assert config.find_round("spring FIRST half").code == "SP1"  # type: ignore[union-attr]
+    assert config.find_round("Spring half") is None
