@@ -21,6 +21,7 @@ LAYERS: dict[str, int] = {
     "errors": 0,
     "config": 0,
     "config_check": 0,
+    "config_choices": 0,
     "config_explain": 0,
     "config_mail": 0,
     "home": 0,

@@ -15,6 +15,7 @@ from forms_processor.validation.parsing import (
     fold_choice,
     format_date,
     format_money,
+    one_ticked,
     parse_checkbox,
     parse_choice,
     parse_date,
@@ -22,6 +23,7 @@ from forms_processor.validation.parsing import (
     parse_integer,
     parse_money,
     parse_number,
+    ticked_options,
 )
 
 # -- money ------------------------------------------------------------------
@@ -324,6 +326,42 @@ def test_checkbox_unticked(value: str | bool) -> None:
 def test_checkbox_refuses_other_text() -> None:
     with pytest.raises(ParseError):
         parse_checkbox("maybe")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("☐ Communication and interaction ☒ Cognition and learning ☐ SEMH", ["Cognition and learning"]),
+    ("Teacher ☐ HLTA ☒ Other ☐", ["HLTA"]),
+    ("☐ Teacher ☐ HLTA", []),
+    ("☒ Teacher ☒ HLTA", ["Teacher", "HLTA"]),
+    ("Cognition and learning", None),
+    ("☒", None),
+])
+def test_the_options_ticked_in_a_row_of_boxes(text: str, expected: list[str] | None) -> None:
+    assert ticked_options(text) == expected
+
+
+def test_a_choice_printed_as_boxes_is_the_one_ticked() -> None:
+    assert one_ticked("☐ Teacher ☒ HLTA") == "HLTA"
+    assert one_ticked("☐ Teacher ☐ HLTA") == ""  # none ticked: blank, so "required" applies
+    assert one_ticked("Teacher") == "Teacher"
+    with pytest.raises(ParseError, match="tick only one"):
+        one_ticked("☒ Teacher ☒ HLTA")
+
+
+def test_the_clusters_own_wordings_of_a_choice_and_of_yes_and_no() -> None:
+    f = APPLICATION.field("area_of_need")
+    own = (("Emotional wellbeing", "Social emotional and mental health"),)
+    with pytest.raises(ParseError):
+        parse_choice("Emotional wellbeing", f.choices, f.choice_aliases)
+    assert parse_choice("emotional WELLBEING", f.choices, (*f.choice_aliases, *own)) == own[0][1]
+    assert parse_choice("SEMH", f.choices, (*f.choice_aliases, *own)) == own[0][1]  # the spec's own still taken
+    yes_no = (("Informed", "Yes"), ("Not yet", "No"))
+    assert parse_checkbox("informed", yes_no) is True
+    assert parse_checkbox("☐ Informed ☒ Not yet", yes_no) is False
+    assert parse_checkbox("☒ Informed ☐ Not yet", yes_no) is True
+    assert parse_checkbox("☐ Informed ☐ Not yet", yes_no) is False
+    with pytest.raises(ParseError):
+        parse_checkbox("informed")
 
 
 # -- anything a SENCO might type: a value or a plain refusal, never a crash -----
