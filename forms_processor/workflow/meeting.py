@@ -20,7 +20,7 @@ from pydantic import Field
 from ..config import Config
 from ..errors import FormsError, NotAllowed
 from ..reports.money import RoundMoney, awarded_in_round, pence, round_money
-from ..reports.pack_contents import PACK_STATES, summary_rows
+from ..reports.pack_contents import PACK_STATES, PackRow, summary_rows
 from ..results import Money, Result
 from ..states import AWARDED_STATES, DECISION_LABELS, DECISION_WORDS, State, parse_decision
 from ..store import decisions
@@ -58,15 +58,9 @@ class Decided(Result):
     answered: bool  # its response has been written and queued
 
 
-class MeetingItem(Result):
-    reference: str
-    school: str
-    intervention: str
-    area_of_need: str
-    pupils: int | None
-    requested: Money
-    entitlement: Money
-    awarded_this_year: Money
+class MeetingItem(PackRow):
+    """An application as the pack's summary shows it, with who may vote on it and its decision."""
+
     not_voting: list[str] = Field(default_factory=list)  # members from the applying school
     votes: bool = True  # False when the person looking is one of them
     decided: Decided | None = None

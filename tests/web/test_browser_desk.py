@@ -5,8 +5,6 @@ tablet's size when FORMS_WEB_SCREENSHOTS names a folder."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -18,27 +16,13 @@ from forms_processor.documents import fill_docx, template_docx
 from forms_processor.spec import APPLICATION
 from tests.host.conftest import AWKWARD_SCHOOL, Maker
 from tests.web.conftest import OTHER_SCHOOL, Served
-from tests.web.test_browser import CHROMIUM, browser, no_serious_violations, page, sign_in, sync_api  # noqa: F401
-
-SIZES = {"laptop": (1366, 768), "tablet": (820, 1180)}
+from tests.web.test_browser import CHROMIUM, browser, no_serious_violations, page, shots, sign_in, sync_api  # noqa: F401
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)"),
 ]
 
-
-def shots(pg: Any, name: str, tmp_path: Path) -> None:
-    keep = os.environ.get("FORMS_WEB_SCREENSHOTS")
-    if not keep:
-        return
-    for size, (w, h) in SIZES.items():
-        pg.set_viewport_size({"width": w, "height": h})
-        path = tmp_path / f"{name}-{size}.png"
-        pg.screenshot(path=str(path), full_page=True)
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(keep) / path.name)
-    pg.set_viewport_size({"width": 1366, "height": 768})
 
 
 def test_a_senco_sends_a_form(page: Any, served: Served, maker: Maker, forms: FormsApp, tmp_path: Path) -> None:  # noqa: F811

@@ -7,8 +7,6 @@ Set FORMS_WEB_SCREENSHOTS=folder to keep photographs of both pages at 1366x768 a
 
 from __future__ import annotations
 
-import os
-import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,9 +17,7 @@ from forms_processor.api import FormsApp
 from tests.host.conftest import AWKWARD_SCHOOL, Maker
 from tests.web.conftest import Served
 from tests.web.meeting_support import BUDGET, meeting_home
-from tests.web.test_browser import CHROMIUM, browser, no_serious_violations, page, sign_in, sync_api  # noqa: F401
-
-SIZES = {"laptop": (1366, 768), "tablet": (820, 1180)}
+from tests.web.test_browser import CHROMIUM, browser, no_serious_violations, page, shots, sign_in, sync_api  # noqa: F401
 
 pytestmark = [
     pytest.mark.slow,
@@ -33,18 +29,6 @@ pytestmark = [
 def home_dir(tmp_path: Path, smtp_port: int) -> Path:
     return meeting_home(tmp_path, smtp_port)
 
-
-def photograph(pg: Any, name: str, tmp_path: Path) -> None:
-    keep = os.environ.get("FORMS_WEB_SCREENSHOTS")
-    if not keep:
-        return
-    for size, (w, h) in SIZES.items():
-        pg.set_viewport_size({"width": w, "height": h})
-        path = tmp_path / f"{name}-{size}.png"
-        pg.screenshot(path=str(path), full_page=True)
-        Path(keep).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(keep) / path.name)
-    pg.set_viewport_size({"width": 1366, "height": 768})
 
 
 def pounds(value: Decimal) -> str:
@@ -66,7 +50,7 @@ def test_the_meeting(page: Any, served: Served, maker: Maker, forms: FormsApp, t
     page.wait_for_url("**/today")
     page.goto(served.url + "/rounds/AU2")
     no_serious_violations(page)
-    photograph(page, "round", tmp_path)
+    shots(page, "round", tmp_path)
     page.get_by_role("link", name="The meeting: record the decisions").click()
     page.wait_for_url("**/rounds/AU2/meeting")
     left = page.locator("#money-left")
@@ -99,7 +83,7 @@ def test_the_meeting(page: Any, served: Served, maker: Maker, forms: FormsApp, t
     expect(card.locator(".guard")).to_contain_text("Refused before recording")
     expect(card.locator(".guard")).to_contain_text("would overspend")
     no_serious_violations(page)
-    photograph(page, "meeting", tmp_path)
+    shots(page, "meeting", tmp_path)
     card.get_by_role("button", name="Record the decision").click()
     expect(card.get_by_role("alert")).to_contain_text("would overspend")
     expect(card.get_by_role("alert")).to_be_focused()
@@ -115,7 +99,7 @@ def test_the_meeting(page: Any, served: Served, maker: Maker, forms: FormsApp, t
     expect(page.get_by_role("status").first).to_contain_text("2 responses made (Word and PDF); 2 emails queued")
     assert forms.get(a).state.value == "impact_due" and forms.get(b).state.value == "impact_due"
     no_serious_violations(page)
-    photograph(page, "meeting-after", tmp_path)
+    shots(page, "meeting-after", tmp_path)
 
 
 def test_the_meeting_without_script(browser: Any, served: Served, maker: Maker, forms: FormsApp,  # noqa: F811
@@ -137,7 +121,7 @@ def test_the_meeting_without_script(browser: Any, served: Served, maker: Maker, 
         expect(card.locator(".guard")).to_contain_text(f"{pounds(Decimal(BUDGET))} would be left")
         card.get_by_label("Feedback to the school").fill("Not this round: the costs are not itemised.")
         # (axe-core needs script: the same markup is checked with it in test_the_meeting.)
-        photograph(pg, "meeting-no-script", tmp_path)
+        shots(pg, "meeting-no-script", tmp_path)
         card.get_by_role("button", name="Record the decision").click()
         expect(pg.get_by_role("status").first).to_contain_text(f"{ref}: Declined")
         assert forms.get(ref).state.value == "declined"
