@@ -5,6 +5,7 @@ actions on it (forward, return, exception, move to another round, withdraw)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +19,8 @@ from ..spec import FORMS
 from ..states import State, can_withdraw
 from .common import page, render, state
 from .sessions import Session
+
+PICTURES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}  # a photographed or scanned form
 
 
 def routes() -> list[BaseRoute]:
@@ -76,10 +79,12 @@ def _form_context(request: Request, user: User, reference: str) -> dict[str, Any
     host_application = user.may(Permission.CHECK) and form.form_id == "send-application"
     listed = _in_state(request) or form.state
     before, after = forms.neighbours(form, listed) if user.may(Permission.ROUNDS) else (None, None)
-    is_pdf = str(shown.get("file") or "").lower().endswith(".pdf")
+    suffix = Path(str(shown.get("file") or "")).suffix.lower()
+    is_pdf = suffix == ".pdf"
+    kind = "PDF" if is_pdf else "picture" if suffix in PICTURES else "Word"
     return {
         "form": form, "shown": shown, "sections": _sections(form.form_id, form.fields), "history": history,
-        "is_pdf": is_pdf, "word_as_pdf": not is_pdf and forms.shows_word_as_pdf(),
+        "is_pdf": is_pdf, "kind": kind, "word_as_pdf": kind == "Word" and forms.shows_word_as_pdf(),
         "may_check": host_application and form.state is State.AWAITING_CHECK,
         "may_except": host_application and form.state in (State.INVALID, State.AWAITING_CHECK),
         "may_withdraw": host_application and can_withdraw(form.state),
