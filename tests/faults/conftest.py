@@ -114,6 +114,38 @@ def integrity_ok(path: Path) -> bool:
         db.close()
 
 
+# How much memory a process used at its peak, in KB: its own high-water mark (``VmHWM``).
+# Not ``getrusage(RUSAGE_SELF).ru_maxrss``: on Linux a process started from another (a
+# test's subprocess started by pytest) inherits its parent's peak at exec, so that figure
+# is pytest's own size (543 MB late in the full suite) and a growth below it cannot be seen.
+# The same source is pasted into the subprocesses' probes (``PEAK_PROBE``).
+PEAK_PROBE = """
+def peak_kb():
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def reset_peak():
+    # Writing 5 to clear_refs sets the high-water mark back to the memory in use now.
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+"""
+_probe: dict[str, Any] = {}
+exec(PEAK_PROBE, _probe)
+peak_kb = _probe["peak_kb"]
+reset_peak = _probe["reset_peak"]
+
+
 def elapsed(start: float) -> float:
     return time.monotonic() - start
 

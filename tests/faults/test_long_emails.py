@@ -22,7 +22,7 @@ from forms_processor.intake.email_parts import build_message, parse_email
 from forms_processor.store.db import Database
 from tests.watcher.conftest import Form
 
-from .conftest import integrity_ok
+from .conftest import PEAK_PROBE, integrity_ok
 
 SCHOOL = "senco@aldborough.example.org"
 
@@ -133,12 +133,13 @@ def test_a_zip_bomb_inside_an_email_does_not_grow_the_process(tmp_path: Path) ->
     assert len(bomb) < 3 * 1024 * 1024
     msg = build_message(SCHOOL, "forms@wensum-high.example.org", "forms", "zip", [("forms.zip", bomb)])
     path = write_eml(tmp_path / "bomb.eml", msg)
-    probe = (
-        "import resource, sys\n"
+    probe = PEAK_PROBE + (
+        "import sys\n"
         "from forms_processor.intake.email_parts import parse_email\n"
-        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "parsed = parse_email(open(sys.argv[1], 'rb').read())\n"
-        "grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before\n"
+        "data = open(sys.argv[1], 'rb').read()\n"
+        "before = peak_kb()\n"
+        "parsed = parse_email(data)\n"
+        "grew = peak_kb() - before\n"
         "print(grew, len(parsed.attachments), len(parsed.not_read))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=120)
