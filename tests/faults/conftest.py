@@ -217,8 +217,10 @@ def stray_temporaries(root: Path) -> list[Path]:
 
 class Stalling:
     """A line-protocol server on loopback (``"smtp"`` or ``"imap"``) that answers as a real
-    one would up to ``stage`` (``"connect"``: no greeting; else the command it never
-    answers, e.g. ``"EHLO"``, ``"MAIL"``, ``"DATA"``, ``"LOGIN"``, ``"LIST"``), then holds
+    one would up to ``stage`` (``"connect"``: no greeting; ``"handshake"``: a client's TLS
+    hello read and never answered, the handshake of ``security = "ssl"`` left hanging; else
+    the command it never answers, e.g. ``"EHLO"``, ``"MAIL"``, ``"DATA"``, ``"LOGIN"``,
+    ``"LIST"``), then holds
     the connection open without a word until it is stopped. ``stalled`` is set once a
     client waits on it."""
 
@@ -260,6 +262,11 @@ class Stalling:
         try:
             if self.stage == "CONNECT":
                 self._hold()
+                return
+            if self.stage == "HANDSHAKE":
+                hello = conn.recv(5)
+                if hello[:1] == b"\x16":  # a TLS record of the handshake: the client's hello
+                    self._hold()
                 return
             conn.sendall(b"220 stall.example ESMTP\r\n" if self.protocol == "smtp" else b"* OK IMAP4rev1 ready\r\n")
             reader = conn.makefile("rb")

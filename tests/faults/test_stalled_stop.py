@@ -1,5 +1,5 @@
 """'forms watch' beside a mail server that goes silent at any stage (before its greeting,
-after EHLO, MAIL or DATA; an IMAP server before its greeting, at LOGIN or at the first
+in the middle of the TLS handshake, after EHLO, MAIL or DATA; an IMAP server before its greeting, at LOGIN or at the first
 folder command) stops on SIGTERM within a few seconds: the connection is cut from the
 stopping side, the mail and mailbox threads have stopped before the database is closed,
 nothing is lost and nothing doubled."""
@@ -50,10 +50,11 @@ def assert_clean_stop(proc: subprocess.Popen[bytes], took: float, err: str, home
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stage", ["connect", "EHLO", "MAIL", "DATA"])
-def test_stop_beside_a_stalled_smtp_server(home: Home, forms: list[Form], stage: str) -> None:
+@pytest.mark.parametrize(("stage", "security"), [("connect", "plain"), ("handshake", "ssl"), ("EHLO", "plain"),
+                                                 ("MAIL", "plain"), ("DATA", "plain")])
+def test_stop_beside_a_stalled_smtp_server(home: Home, forms: list[Form], stage: str, security: str) -> None:
     with Stalling("smtp", stage) as server:
-        configure(home, f'\n[smtp]\nhost = "127.0.0.1"\nport = {server.port}\nsecurity = "plain"\n'
+        configure(home, f'\n[smtp]\nhost = "127.0.0.1"\nport = {server.port}\nsecurity = "{security}"\n'
                   'sender = "send.host@wensum-high.example.org"\n')
         proc = start_process(home)
         try:
@@ -77,13 +78,14 @@ def test_stop_beside_a_stalled_smtp_server(home: Home, forms: list[Form], stage:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stage", ["connect", "LOGIN", "LIST"])
-def test_stop_beside_a_stalled_imap_server(home: Home, forms: list[Form], stage: str,
+@pytest.mark.parametrize(("stage", "security"), [("connect", "plain"), ("handshake", "ssl"), ("LOGIN", "plain"),
+                                                 ("LIST", "plain")])
+def test_stop_beside_a_stalled_imap_server(home: Home, forms: list[Form], stage: str, security: str,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FORMS_TEST_STALL_PW", "secret")
     with Stalling("imap", stage) as server:
         configure(home, f'\n[imap]\nhost = "127.0.0.1"\nport = {server.port}\nusername = "forms@wensum-high.example.org"\n'
-                  'password_env = "FORMS_TEST_STALL_PW"\nsecurity = "plain"\npoll_seconds = 60\n')
+                  f'password_env = "FORMS_TEST_STALL_PW"\nsecurity = "{security}"\npoll_seconds = 60\n')
         proc = start_process(home)
         try:
             assert server.stalled.wait(30), "the watcher never reached the stalled stage"
