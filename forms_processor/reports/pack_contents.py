@@ -112,7 +112,7 @@ def host_notes(db: Database, config: Config, form: FormRow) -> list[str]:
     notes and recorded exceptions, moves between rounds, and the application's history
     (deferred from an earlier round, more information asked before)."""
     notes: list[str] = []
-    received = repo.received_times(db).get(form.reference)
+    received = repo.received_at(db, form.reference)
     if received and config.is_late(form.round, received):
         rnd = config.round_by_name(form.round or "")
         at = datetime.fromisoformat(received).astimezone(config.tz)

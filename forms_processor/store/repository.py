@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from ..references import normalise_reference
@@ -166,6 +167,22 @@ def received_times(db: Database | sqlite3.Connection) -> dict[str, str]:
     return {r[0]: r[1] for r in rows}
 
 
+def received_at(db: Database | sqlite3.Connection, reference: str) -> str | None:
+    """When one form's file arrived (ISO 8601, UTC), or None."""
+    rows = fetch_all(db, "SELECT s.received_at FROM forms f JOIN submissions s ON s.id = f.submission_id"
+                         " WHERE f.reference = ?", (reference,))
+    return rows[0][0] if rows else None
+
+
+def late_in_round(db: Database | sqlite3.Connection, round_name: str, deadline: datetime) -> list[str]:
+    """The references of one round's forms whose file arrived after ``deadline`` (an aware
+    datetime), compared by the store (the times are ISO 8601 with their offset)."""
+    rows = fetch_all(db, "SELECT f.reference FROM forms f JOIN submissions s ON s.id = f.submission_id"
+                         " WHERE f.round = ? AND julianday(s.received_at) > julianday(?)",
+                     (round_name, deadline.astimezone(UTC).isoformat()))
+    return [r[0] for r in rows]
+
+
 def messages_of(db: Database, reference: str) -> list[dict[str, str]]:
     return [
         {"field": r["field"], "label": r["label"], "severity": r["severity"], "message": r["message"]}
@@ -173,10 +190,18 @@ def messages_of(db: Database, reference: str) -> list[dict[str, str]]:
     ]
 
 
-def round_messages(db: Database | sqlite3.Connection, round_name: str) -> list[sqlite3.Row]:
-    """(reference, field, severity) of every message on the forms of one round."""
-    return fetch_all(db, "SELECT m.reference, m.field, m.severity FROM messages m JOIN forms f"
-                         " ON f.reference = m.reference WHERE f.round = ? ORDER BY m.id", (round_name,))
+def round_message_kinds(db: Database | sqlite3.Connection, round_name: str, field: str) -> list[sqlite3.Row]:
+    """For each of one round's forms with any message, summed by the store: whether it has an
+    error (``errors``), a message of another severity (``others``), an error on a pupil's
+    reference, ``pupil_N_ref`` (``pupil_errors``), and a message on ``field`` (``on_field``)."""
+    return fetch_all(
+        db,
+        "SELECT m.reference, MAX(m.severity = 'error') AS errors, MAX(m.severity <> 'error') AS others,"
+        " MAX(m.severity = 'error' AND (m.field GLOB 'pupil_[0-9]_ref' OR m.field GLOB 'pupil_[0-9][0-9]_ref'))"
+        " AS pupil_errors, MAX(m.field = ?) AS on_field"
+        " FROM messages m JOIN forms f ON f.reference = m.reference WHERE f.round = ? GROUP BY m.reference",
+        (field, round_name),
+    )
 
 
 def round_exceptions(db: Database | sqlite3.Connection, round_name: str) -> set[str]:
