@@ -36,7 +36,8 @@ from ..results import Result
 from ..store import outbox
 from ..store.db import Database
 from . import oauth
-from .transport import FileTransport, MailDeferred, MailRefused, QueuedMail, SmtpTransport, Transport
+from .smtp import SmtpTransport
+from .transport import FileTransport, MailDeferred, MailRefused, QueuedMail, Transport
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from forms_processor.errors import ExitCode, MailUnavailable, NotAllowed
 from forms_processor.home import Home
 from forms_processor.mail import oauth, oauth_login
 from forms_processor.mail.queue import OutgoingMail, enqueue
-from forms_processor.mail.transport import SmtpTransport
+from forms_processor.mail.smtp import SmtpTransport
 from tests.support import free_port, wait_for
 
 from .conftest import Received, _imap_greets, pymap_args

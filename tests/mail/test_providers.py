@@ -21,7 +21,7 @@ from forms_processor.intake.mailbox import connect_imap
 from forms_processor.mail import providers
 from forms_processor.mail.queue import OutgoingMail, enqueue
 from forms_processor.mail.sender import send_due
-from forms_processor.mail.transport import SmtpTransport
+from forms_processor.mail.smtp import SmtpTransport
 from forms_processor.store.db import Database
 
 from .conftest import Pymap, SmtpServer, make_cert

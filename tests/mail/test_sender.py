@@ -23,7 +23,8 @@ from forms_processor.mail.sender import (
     send_due,
     transport_for,
 )
-from forms_processor.mail.transport import FileTransport, SmtpTransport
+from forms_processor.mail.smtp import SmtpTransport
+from forms_processor.mail.transport import FileTransport
 from forms_processor.store.db import Database
 from tests.support import free_port, wait_for
 

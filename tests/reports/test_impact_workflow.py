@@ -18,7 +18,7 @@ from forms_processor.cli import cli
 from forms_processor.config import Smtp
 from forms_processor.errors import NotAllowed, UsageError
 from forms_processor.mail.sender import send_due
-from forms_processor.mail.transport import SmtpTransport
+from forms_processor.mail.smtp import SmtpTransport
 from forms_processor.store.repository import get_form, history_of
 from forms_processor.workflow.impact import accept_impact, mark_overdue, on_impact_recorded, return_impact
 from forms_processor.workflow.remind import remind
