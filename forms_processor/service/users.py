@@ -49,6 +49,7 @@ class Permission(StrEnum):
     CHECK = "check"  # forward, return, move, exception, withdraw
     MEETING = "meeting"  # the Working Party's meeting: the applications side by side, recording decisions
     RESPOND = "respond"  # sending the responses after the meeting
+    CORRECT = "correct"  # correcting a recorded decision, with its reason, before its response goes
     MAIL = "mail"  # the mail queue, failed emails, the quarantine of unknown senders
     REPORTS = "reports"  # the impact and governors' reports
     EXPORT = "export"  # the finance export: awards and spend
