@@ -36,17 +36,32 @@ class ExitCode(IntEnum):
 
 
 class FormsError(Exception):
-    """An error meant for a person: message, hint, exit code."""
+    """An error meant for a person: message, hint, exit code.
+
+    ``field`` names the input the error is about (e.g. a decision's "feedback"), so that
+    each screen can say where it is given in its own words: the command line its option,
+    a minutes file its column, the web page the field's label. The message itself names
+    no screen's way of giving it."""
 
     exit_code: ExitCode = ExitCode.INTERNAL
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    def __init__(self, message: str, hint: str = "", *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.field = field
 
     def __str__(self) -> str:
         return self.message
+
+
+def where_given(message: str, where: str) -> str:
+    """``message`` with where its input is given put before its last full stop:
+    ("Declined needs feedback to the school.", "--feedback") -> "Declined needs feedback to
+    the school (--feedback)." Each screen names its own way (an option, a file's column)."""
+    text = message.rstrip()
+    end = "." if text.endswith(".") else ""
+    return f"{text.removesuffix('.')} ({where}){end}"
 
 
 class ConfigError(FormsError):

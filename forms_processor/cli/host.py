@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from ..api import format_money
-from ..errors import UsageError
+from ..errors import FormsError, UsageError, where_given
 from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
 
 
@@ -51,6 +51,20 @@ def _parse_day(value: str | None, what: str) -> date | None:
         return parse_date(value)
     except ParseError as exc:
         raise UsageError(f"The {what} '{value}': {exc.text}") from None
+
+
+# A decision's field -> the option of 'forms decide' that gives it.
+_OPTIONS = {"decision": "--decision", "award": "--award", "conditions": "--conditions", "feedback": "--feedback",
+            "information_requested": "--information", "deferred_to": "--deferred-to", "resubmit_by": "--resubmit-by",
+            "meeting": "--meeting", "reason": "--reason"}
+
+
+def _name_the_option(exc: FormsError) -> None:
+    """The refusal's message names the option that gives the field it is about (the library's
+    words name the field only, as every screen labels it its own way)."""
+    option = _OPTIONS.get(exc.field or "")
+    if option and option not in exc.message:
+        exc.message = where_given(exc.message, option)
 
 
 @cli.command()
@@ -98,9 +112,13 @@ def decide(ctx: Context, reference: str | None, decision: str | None, award: str
                                  hint="Or record a whole minutes file with --from FILE.")
             values = {"decision": decision, "award": award, "conditions": conditions, "feedback": feedback,
                       "information_requested": information, "deferred_to": deferred_to, "reason": reason}
-            inp = app.decision_input(reference, values, resubmit_by=_parse_day(resubmit_by, "resubmit-by date"),
-                                     meeting=_parse_day(meeting, "meeting date"))
-            records = [app.decide(inp, actor=actor)]
+            try:
+                inp = app.decision_input(reference, values, resubmit_by=_parse_day(resubmit_by, "resubmit-by date"),
+                                         meeting=_parse_day(meeting, "meeting date"))
+                records = [app.decide(inp, actor=actor)]
+            except FormsError as exc:
+                _name_the_option(exc)
+                raise
     if as_json:
         echo_json(records)
         return

@@ -22,6 +22,7 @@ from ..results import Result
 from ..store import repository as repo
 from ..store import users as store
 from ..store.repository import FormRow
+from ..workflow.outcome import Outcome, outcome
 from .base import ServiceBase
 
 # argon2id with OWASP's recommended minimum (19 MiB, two passes, one lane): about a quarter
@@ -49,6 +50,7 @@ class Permission(StrEnum):
     CHECK = "check"  # forward, return, move, exception, withdraw
     MEETING = "meeting"  # the Working Party's meeting: the applications side by side, recording decisions
     RESPOND = "respond"  # sending the responses after the meeting
+    CORRECT = "correct"  # correcting a recorded decision, with its reason, before its response goes
     MAIL = "mail"  # the mail queue, failed emails, the quarantine of unknown senders
     REPORTS = "reports"  # the impact and governors' reports
     EXPORT = "export"  # the finance export: awards and spend
@@ -171,6 +173,28 @@ class UserActions(ServiceBase):
         if user.role is not Role.SCHOOL or not user.school:
             raise NotAllowed("Only a school user has a school's list.")
         return repo.list_forms(self.db, school=user.school)
+
+    def outcome_for(self, user: User, reference: str) -> Outcome:
+        """What became of a form the user may read: its decision in force (to a school only
+        once its response has gone) with the response form, or why it was returned."""
+        return outcome(self.db, self.form_for(user, reference), answered_only=user.role is Role.SCHOOL)
+
+    def outcomes_of_school(self, user: User) -> dict[str, Outcome]:
+        """reference -> the outcome of each of the school's forms that has one to tell."""
+        found = (outcome(self.db, f, answered_only=True) for f in self.forms_of_school(user))
+        return {o.reference: o for o in found if o.told}
+
+    def response_of(self, user: User, reference: str, kind: str) -> Original:
+        """The response form (``kind`` "pdf" or "docx") of an application the user may read,
+        once the response has been written."""
+        out = self.outcome_for(user, reference)
+        rel = out.response_pdf if kind == "pdf" else out.response_docx if kind == "docx" else None
+        path = self.home.root / rel if rel else None
+        if path is None or not path.is_file():
+            raise NotFound(f"There is no response form for {out.reference} to download.",
+                           hint="It is made when the SEND Host sends the Working Party's responses.")
+        media = "application/pdf" if kind == "pdf" else _MEDIA[b"PK\x03\x04"]
+        return Original(data=path.read_bytes(), file_name=path.name, media_type=media)
 
     def record_view(self, user: User, reference: str, what: str = "viewed") -> None:
         """Who saw which form, and when (the event log)."""

@@ -1,7 +1,8 @@
 """A form's page: every field under its printed label, the history, the original beside
 it (a Word original shown as a PDF made by LibreOffice where it is installed), the
-previous and next forms of its list (keys j/k or n/p, static/keys.js), and the Host's
-actions on it (forward, return, exception, move to another round, withdraw)."""
+previous and next forms of its list (keys j/k or n/p, static/keys.js), what became of it
+(the Working Party's decision and its response form, or why it was returned), and the
+Host's actions on it (forward, return, exception, move to another round, withdraw)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def routes() -> list[BaseRoute]:
         Route("/forms/{reference}", form_page, methods=["GET"]),
         Route("/forms/{reference}/original", original, methods=["GET"]),
         Route("/forms/{reference}/original.pdf", original_pdf, methods=["GET"]),
+        Route("/forms/{reference}/response.{kind:str}", response_form, methods=["GET"]),
         Route("/forms/{reference}/forward", forward, methods=["POST"]),
         Route("/forms/{reference}/return", return_form, methods=["POST"]),
         Route("/forms/{reference}/exception", record_exception, methods=["POST"]),
@@ -93,6 +95,7 @@ def _form_context(request: Request, user: User, reference: str) -> dict[str, Any
         "rounds": _other_rounds(request, form.round), "listed": listed, "before": before, "after": after,
         "here": f"?in={listed.value}",
         "scan": forms.scan_review(form.reference) if user.may(Permission.CHECK) else None,
+        "outcome": forms.outcome_for(user, form.reference),
         "errors": {},
     }
 
@@ -129,6 +132,18 @@ async def original(request: Request, session: Session, user: User) -> Response:
                "X-Frame-Options": "SAMEORIGIN",
                "Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'; plugin-types application/pdf"}
     return Response(doc.data, media_type=doc.media_type, headers=headers)
+
+
+@page(Permission.READ_FORMS)
+async def response_form(request: Request, session: Session, user: User) -> Response:
+    """The Working Party's response form (PDF or Word), once it has been sent."""
+    forms = state(request).forms
+    reference, kind = request.path_params["reference"], request.path_params["kind"]
+    doc = forms.response_of(user, reference, kind)
+    forms.record_view(user, reference, "viewed-response")
+    safe_name = "".join(c for c in doc.file_name if c.isalnum() or c in "._- ") or f"response.{kind}"
+    return Response(doc.data, media_type=doc.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{safe_name}"'})
 
 
 @page(Permission.CHECK)

@@ -33,6 +33,7 @@ def routes() -> list[BaseRoute]:
         Route("/rounds/{code}/meeting/respond", send_responses, methods=["POST"]),
         Route("/rounds/{code}/meeting/{reference}/preview", preview, methods=["POST"]),
         Route("/rounds/{code}/meeting/{reference}/decide", decide, methods=["POST"]),
+        Route("/rounds/{code}/meeting/{reference}/correct", correct, methods=["POST"]),
     ]
 
 
@@ -42,34 +43,40 @@ def _context(request: Request, user: User) -> dict[str, Any]:
     return {
         "rnd": rnd, "m": forms.meeting(rnd.name, user.name), "fields_of": forms.decision_fields(),
         "decisions": [(word, DECISION_LABELS[s]) for word, s in DECISION_WORDS.items()],
-        "may_respond": user.may(Permission.RESPOND), "open": {},
+        "may_respond": user.may(Permission.RESPOND), "may_correct": user.may(Permission.CORRECT), "open": {},
     }
 
 
 def _typed(form: FormData) -> dict[str, str]:
-    values = {k: str(form.get(k) or "").strip() for k in ("decision", *TEXT_FIELDS)}
+    values = {k: str(form.get(k) or "").strip() for k in ("decision", *TEXT_FIELDS, "reason")}
     if values["decision"] not in DECISION_WORDS:
         values["decision"] = ""
     return values
 
 
-def _input(request: Request, reference: str, values: dict[str, str]) -> Any:
-    """The decision as typed: only the fields the chosen decision takes are read."""
+def _input(request: Request, reference: str, values: dict[str, str], *, correcting: bool = False) -> Any:
+    """The decision as typed: only the fields the chosen decision takes are read (and the
+    reason, for the Host's correction only)."""
     forms = state(request).forms
     if not values["decision"]:
-        raise UsageError("Choose a decision first.")
+        raise UsageError("Choose a decision first.", field="decision")
     wanted = forms.decision_fields()[values["decision"]]
     given = {"decision": values["decision"], **{k: values[k] for k in wanted if values[k]}}
+    if correcting:
+        given["reason"] = values["reason"]
     return forms.decision_input(reference, given)
 
 
-def _open_card(request: Request, reference: str, values: dict[str, str], *, error: FormsError | None = None) -> dict[str, Any]:
+def _open_card(request: Request, reference: str, values: dict[str, str], *, error: FormsError | None = None,
+               correcting: bool = False) -> dict[str, Any]:
     """One card as it is being filled in: the values typed, the money left after them (or
-    the guard's refusal), and the error of a refused recording."""
+    the guard's refusal), and the error of a refused recording (and the field it is about).
+    ``correcting``: the Host's correction of a recorded decision, open on the card."""
     forms = state(request).forms
-    card: dict[str, Any] = {"typed": values, "preview": None, "error": None}
+    card: dict[str, Any] = {"typed": values, "preview": None, "error": None, "correcting": correcting}
     if error is not None:
         card["error"] = (error.message, error.hint)
+        card["error_field"] = error.field
     if values["decision"]:
         try:
             card["preview"] = forms.preview_decision(_input(request, reference, values))
@@ -124,9 +131,12 @@ async def meeting_page(request: Request, session: Session, user: User) -> Respon
 @page(Permission.MEETING)
 async def preview(request: Request, session: Session, user: User) -> Response:
     reference = request.path_params["reference"]
-    values = _typed(await request.form())
+    posted = await request.form()
+    values = _typed(posted)
     part = "guard" if request.query_params.get("part") == "guard" else "card"
-    return _card_response(request, session, user, reference, _open_card(request, reference, values), part=part)
+    correcting = bool(posted.get("correcting")) and user.may(Permission.CORRECT)
+    return _card_response(request, session, user, reference, _open_card(request, reference, values,
+                                                                        correcting=correcting), part=part)
 
 
 @page(Permission.MEETING)
@@ -142,6 +152,31 @@ async def decide(request: Request, session: Session, user: User) -> Response:
         return _card_response(request, session, user, reference, _open_card(request, reference, values, error=exc),
                               status)
     note = record.describe()
+    if request.headers.get("hx-request"):
+        return _card_response(request, session, user, reference, {"done": note})
+    session.flash.append(note)
+    return RedirectResponse(f"/rounds/{request.path_params['code']}/meeting#card-{record.reference}", status_code=303)
+
+
+@page(Permission.CORRECT)
+async def correct(request: Request, session: Session, user: User) -> Response:
+    """The Host corrects a recorded decision: the decision as now given and the reason for the
+    correction, recorded as ``forms decide REF --reason`` records it (and refused as it is,
+    e.g. once the response has gone)."""
+    forms = state(request).forms
+    reference = request.path_params["reference"]
+    values = _typed(await request.form())
+    _item(_context(request, user), reference)
+    try:
+        if not values["reason"]:
+            raise UsageError("A correction needs the reason for the correction: it is kept with the corrected decision.",
+                             field="reason")
+        record = forms.record_decision(_input(request, reference, values, correcting=True), actor=user.name)
+    except FormsError as exc:
+        status = 400 if isinstance(exc, UsageError) else 409
+        card = _open_card(request, reference, values, error=exc, correcting=True)
+        return _card_response(request, session, user, reference, card, status)
+    note = record.describe() if record.unchanged else f"Corrected: {record.describe()}"
     if request.headers.get("hx-request"):
         return _card_response(request, session, user, reference, {"done": note})
     session.flash.append(note)

@@ -94,5 +94,6 @@ async def totals(request: Request, session: Session, user: User) -> Response:
 async def school(request: Request, session: Session, user: User) -> Response:
     if user.role is not Role.SCHOOL:
         return RedirectResponse(home_of(user), status_code=303)
+    forms = state(request).forms
     return render(request, "school.html", session=session, user=user, title="Your school's forms",
-                  forms=state(request).forms.forms_of_school(user))
+                  forms=forms.forms_of_school(user), outcomes=forms.outcomes_of_school(user))

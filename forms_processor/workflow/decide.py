@@ -179,9 +179,10 @@ def _correction(conn: sqlite3.Connection, form: FormRow, prev: sqlite3.Row | Non
         )
     if reason is None:
         raise NotAllowed(
-            f"{ref} has already been decided ({form.state.label}); a decided application is locked.",
-            hint="To correct the decision, give the reason (--reason, or the Reason column of a file);"
-            " it is recorded with the correction.",
+            f"{ref} has already been decided ({form.state.label}), so it is locked: a decided application changes"
+            " only as a correction, with the reason for it.",
+            hint="The reason is recorded with the corrected decision.",
+            field="reason",
         )
     return int(prev["id"])
 
@@ -203,22 +204,23 @@ def check_award(state: State, requested: Decimal, asked: Decimal | None) -> Deci
         if award is not None and award != requested:
             raise UsageError(
                 f"{label} awards the amount requested ({format_money(requested)}), not {format_money(award)}.",
-                hint="To award less than the request, use the decision partially-funded.",
+                hint="To award less than the request, use the decision Partially funded.", field="award",
             )
         return requested
     if state == State.PARTIALLY_FUNDED:
         if award is None:
-            raise UsageError("Partially funded needs the amount awarded (--award, or the Award column).",
+            raise UsageError("Partially funded needs the amount awarded.", field="award",
                              hint=f"Give an amount above £0 and below the request of {format_money(requested)}.")
         if not ZERO < award < requested:
             raise UsageError(
                 f"Partially funded must award more than £0.00 and less than the request of {format_money(requested)};"
                 f" {format_money(award)} is not.",
-                hint="For the whole amount use approved; for nothing use declined or deferred.",
+                hint="For the whole amount use Approved; for nothing use Declined or Deferred.", field="award",
             )
         return award
     if award not in (None, ZERO):
-        raise UsageError(f"{label} awards nothing, so the award must be £0.00 (it was {format_money(award or ZERO)}).")
+        raise UsageError(f"{label} awards nothing, so the award must be £0.00, not {format_money(award or ZERO)}.",
+                         field="award")
     return ZERO
 
 
@@ -227,21 +229,21 @@ def check_texts(state: State, inp: DecisionInput) -> tuple[str | None, str | Non
     label = DECISION_LABELS[state]
     conditions, feedback, information = _text(inp.conditions), _text(inp.feedback), _text(inp.information_requested)
     if state == State.APPROVED_WITH_CONDITIONS and not conditions:
-        raise UsageError("Approved with conditions needs the conditions (--conditions, or the Conditions column).")
+        raise UsageError("Approved with conditions needs the conditions.", field="conditions")
     if conditions and state not in AWARDING:
-        raise UsageError(f"{label} awards nothing, so it cannot have conditions.",
+        raise UsageError(f"{label} awards nothing, so it cannot have conditions.", field="conditions",
                          hint="Put what the school should know in the feedback instead.")
     if state != State.APPROVED and not feedback:
-        raise UsageError(f"{label} needs feedback to the school (--feedback, or the Feedback column).")
+        raise UsageError(f"{label} needs feedback to the school.", field="feedback")
     if state != State.MORE_INFORMATION:
         if information:
-            raise UsageError("Information requested goes only with the decision more-information.")
+            raise UsageError("Information requested goes only with the decision More information requested.",
+                             field="information_requested")
     elif not information:
-        raise UsageError("More information requested needs the information asked for"
-                         " (--information, or the Information requested column).")
+        raise UsageError("More information requested needs the information requested of the school.",
+                         field="information_requested")
     elif inp.resubmit_by is None:
-        raise UsageError("More information requested needs the date to resubmit by"
-                         " (--resubmit-by, or the Resubmit by column).")
+        raise UsageError("More information requested needs the date to resubmit by.", field="resubmit_by")
     return conditions, feedback, information
 
 
@@ -249,13 +251,14 @@ def check_deferral(config: Config, state: State, rnd: Round, deferred_to: str | 
     """The round a deferred application goes to: a configured round after its own."""
     if state != State.DEFERRED:
         if _text(deferred_to):
-            raise UsageError("A round to defer to goes only with the decision deferred.")
+            raise UsageError("A round to defer to goes only with the decision Deferred.", field="deferred_to")
         return None
     if not _text(deferred_to):
-        raise UsageError("Deferred needs the round it is deferred to (--deferred-to, or the Deferred to column).")
+        raise UsageError("Deferred needs the round it is deferred to.", field="deferred_to")
     target = config.require_round(deferred_to or "")
     if config.local_deadline(target) <= config.local_deadline(rnd):
-        raise UsageError(f"An application of {rnd.name} can only be deferred to a later round, not to {target.name}.")
+        raise UsageError(f"An application of {rnd.name} can only be deferred to a later round, not to {target.name}.",
+                         field="deferred_to")
     return target.name
 
 
@@ -275,7 +278,7 @@ def check_budget(reference: str, rnd: Round, award: Decimal, left: Decimal) -> N
         raise NotAllowed(
             f"Awarding {format_money(award)} to {reference} would overspend {rnd.name} by {format_money(award - left)}:"
             f" {format_money(left)} is left of its {format_money(rnd.budget)}.",
-            hint="Award less (partially-funded), defer it to a later round, or raise the round's budget in cluster.toml.",
+            hint="Award less (Partially funded), defer it to a later round, or raise the round's budget in cluster.toml.",
         )
 
 

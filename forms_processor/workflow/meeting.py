@@ -47,6 +47,7 @@ MEETING_STATES = PACK_STATES | AWARDED_STATES | {State.CLOSED}
 class Decided(Result):
     """The decision in force on an application."""
 
+    word: str  # as DECISION_WORDS spells it, e.g. "partially-funded"
     label: str
     award: Money
     conditions: str | None = None
@@ -116,8 +117,9 @@ def _decided(db: Database, reference: str) -> Decided | None:
     d = current_decision(db, reference)
     if form is None or d is None or form.state == State.WITH_WORKING_PARTY:
         return None  # a deferred application back with the Working Party is to decide again
+    state = State(d["decision"])
     return Decided(
-        label=DECISION_LABELS[State(d["decision"])], award=Decimal(d["amount_awarded"]), conditions=d["conditions"],
+        word=next(w for w, s in DECISION_WORDS.items() if s == state), label=DECISION_LABELS[state], award=Decimal(d["amount_awarded"]), conditions=d["conditions"],
         feedback=d["feedback"], information_requested=d["information_requested"], deferred_to=d["deferred_to"],
         resubmit_by=date.fromisoformat(d["resubmit_by"]) if d["resubmit_by"] else None,
         decided_by=d["decided_by"], answered=decisions.has_response(db, d["id"]),

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..errors import ExitCode, FormsError, NotFound, UsageError
+from ..errors import ExitCode, FormsError, NotFound, UsageError, where_given
 from ..reports.money import ZERO, pence
 from ..states import parse_decision
 from ..store.db import Database, utcnow_iso
@@ -78,7 +78,9 @@ def decide_many(db: Database, config: Config, rows: Iterable[FileRow], *, actor:
                 extra = planned_by_round.get(form.round or "", ZERO) if form is not None else ZERO
                 plan = plan_decision(conn, config, inp, also_awarded=extra)
             except FormsError as exc:
-                problems.append(RowProblem(r.row, r.reference, exc.message, exc.exit_code))
+                column = COLUMN_NAMES.get(exc.field or "")
+                message = where_given(exc.message, f"the {column} column") if column else exc.message
+                problems.append(RowProblem(r.row, r.reference, message, exc.exit_code))
                 continue
             plans.append(plan)
             if plan.unchanged_id is None:
@@ -115,6 +117,14 @@ _COLUMNS = {
     "working party meeting": "meeting",
     "reason": "reason",
     "correction reason": "reason",
+}
+
+
+# A decision's field -> the column heading a file gives it in (as the pack's spreadsheet names it).
+COLUMN_NAMES = {
+    "decision": "Decision", "award": "Award", "conditions": "Conditions", "feedback": "Feedback",
+    "information_requested": "Information requested", "deferred_to": "Deferred to", "resubmit_by": "Resubmit by",
+    "meeting": "Meeting date", "reason": "Reason",
 }
 
 
@@ -211,10 +221,10 @@ def _money_value(value: Any) -> Decimal | None:
     try:
         return parse_money(str(value))
     except ParseError as exc:
-        raise UsageError(f"the award '{value}': {exc.text}") from None
+        raise UsageError(f"the award '{value}': {exc.text}", field="award") from None
 
 
-def _date_value(value: Any, what: str) -> date | None:
+def _date_value(value: Any, what: str, field: str) -> date | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):
@@ -224,7 +234,7 @@ def _date_value(value: Any, what: str) -> date | None:
     try:
         return parse_date(str(value))
     except ParseError as exc:
-        raise UsageError(f"the {what} '{value}': {exc.text}") from None
+        raise UsageError(f"the {what} '{value}': {exc.text}", field=field) from None
 
 
 def input_from_values(reference: str, values: dict[str, Any]) -> DecisionInput:
@@ -237,7 +247,7 @@ def input_from_values(reference: str, values: dict[str, Any]) -> DecisionInput:
         feedback=_cell_text(values.get("feedback")),
         information_requested=_cell_text(values.get("information_requested")),
         deferred_to=_cell_text(values.get("deferred_to")),
-        resubmit_by=_date_value(values.get("resubmit_by"), "resubmit-by date"),
-        meeting=_date_value(values.get("meeting"), "meeting date"),
+        resubmit_by=_date_value(values.get("resubmit_by"), "date to resubmit by", "resubmit_by"),
+        meeting=_date_value(values.get("meeting"), "meeting date", "meeting"),
         reason=_cell_text(values.get("reason")),
     )

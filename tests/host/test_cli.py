@@ -168,7 +168,7 @@ def test_decisions_file_with_two_bad_rows_rejected_whole(app, maker, home_dir: P
         w.writerow([refs[2], "deferred", "", "", "Next term", "Narnia", ""])  # unknown round
     code, out, err = run(home_dir, "decide", "--from", str(path))
     assert code in (ExitCode.USAGE, ExitCode.NOT_FOUND), err
-    assert "row 3" in err and refs[1] in err and "feedback" in err
+    assert f"row 3 ({refs[1]}): Declined needs feedback to the school (the Feedback column)." in err
     assert "row 4" in err and refs[2] in err and "Narnia" in err
     assert "row 2" not in err
     assert all(current_decision(app.db, r) is None for r in refs)
@@ -182,7 +182,12 @@ def test_decide_cli_single_and_overspend(app, maker, home_dir: Path) -> None:
                        "--feedback", "Part.", "--json")
     assert code == 0, err
     code, _, err = run(home_dir, "decide", refs[0], "--decision", "approved")
-    assert code == ExitCode.NOT_ALLOWED and "locked" in err
+    assert code == ExitCode.NOT_ALLOWED and "locked" in err and "with the reason for it (--reason)." in err
+    # The library's refusal names the field; the command line adds the option that gives it.
+    code, _, err = run(home_dir, "decide", refs[1], "--decision", "declined")
+    assert code == ExitCode.USAGE and "Error: Declined needs feedback to the school (--feedback)." in err
+    code, _, err = run(home_dir, "decide", refs[1], "--decision", "deferred", "--feedback", "Later.")
+    assert code == ExitCode.USAGE and "Deferred needs the round it is deferred to (--deferred-to)." in err
     code, out, err = run(home_dir, "decide", refs[0], "--decision", "approved", "--reason", "Minutes corrected",
                          "--json")
     assert code == 0 and json.loads(out)[0]["replaces"] is not None

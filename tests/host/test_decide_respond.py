@@ -57,7 +57,7 @@ def test_award_rules(app, maker) -> None:
         decide(app.db, app.config, DecisionInput(ref, "declined"))
     with pytest.raises(UsageError, match="must be £0.00"):
         decide(app.db, app.config, DecisionInput(ref, "declined", award=Decimal("5"), feedback="No"))
-    with pytest.raises(UsageError, match="information asked for"):
+    with pytest.raises(UsageError, match="needs the information requested"):
         decide(app.db, app.config, DecisionInput(ref, "more-information", feedback="More"))
     with pytest.raises(UsageError, match="resubmit by"):
         decide(app.db, app.config, DecisionInput(ref, "more-information", feedback="More", information_requested="x"))

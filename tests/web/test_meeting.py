@@ -157,7 +157,7 @@ def test_refusals_locked_not_voting_missing_fields(client: TestClient, maker: Ma
     card = wp.get(MEETING).text.split(f'id="card-{mine}"')[1].split("</article>")[0]
     assert "Declined</strong>" in card and "Recorded by wp" in card and "Locked" in card and "<form" not in card
     r = decide(wp, mine, csrf, decision="approved")
-    assert r.status_code == 409 and "Not recorded: " in r.text and "a decided application is locked" in r.text
+    assert r.status_code == 409 and "Not recorded: " in r.text and "so it is locked" in r.text
     # wp is from Wensum High: it does not vote on Wensum High's application.
     r = decide(wp, wensum, csrf, decision="approved")
     assert r.status_code == 409 and "Not recorded: Kim Osei is from Wensum High School, so does not vote" in r.text

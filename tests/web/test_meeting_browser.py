@@ -65,7 +65,8 @@ def test_the_meeting(page: Any, served: Served, maker: Maker, forms: FormsApp, t
     expect(left).to_have_text(pounds(budget - asked[a]))
     expect(card.get_by_role("status")).to_contain_text("Approved")
     expect(card.get_by_role("status")).to_be_focused()  # the keyboard carries on from what happened
-    expect(card.locator("form")).to_have_count(0)  # decided: locked
+    expect(card.locator("form[action$='/decide']")).to_have_count(0)  # decided: locked
+    expect(card.get_by_role("button", name="Record the correction")).to_be_hidden()  # behind "Correct this decision"
 
     # The second: approved with conditions reveals its two fields.
     card = page.locator(f"#card-{b}")
