@@ -11,6 +11,7 @@ import re
 import threading
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -22,7 +23,7 @@ from ..results import Result
 from ..store import repository as repo
 from ..store import users as store
 from ..store.repository import FormRow
-from ..workflow.outcome import Outcome, outcome
+from ..workflow.outcome import Outcome, as_the_school_sees, outcome
 from .base import ServiceBase
 
 # argon2id with OWASP's recommended minimum (19 MiB, two passes, one lane): about a quarter
@@ -170,9 +171,16 @@ class UserActions(ServiceBase):
         return form
 
     def forms_of_school(self, user: User) -> list[FormRow]:
+        """The school's forms as the school is shown them (``outcome.as_the_school_sees``)."""
         if user.role is not Role.SCHOOL or not user.school:
             raise NotAllowed("Only a school user has a school's list.")
-        return repo.list_forms(self.db, school=user.school)
+        return [as_the_school_sees(self.db, f)[0] for f in repo.list_forms(self.db, school=user.school)]
+
+    def seen_by(self, user: User, form: FormRow, history: list[dict[str, Any]]
+                ) -> tuple[FormRow, list[dict[str, Any]]]:
+        """A form and its history as ``user`` is shown them: to its school, the Working
+        Party's decision only once its response has gone; to everyone else, as they are."""
+        return as_the_school_sees(self.db, form, history) if user.role is Role.SCHOOL else (form, history)
 
     def outcome_for(self, user: User, reference: str) -> Outcome:
         """What became of a form the user may read: its decision in force (to a school only

@@ -78,6 +78,7 @@ def _form_context(request: Request, user: User, reference: str) -> dict[str, Any
     form = forms.form_for(user, reference)
     shown = forms.show(form.reference)
     history = [h for h in shown["history"] if not str(h.get("action", "")).startswith("viewed")]
+    form, history = forms.seen_by(user, form, history)
     host_application = user.may(Permission.CHECK) and form.form_id == "send-application"
     listed = _in_state(request) or form.state
     before, after = forms.neighbours(form, listed) if user.may(Permission.ROUNDS) else (None, None)

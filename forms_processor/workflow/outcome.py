@@ -4,12 +4,15 @@ download, and why a form the Host returned came back.
 
     out = outcome(db, form, answered_only=True)   # a school's view
     out.decision, out.response_pdf, out.returned_reason
+    form, history = as_the_school_sees(db, form, history)  # the decision kept back until it is sent
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from ..results import Money, Result
 from ..states import DECISION_LABELS, State
@@ -63,3 +66,23 @@ def outcome(db: Database, form: FormRow, *, answered_only: bool = False) -> Outc
         out.answered = True
         out.response_pdf, out.response_docx = sent[-1]["pdf_path"], sent[-1]["docx_path"]
     return out
+
+
+# The events that record the Working Party's decision (and its corrections).
+DECISION_ACTIONS = ("decided", "decision corrected")
+
+
+def as_the_school_sees(db: Database, form: FormRow, history: list[dict[str, Any]] | None = None
+                       ) -> tuple[FormRow, list[dict[str, Any]]]:
+    """``form`` and its ``history`` as its school is shown them: an application decided
+    whose response has not gone is still "with the Working Party", and the decision's events
+    are left out (the school learns the decision from its response, which a correction
+    may still precede)."""
+    history = list(history or [])
+    if form.form_id != "send-application" or form.state not in DECISION_LABELS:
+        return form, history
+    d = current_decision(db, form.reference)
+    if d is not None and decisions.responses_to(db, d["id"]):
+        return form, history
+    kept = [h for h in history if h.get("action") not in DECISION_ACTIONS]
+    return dataclasses.replace(form, state=State.WITH_WORKING_PARTY), kept

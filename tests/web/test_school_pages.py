@@ -27,14 +27,21 @@ def test_a_school_sees_its_decision_once_the_response_has_gone(client: TestClien
         forms.forward(ref)
         forms.decide(forms.decision_input(ref, {"decision": "declined", "feedback": "The costs are not itemised."}))
     senco, host = as_user(client, "senco"), as_user(client, "host")
-    # Decided, not yet answered: the Host sees it, the school does not (yet).
-    assert "The Working Party's decision" not in senco.get(f"/forms/{own}").text
+    # Decided, not yet answered: the Host sees it, the school does not (yet): not in the
+    # decision's section, the form's state, its history, nor the school's list.
+    page = senco.get(f"/forms/{own}").text
+    assert "The Working Party's decision" not in page
+    assert '<strong id="state">with the Working Party</strong>' in page, page.split('id="state"')[1][:80]
+    assert "declined" not in page.lower() and "decided" not in page.lower()
+    row = senco.get("/school").text.split(f'id="row-{own}"')[1].split("</tr>")[0]
+    assert "with the Working Party" in row and "Declined" not in row
     assert senco.get(f"/forms/{own}/response.pdf").status_code == 404
     page = host.get(f"/forms/{own}").text
     assert "The Working Party's decision" in page and "The response has not been sent to the school yet." in page
 
     forms.respond([own, other])
     page = senco.get(f"/forms/{own}").text
+    assert '<strong id="state">with the Working Party</strong>' not in page and "decided" in page
     decision = page.split('id="decision"')[1].split("</section>")[0]
     assert "<strong>Declined</strong>." in decision and "<dd>The costs are not itemised.</dd>" in decision
     assert f'href="/forms/{own}/response.pdf"' in decision and f'href="/forms/{own}/response.docx"' in decision
