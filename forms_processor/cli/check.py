@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import click
 
 from ..api import format_money
-from ..errors import ExitCode, UsageError
+from ..errors import ExitCode, FormsError, UsageError, where_given
 from ._common import Context, cli, echo_err, echo_json, json_option, pass_ctx
 
 
@@ -147,13 +148,15 @@ def check(ctx: Context, reference: str | None, round_name: str | None, do_forwar
                   f"{form.reference} forwarded to the Working Party.")
             return
         if do_return:
-            returned, mail_id = app.return_to_school(reference or "", reason or "")
+            with _reason_is_option():
+                returned, mail_id = app.return_to_school(reference or "", reason or "")
             ref = returned.reference
             _done(as_json, {"reference": ref, "state": "returned", "mail_id": mail_id},
                   f"{ref} returned to the school; " + (_QUEUED if mail_id else _NO_ADDRESS))
             return
         if do_exception:
-            res = app.record_exception(reference or "", reason or "")
+            with _reason_is_option():
+                res = app.record_exception(reference or "", reason or "")
             text = f"Exception recorded for {res.reference}; it is now {res.state.replace('_', ' ')}."
             if res.remaining_errors:
                 text += " It still has other problems:\n" + "\n".join(f"  - {e}" for e in res.remaining_errors)
@@ -180,6 +183,17 @@ def check(ctx: Context, reference: str | None, round_name: str | None, do_forwar
 
 _QUEUED = "the email is queued (forms mail send sends it)."
 _NO_ADDRESS = "there is no email address for the school, so please tell them yourself."
+
+
+@contextmanager
+def _reason_is_option() -> Iterator[None]:
+    """A refusal about the reason names the option that gives it here: (--reason)."""
+    try:
+        yield
+    except FormsError as exc:
+        if exc.field == "reason" and "--reason" not in exc.message:
+            exc.message = where_given(exc.message, "--reason")
+        raise
 
 
 def _done(as_json: bool, data: Any, text: str) -> None:

@@ -9,11 +9,9 @@ from ..store.repository import FormRow
 
 def after_its_life(form: FormRow) -> str | None:
     """For a form whose life has ended or moved on, what can still be done; None otherwise."""
-    ref = form.reference
     if form.state == State.SUPERSEDED:
         later = form.superseded_by or "a later form"
-        return (f"It was replaced by {later}, the form in force: act on that one instead "
-                f"(forms show {later}).")
+        return f"It was replaced by {later}, the form in force: act on that one instead."
     if form.state == State.WITHDRAWN:
         return ("The school withdrew it, and a withdrawal is final: if the school wants it considered after all, "
                 "it sends the form again as a new application.")
@@ -22,8 +20,8 @@ def after_its_life(form: FormRow) -> str | None:
                 "A new request from the school comes as a new application.")
     if form.state in AWARDED_STATES - DECISION_STATES:
         return ("The response has gone to the school, so the award stands. If the school will not use it, it says so "
-                "on its impact form (the spend it reports is what counts, and the rest is underspend); "
-                f"forms show {ref} gives its impact due date.")
+                "on its impact form (the spend it reports is what counts, and the rest is underspend), "
+                "due by the date shown with the form.")
     return None
 
 
@@ -34,7 +32,8 @@ def before_withdrawing(form: FormRow, answered: bool) -> str:
         return later
     if form.state in DECISION_STATES and not answered:
         return ("The Working Party has decided it, but the response has not gone yet: if the school no longer wants "
-                f"it, correct the decision, for example forms decide {form.reference} --decision declined "
-                "--feedback \"Withdrawn by the school.\" --reason \"The school withdrew it before the response.\"")
+                "it, correct the decision to Declined with the feedback \"Withdrawn by the school.\" ('Correct this "
+                f"decision' on the meeting's page, or forms decide {form.reference} --decision declined "
+                "--feedback \"Withdrawn by the school.\" --reason \"The school withdrew it before the response.\")")
     return ("The response has gone to the school, so the decision stands; if the Working Party should know, "
             "tell it at its next meeting.")

@@ -254,7 +254,7 @@ def return_to_school(db: Database, config: Config, reference: str, reason: str, 
     """Awaiting check -> returned, and the email with the reason queued. Returns the mail id."""
     reason = (reason or "").strip()
     if not reason:
-        raise UsageError("A returned application needs the reason (--reason): the school is told it.")
+        raise UsageError("The school is told why it is returned, so a return needs the reason.", field="reason")
     form = application(db, reference)
     _awaiting_check(form, "returned")
     check_no_pupil_details(form, reason)
@@ -285,7 +285,7 @@ def record_exception(db: Database, config: Config, reference: str, reason: str, 
 
     reason = (reason or "").strip()
     if not reason:
-        raise UsageError("An exception needs the reason (--reason): it is recorded with it.")
+        raise UsageError("An exception is recorded with why it is made, so it needs the reason.", field="reason")
     form = application(db, reference)
     if form.state not in (State.INVALID, State.AWAITING_CHECK):
         raise NotAllowed(f"{form.reference} is {form.state.label}: an exception can be recorded only for an application"

@@ -46,7 +46,7 @@ def test_check_forward_return_and_list(app, maker, home_dir: Path) -> None:
 
     assert run_json(home_dir, "check", a, "--forward", "--note", "all good")["state"] == "with_working_party"
     code, _, err = run(home_dir, "check", b, "--return")
-    assert code == ExitCode.USAGE and "reason" in err
+    assert code == ExitCode.USAGE and "so a return needs the reason (--reason)." in err, err
     pupil = get_form(app.db, b).fields["pupils"][0]["ref"] if get_form(app.db, b).fields.get("pupils") else None
     if pupil:
         code, _, err = run(home_dir, "check", b, "--return", "--reason", f"Row for {pupil} is unclear")
