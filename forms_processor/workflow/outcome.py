@@ -74,15 +74,15 @@ DECISION_ACTIONS = ("decided", "decision corrected")
 
 def as_the_school_sees(db: Database, form: FormRow, history: list[dict[str, Any]] | None = None
                        ) -> tuple[FormRow, list[dict[str, Any]]]:
-    """``form`` and its ``history`` as its school is shown them: an application decided
-    whose response has not gone is still "with the Working Party", and the decision's events
-    are left out (the school learns the decision from its response, which a correction
-    may still precede)."""
-    history = list(history or [])
+    """``form`` and its ``history`` as its school is shown them. The school learns the
+    Working Party's decision from its response: an application decided whose response has
+    not gone is still "with the Working Party", and the events of the decision and its
+    corrections (the Working Party's and the Host's own record) are left out; the response's
+    event, and the decision section beside it, say what was decided."""
+    history = [h for h in history or [] if h.get("action") not in DECISION_ACTIONS]
     if form.form_id != "send-application" or form.state not in DECISION_LABELS:
         return form, history
     d = current_decision(db, form.reference)
     if d is not None and decisions.responses_to(db, d["id"]):
         return form, history
-    kept = [h for h in history if h.get("action") not in DECISION_ACTIONS]
-    return dataclasses.replace(form, state=State.WITH_WORKING_PARTY), kept
+    return dataclasses.replace(form, state=State.WITH_WORKING_PARTY), history
