@@ -74,6 +74,24 @@ top_slices = [
 # quarantine_folder = "Quarantine"
 # poll_seconds = 60
 
+# Forms of the cluster's own. When schools fill in a form worded differently from the
+# templates (forms templates --out DIR), say here what its labels and choices are; these
+# examples change nothing until uncommented. 'forms templates learn FILE' reads such a form
+# and proposes both blocks, with scores, ready to paste here.
+# Labels: a field's key (shared/forms; a table's column with N for the row) = its other labels.
+# [labels.application]
+# senco_name = ["SENCo full name", "Name of our SENCo"]
+# pupil_N_ref = ["Child's initials"]
+# [labels.impact]
+# pupils_supported = ["How many children took part"]
+# Choices: under a choice field, a choice as the templates word it = its other wordings.
+# [choices.application.area_of_need]
+# "Social emotional and mental health" = ["Emotional wellbeing"]
+# [choices.application.application_type]
+# "Group of pupils" = ["Small group"]
+# [choices.impact.next_steps]
+# "Continue from school budget" = ["Keep going, paid by school"]
+
 [[rounds]]
 name = "Autumn 1 2026"
 code = "AU1"

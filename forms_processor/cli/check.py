@@ -137,10 +137,12 @@ def check(ctx: Context, reference: str | None, round_name: str | None, do_forwar
         raise UsageError("--reason goes with --return or --exception.")
     with ctx.app() as app:
         if do_confirm:
-            form = app.confirm_scan(reference or "", _corrections(corrections))
-            _done(as_json, {"reference": form.reference, "state": form.state.value, "scan_confirmed": True},
+            done = app.confirm_scan(reference or "", _corrections(corrections))
+            form = done.form
+            _done(as_json, {"reference": form.reference, "state": form.state.value, "scan_confirmed": True,
+                            "corrected": list(done.corrected)},
                   f"The values read from {form.reference}'s scan are confirmed"
-                  f" ({len(corrections)} corrected); it can now be forwarded.")
+                  f" ({_corrected(done.corrected, len(corrections))}); it can now be forwarded.")
             return
         if do_forward:
             form = app.forward(reference or "", note)
@@ -303,8 +305,15 @@ def _confirm_in_walk(app: Any, scan: Any) -> None:
         typed = click.prompt(f"    {v.label}", default=shown, err=True).strip()
         if typed != shown:
             corrections[v.key] = "" if typed == "-" else typed
-    app.confirm_scan(scan.reference, corrections)
-    echo_err(f"  Confirmed ({len(corrections)} corrected).")
+    done = app.confirm_scan(scan.reference, corrections)
+    echo_err(f"  Confirmed ({_corrected(done.corrected, len(corrections))}).")
+
+
+def _corrected(changed: tuple[str, ...], given: int) -> str:
+    """How many values the Host's corrections changed: "1 corrected", and how many given were
+    already the value read ("2 corrected, 1 already as read")."""
+    same = given - len(changed)
+    return f"{len(changed)} corrected" + (f", {same} already as read" if same > 0 else "")
 
 
 def _carry_out(app: Any, ref: str, choice: str, impact: bool, counts: dict[str, int]) -> int:

@@ -43,9 +43,12 @@ def templates(click_ctx: click.Context, out_dir: Path | None) -> None:
 @json_option
 def learn(file: Path, as_json: bool) -> None:
     """Read the cluster's own form (blank or filled, Word or PDF) and propose how its
-    labels map to the forms' fields, each with a score from 0 to 1. Prints the
-    [labels.application] or [labels.impact] block to paste into cluster.toml, then lists
-    the labels it could not place and the required fields it found no label for."""
+    labels map to the forms' fields, and how the options of its choice fields (drop-down
+    lists, a box beside each option) map to the forms' choices, each with a score from 0
+    to 1. Prints the [labels.application] or [labels.impact] block and the
+    [choices.application.FIELD] or [choices.impact.FIELD] tables to paste into
+    cluster.toml, then lists the labels and options it could not place and the required
+    fields it found no label for."""
     from ..service.setup import labels_block, learn_labels
 
     report = learn_labels(file.read_bytes())
@@ -53,12 +56,18 @@ def learn(file: Path, as_json: bool) -> None:
         echo_json(report)
         return
     echo_err(f"{file.name}: the {report.form_id} form; {len(report.known)} label(s) already known, "
-             f"{len(report.proposals)} new wording(s) proposed.")
-    echo_err("Check each line below (a low score is a guess), then paste the block into cluster.toml:")
-    click.echo(labels_block(report), nl=False)
+             f"{len(report.proposals)} new wording(s) proposed, {len(report.choices)} wording(s) of choices proposed.")
+    block = labels_block(report)
+    if block:
+        echo_err("Check each line below (a low score is a guess; \"the only choice left\" was paired as the one"
+                 " left over), then paste the block into cluster.toml:")
+        click.echo(block, nl=False)
     if report.unplaced:
         echo_err("Labels it could not place (add them by hand if they are a field):")
         for label in report.unplaced:
             echo_err(f"  {label}")
+    for key, options in report.choices_unplaced.items():
+        echo_err(f"Options of {key} it could not place (add them by hand under [choices] if they are one of its"
+                 " choices): " + "; ".join(options))
     if report.missing_required:
         echo_err("Required fields with no label found on the form: " + ", ".join(report.missing_required))

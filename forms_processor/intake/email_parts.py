@@ -3,6 +3,10 @@
 Handles ordinary attachments (with non-ASCII names), forwarded messages
 (message/rfc822 parts and attached .eml files), Outlook's ``winmail.dat``
 (TNEF) and saved emails (.msg, see ``outlook_msg``), and .zip files. Pure: bytes in, parts out; nothing is written.
+
+A picture sent with no form beside it (a photo or a scan of the form, attached or put
+inside the text by a phone) is taken as the form: it is read by OCR as a picture dropped
+in the inbox is. A picture beside a form, and a signature's pictures, are passed over.
 """
 
 from __future__ import annotations
@@ -11,27 +15,25 @@ import email
 import email.policy
 import io
 import logging
-import re
 import zipfile
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 from .authresults import SenderCheck, check_sender
+from .email_kinds import (
+    FORM_SUFFIXES,
+    PICTURE_SUFFIXES,
+    Attachment,
+    ParsedEmail,
+    is_junk_path,
+    is_signature_picture,
+    looks_like_logo,
+    pictures_beside_forms,
+)
 from .outlook_msg import MsgUnreadable, OutlookMessage, looks_like_msg, read_msg
 from .submission import safe_file_name
 
-# The files taken as forms: read as the same file dropped in the folder is (older word
-# processors' files converted by LibreOffice when it is installed, else refused politely).
-FORM_SUFFIXES = (".docx", ".pdf", ".doc", ".odt", ".rtf")
-# Files a school's computer adds without anyone choosing them: a Mac's resource forks
-# and folder notes, Windows' thumbnail caches, Office lock files. Dropped without a word.
-JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r"}
-JUNK_FOLDERS = {"__macosx", ".spotlight-v100", ".trashes", ".fseventsd"}
-PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".webp")
-# Outlook and most mail programs name the pictures of a signature image001.png, ...
-_SIGNATURE_NAME = re.compile(r"^(image|outlook|logo|signature)[-_ ]?\w{0,12}\.(png|jpe?g|gif|bmp)$", re.IGNORECASE)
 # Limits so a hostile message cannot exhaust memory or time. Whatever is past a limit is
 # not dropped silently: it is listed in ``ParsedEmail.not_read`` with the reason.
 MAX_DEPTH = 8
@@ -42,33 +44,6 @@ MAX_ZIP_MEMBERS = 1000
 MAX_EMAIL_TOTAL = 150 * 1024 * 1024
 # A zip member is inflated this much at a time, never more than it claims to hold.
 _CHUNK = 1024 * 1024
-
-
-@dataclass
-class Attachment:
-    file_name: str
-    data: bytes
-
-
-@dataclass
-class ParsedEmail:
-    sender: str | None
-    subject: str | None
-    message_id: str | None
-    date: datetime | None
-    attachments: list[Attachment] = field(default_factory=list)
-    # Parts that were not forms but look like an attempt at sending one (another kind of
-    # document, a picture with no form beside it): names only, for the reply.
-    ignored: list[str] = field(default_factory=list)
-    # Parts nobody chose to send (a Mac's ``__MACOSX/._form.docx``, ``.DS_Store``,
-    # ``Thumbs.db``, the pictures of a signature, pictures beside a form): never answered.
-    junk: list[str] = field(default_factory=list)
-    # What the receiving server's Authentication-Results said of the From address.
-    sender_check: str = ""
-    # Parts that may be forms but were not read, past a limit: (name, why), for the school and the Host.
-    not_read: list[tuple[str, str]] = field(default_factory=list)
-    # Bytes taken out so far (for MAX_EMAIL_TOTAL).
-    unpacked: int = field(default=0, repr=False)
 
 
 def _header(msg: Message, name: str) -> str:
@@ -125,45 +100,6 @@ def parse_email(raw: bytes, sender_authentication: str = "when-present") -> Pars
     return parsed
 
 
-def pictures_beside_forms(parsed: ParsedEmail) -> None:
-    if parsed.attachments:
-        # A picture beside a form is a logo, a photo of the work or a scan of the same
-        # form: the form is what is read, and nothing is said about the picture.
-        pictures = [n for n in parsed.ignored if n.lower().endswith(PICTURE_SUFFIXES)]
-        parsed.junk.extend(pictures)
-        parsed.ignored = [n for n in parsed.ignored if n not in pictures]
-
-
-def is_junk_path(path: str) -> bool:
-    """Whether a file, by its path inside a zip or a folder, is one nobody chose to send:
-    anything under ``__MACOSX/``, a Mac resource fork (``._form.docx``), ``.DS_Store``,
-    ``Thumbs.db``, ``desktop.ini`` or an Office lock file (``~$form.docx``)."""
-    parts = [p for p in path.replace("\\", "/").split("/") if p]
-    if not parts:
-        return True
-    if any(p.lower() in JUNK_FOLDERS for p in parts[:-1]):
-        return True
-    name = parts[-1]
-    return name.startswith(("._", "~$")) or name.lower() in JUNK_NAMES
-
-
-# A picture shown inside an email's text larger than this is a photo someone sent (a
-# phone puts photos inline), not a signature's logo.
-SIGNATURE_MAX_BYTES = 64 * 1024
-
-
-def _is_signature_picture(msg: Message, name: str | None, data: bytes) -> bool:
-    """A picture that belongs to the email's own look (a signature, a logo), not one sent:
-    named as Outlook names a signature's pictures (``image001.png``), or small and shown
-    inside the text (it has a Content-ID, or is marked inline)."""
-    if msg.get_content_maintype() != "image" and not (name or "").lower().endswith(PICTURE_SUFFIXES):
-        return False
-    if name and _SIGNATURE_NAME.match(name):
-        return True
-    inline = bool(_header(msg, "Content-ID")) or msg.get_content_disposition() == "inline"
-    return inline and len(data) <= SIGNATURE_MAX_BYTES
-
-
 def _sender_authenticated(msg: Message, mode: str) -> SenderCheck:
     try:
         froms = getaddresses([_header(msg, "From")])
@@ -195,7 +131,7 @@ def _walk(msg: Message, out: ParsedEmail, depth: int) -> None:
     name = msg.get_filename()
     if not name and msg.get_content_disposition() != "attachment":
         if msg.get_content_maintype() == "image":
-            out.junk.append("inline picture")
+            _nameless_picture(msg, out, depth)
         return  # the body text
     if name and is_junk_path(name):
         out.junk.append(safe_file_name(name))
@@ -207,10 +143,24 @@ def _walk(msg: Message, out: ParsedEmail, depth: int) -> None:
         return
     if not isinstance(data, bytes):
         data = b""
-    if _is_signature_picture(msg, name, data):
+    if is_signature_picture(msg, name, data):
         out.junk.append(safe_file_name(name or "picture"))
         return
     _add_file(safe_file_name(name or "attachment"), data, out, depth)
+
+
+def _nameless_picture(msg: Message, out: ParsedEmail, depth: int) -> None:
+    """A picture inside the text with no file name: a photo when it is large (a phone's),
+    else a signature's logo."""
+    try:
+        data = msg.get_payload(decode=True) or b""
+    except Exception:  # noqa: BLE001 - a broken part is passed over
+        data = b""
+    name = f"photo.{msg.get_content_subtype()}"
+    if isinstance(data, bytes) and name.endswith(PICTURE_SUFFIXES) and not looks_like_logo(None, data, inline=True):
+        _add_file(name, data, out, depth)
+    else:
+        out.junk.append("inline picture")
 
 
 def _name_of(msg: Message) -> str:
@@ -227,7 +177,8 @@ def _add_file(name: str, data: bytes, out: ParsedEmail, depth: int) -> None:
         if name.lower().endswith((*FORM_SUFFIXES, ".eml", ".zip")):
             out.not_read.append((name, f"the files in the email come to more than {MAX_EMAIL_TOTAL // 2**20} MB"))
         return
-    if len(out.attachments) + len(out.ignored) >= MAX_PARTS and name.lower().endswith((*FORM_SUFFIXES, ".eml", ".zip")):
+    if len(out.attachments) + len(out.ignored) + len(out.pictures) >= MAX_PARTS and name.lower().endswith(
+            (*FORM_SUFFIXES, ".eml", ".zip")):
         out.not_read.append((name, f"the email holds more than {MAX_PARTS} files"))
         return
     if depth > MAX_DEPTH:
@@ -245,6 +196,8 @@ def _add_file(name: str, data: bytes, out: ParsedEmail, depth: int) -> None:
         _from_tnef(data, out, depth)
     elif lower.endswith(".zip"):
         add_zip(data, out, depth)
+    elif lower.endswith(PICTURE_SUFFIXES):
+        out.pictures.append(Attachment(name, data))
     else:
         out.ignored.append(name)
 
@@ -286,14 +239,14 @@ def _from_outlook(msg: OutlookMessage, out: ParsedEmail, depth: int) -> None:
     if depth > MAX_DEPTH:
         return
     for n, att in enumerate(msg.attachments, start=1):
-        if len(out.attachments) + len(out.ignored) >= MAX_PARTS:
+        if len(out.attachments) + len(out.ignored) + len(out.pictures) >= MAX_PARTS:
             return
         if att.message is not None:
             _from_outlook(att.message, out, depth + 1)
             continue
         name = safe_file_name(att.file_name, default=f"attachment-{n}.bin")
         if (att.file_name and is_junk_path(att.file_name)) or (
-                name.lower().endswith(PICTURE_SUFFIXES) and _SIGNATURE_NAME.match(name)):
+                name.lower().endswith(PICTURE_SUFFIXES) and looks_like_logo(name, att.data, inline=False)):
             out.junk.append(name)  # a Mac's or Windows' clutter, a signature's pictures (image001.png)
             continue
         _add_file(name, att.data, out, depth + 1)
@@ -356,6 +309,12 @@ def add_zip(data: bytes, out: ParsedEmail, depth: int) -> None:
     infos = [i for i in infos if not is_junk_path(i.filename)]
     declared = sum(i.file_size for i in infos)
     wanted = [i for i in infos if safe_file_name(i.filename).lower().endswith((*FORM_SUFFIXES, ".eml", ".zip"))]
+    # A picture in a zip is read (as the form photographed) only when no form is beside it:
+    # beside a form in the zip, it is passed over unread.
+    pictures = [i for i in infos if safe_file_name(i.filename).lower().endswith(PICTURE_SUFFIXES)]
+    if any(safe_file_name(i.filename).lower().endswith(FORM_SUFFIXES) for i in wanted):
+        out.junk.extend(safe_file_name(i.filename) for i in pictures)
+        pictures = []
     if len(infos) > MAX_ZIP_MEMBERS or declared > MAX_ZIP_TOTAL or out.unpacked + declared > MAX_EMAIL_TOTAL:
         out.ignored.append("archive.zip (too large to unpack)")
         why = (f"the zip holds {len(infos)} files; at most {MAX_ZIP_MEMBERS} are read" if len(infos) > MAX_ZIP_MEMBERS
@@ -366,8 +325,9 @@ def add_zip(data: bytes, out: ParsedEmail, depth: int) -> None:
         return
     for info in infos:
         name = safe_file_name(info.filename)
-        if info not in wanted:
-            out.ignored.append(name)
+        if info not in wanted and info not in pictures:
+            if not name.lower().endswith(PICTURE_SUFFIXES):
+                out.ignored.append(name)
             continue
         try:
             member = _inflate(zf, info, MAX_EMAIL_TOTAL - out.unpacked)

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import UnreadableDocument
-from .email_parts import JUNK_FOLDERS, JUNK_NAMES, ParsedEmail
+from .email_kinds import JUNK_FOLDERS, JUNK_NAMES, ParsedEmail
 from .submission import Source, Submission
 
 # Also folder names: anything under ``__MACOSX/`` (what a Mac adds to a zip it makes).

@@ -5,26 +5,27 @@ collects the texts that look like labels (the first cell of label | value rows, 
 header cells of tables, "Label:" before a value, short lines), and matches each against
 every label and "also seen as" wording of the spec's fields. It proposes a mapping with
 a score (0 to 1), lists the labels it could not place, and the required fields for which
-it found no label. ``toml_block`` renders the proposals as the ``[labels.…]`` block to
-paste into cluster.toml. Pure: bytes in, a report out; nothing is written.
+it found no label. Where a choice field's options are worded differently from the spec's
+choices, it proposes which choice each option is (``learn_choices``). ``toml_block`` renders
+the proposals as the ``[labels.…]`` and ``[choices.…]`` blocks to paste into cluster.toml.
+Pure: bytes in, a report out; nothing is written.
 """
 
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 
 from pydantic import Field
 
 from ..results import Result
 from ..spec import FORMS, FormSpec, Req, RowGroup, normalise_label
 from .labels import find_identity, index_for, is_placeholder
+from .learn_choices import ChoiceProposal, choice_spots, choices_block, propose_choices
+from .likeness import score
 from .sniff import DocumentKind, sniff
 
 # A proposal needs at least this score; below it the label is listed as not placed.
 MIN_SCORE = 0.6
-_WORD = re.compile(r"[a-z0-9£%]+")
-_SMALL_WORDS = {"the", "of", "a", "an", "and", "or", "to", "for", "in", "this", "if", "is", "by", "from", "with"}
 
 
 class Proposal(Result):
@@ -40,26 +41,9 @@ class LearnReport(Result):
     proposals: list[Proposal] = Field(default_factory=list)
     unplaced: list[str] = Field(default_factory=list)
     missing_required: list[str] = Field(default_factory=list)  # keys
-
-
-def _label_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(normalise_label(text)) if w not in _SMALL_WORDS}
-
-
-def score(a: str, b: str) -> float:
-    """How alike two labels are (0 to 1): the mean of their letters' likeness and their
-    words' overlap, case, punctuation and small words ignored."""
-    na, nb = normalise_label(a), normalise_label(b)
-    if not na or not nb:
-        return 0.0
-    letters = SequenceMatcher(None, na, nb).ratio()
-    wa, wb = _label_words(a), _label_words(b)
-    overlap = len(wa & wb) / len(wa | wb) if wa and wb else 0.0
-    # Word stems: "SENCo's" ~ "SENCO", "supported" ~ "support".
-    stems = len({w[:5] for w in wa} & {w[:5] for w in wb}) / len({w[:5] for w in wa | wb}) if wa and wb else 0.0
-    # Every word of the shorter one in the longer ("Child's initials" ~ "Initials").
-    contained = 0.9 * len(wa & wb) / min(len(wa), len(wb)) if wa and wb else 0.0
-    return round((letters + max(overlap, stems, contained)) / 2, 2)
+    # The form's options of a choice field worded otherwise than the spec's choices.
+    choices: list[ChoiceProposal] = Field(default_factory=list)
+    choices_unplaced: dict[str, list[str]] = Field(default_factory=dict)  # key -> options not placed
 
 
 def _candidates_docx(data: bytes) -> tuple[list[str], list[list[str]], list[str]]:
@@ -193,6 +177,9 @@ def learn_labels(data: bytes) -> LearnReport:
     report.proposals = sorted(best.values(), key=lambda p: -p.score)
     placed = set(report.known) | set(best)
     report.missing_required = [f.key for f in spec.single_fields() if f.req is Req.REQUIRED and f.key not in placed]
+    label_keys = {normalise_label(label): key for key, label in report.known.items()}
+    label_keys.update({normalise_label(p.label): p.key for p in report.proposals})
+    report.choices, report.choices_unplaced = propose_choices(choice_spots(data, kind), spec, idx, label_keys)
     return report
 
 
@@ -230,10 +217,13 @@ def _best_group(spec: FormSpec, row: list[str]) -> RowGroup | None:
 
 def toml_block(report: LearnReport) -> str:
     """The ``[labels.…]`` block to paste into cluster.toml, one line per proposal, with
-    its score and the spec's wording it was matched to as a comment."""
+    its score and the spec's wording it was matched to as a comment; then the
+    ``[choices.…]`` tables of the choices' wordings, the same way. A table with nothing to
+    add is left out (pasted, an empty one could repeat one the file already has)."""
     section = "application" if report.form_id == "send-application" else "impact"
-    lines = [f"[labels.{section}]"]
+    lines = [f"[labels.{section}]"] if report.proposals else []
     for p in report.proposals:
         label = p.label.replace("\\", "\\\\").replace('"', '\\"')
         lines.append(f'{p.key} = ["{label}"]  # score {p.score:.2f}, like "{p.matched}"')
-    return "\n".join(lines) + "\n"
+    choices = choices_block(section, report.choices)
+    return "\n".join(lines) + ("\n" if lines else "") + (choices if lines else choices.lstrip("\n"))

@@ -17,7 +17,7 @@ from ..workflow import decide as dec
 from ..workflow import minutes
 from ..workflow.move import MOVABLE, MoveResult, move
 from ..workflow.respond import ResponseResult, respond
-from ..workflow.scan_check import ScanReview, confirm_scan, scan_review
+from ..workflow.scan_check import ScanConfirmed, ScanReview, confirm_scan, scan_review
 from ..workflow.status import RoundStatus, round_status
 from ..workflow.today import Today, TodayCounted, host_today, round_is_empty, today_counted
 from ..workflow.withdraw import withdraw
@@ -61,9 +61,10 @@ class HostActions(ServiceBase):
         """The values read from a form's scan, with their confidence and the scan's file (None: not a scan)."""
         return scan_review(self.db, self.home, self.form(reference))
 
-    def confirm_scan(self, reference: str, corrections: dict[str, str], *, actor: str = "host") -> FormRow:
+    def confirm_scan(self, reference: str, corrections: dict[str, str], *, actor: str = "host") -> ScanConfirmed:
         """Confirm the values read from a form's scan, correcting those in ``corrections``
-        (field key → the right value); each correction is recorded as the Host's."""
+        (field key → the right value); each value that changes is recorded as the Host's
+        correction, and counted in ``corrected`` (one given as read changes nothing)."""
         return confirm_scan(self.db, self.config, reference, corrections, actor=actor)
 
     def forward(self, reference: str, note: str | None = None, *, actor: str = "host") -> FormRow:

@@ -39,10 +39,9 @@ async def confirm_scan(request: Request, session: Session, user: User) -> Respon
         if text.strip() != shown:
             corrections[key] = text
     try:
-        form = forms.confirm_scan(reference, corrections, actor=user.name)
+        done = forms.confirm_scan(reference, corrections, actor=user.name)
     except FormsError as exc:
         session.flash.append(f"Not confirmed: {exc.message} {exc.hint or ''}".strip())
         return RedirectResponse(f"/forms/{reference}", status_code=303)
-    n = len(corrections)
-    session.flash.append(f"The values read from the scan are confirmed ({n} corrected).")
-    return RedirectResponse(f"/forms/{form.reference}", status_code=303)
+    session.flash.append(f"The values read from the scan are confirmed ({len(done.corrected)} corrected).")
+    return RedirectResponse(f"/forms/{done.form.reference}", status_code=303)

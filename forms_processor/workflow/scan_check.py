@@ -1,7 +1,8 @@
 """A form read from a scan: the Host confirms (or corrects) the values OCR read before it goes on.
 
     review = scan_review(db, home, form)      # the values, each with its confidence, and the scan
-    confirm_scan(db, config, ref, {"outcome_2_baseline": "40"}, actor="host")
+    done = confirm_scan(db, config, ref, {"outcome_2_baseline": "40"}, actor="host")
+    done.corrected                            # the fields whose value changed (a value given as read is none)
     refuse_unconfirmed(form)                  # forwarding a scan not yet confirmed: NotAllowed
 
 The rule: a form read from a scan is never forwarded until the Host has confirmed its
@@ -12,6 +13,7 @@ the form is checked again with the corrected values, and its messages replaced.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -91,6 +93,15 @@ def scan_review(db: Database, home: Home, form: FormRow) -> ScanReview | None:
                       values=values, scan=original, picture=picture)
 
 
+@dataclass(frozen=True)
+class ScanConfirmed:
+    """A scan's values confirmed: the form as it is now, and the fields whose value the Host
+    changed (a value given that is the one already read changes nothing, and is not counted)."""
+
+    form: FormRow
+    corrected: tuple[str, ...] = ()
+
+
 def refuse_unconfirmed(form: FormRow, action: str = "forwarded") -> None:
     """Refuse, in plain words, to send on a form read from a scan whose values the Host has not confirmed."""
     if form.awaits_scan_confirmation:
@@ -121,9 +132,10 @@ def _as_value(form_id: str, key: str, text: str) -> str | bool | None:
 
 
 def confirm_scan(db: Database, config: Config, reference: str, corrections: dict[str, str], *,
-                 actor: str = "host") -> FormRow:
+                 actor: str = "host") -> ScanConfirmed:
     """The Host confirms the values read from a form's scan, correcting those given in ``corrections``
-    (flat key → the right value, empty for none). The form is checked again with them."""
+    (flat key → the right value, empty for none). The form is checked again with them. Only the
+    values that change are corrections: recorded, and counted in what is returned."""
     form = get_form(db, reference)
     if form is None:
         raise NotFound(f"There is no form with the reference {reference}.")
@@ -158,7 +170,7 @@ def confirm_scan(db: Database, config: Config, reference: str, corrections: dict
                   reason=f"values read from the scan confirmed, {len(changes)} corrected")
     confirmed = get_form(db, form.reference)
     assert confirmed is not None
-    return confirmed
+    return ScanConfirmed(confirmed, tuple(key for key, _, _ in changes))
 
 
 def _shown(value: Any) -> str:

@@ -184,7 +184,7 @@ CHOICES_OK = """
 def test_a_wrong_choices_section_names_the_line(tmp_path: Path, block: str, needle: str, expected: list[str]) -> None:
     text = EXAMPLE_CONFIG + "\n" + block
     message, _ = _refusal(tmp_path, text)
-    assert f"line {_line_of(text, needle)}:" in message, message
+    assert f"line {_line_of(text, needle, -1)}:" in message, message  # the block's line, not the example's note
     for words in expected:
         assert words in message, message
 
@@ -197,3 +197,29 @@ def test_the_choices_section_is_taken_with_the_forms_own_spellings(tmp_path: Pat
     assert config.choice_aliases("send-impact", "next_steps") == ()
     assert config.find_round("spring FIRST half").code == "SP1"  # type: ignore[union-attr]
     assert config.find_round("Spring half") is None
+
+
+def test_the_examples_of_labels_and_choices_load_when_uncommented(tmp_path: Path) -> None:
+    """The example file's [labels] and [choices] examples change nothing as written, and load
+    as the cluster's own wordings once their lines are uncommented."""
+    import re
+
+    plain_path = _home(tmp_path / "plain", EXAMPLE_CONFIG) / "cluster.toml"
+    plain = load_config(plain_path)
+    assert plain.labels.application == {} and plain.choices.application == {} and plain.choices.impact == {}
+    start = EXAMPLE_CONFIG.index("# Forms of the cluster's own.")
+    block = EXAMPLE_CONFIG[start:EXAMPLE_CONFIG.index("\n\n", start)]
+    assert "forms templates learn FILE" in block
+    setting = re.compile(r'^# (\[|[a-z_N]+ = |")')
+    uncommented = "\n".join(line[2:] if setting.match(line) else line for line in block.splitlines())
+    assert uncommented.count("\n[") >= 5  # [labels.application], [labels.impact] and three [choices...]
+    own_path = _home(tmp_path / "own", EXAMPLE_CONFIG.replace(block, uncommented)) / "cluster.toml"
+    own = load_config(own_path)
+    assert own.labels.application["senco_name"] == ["SENCo full name", "Name of our SENCo"]
+    assert own.labels.impact["pupils_supported"] == ["How many children took part"]
+    assert own.choice_aliases("send-application", "area_of_need") == (
+        ("Emotional wellbeing", "Social emotional and mental health"),)
+    assert own.choice_aliases("send-application", "application_type") == (("Small group", "Group of pupils"),)
+    assert own.choice_aliases("send-impact", "next_steps") == (
+        ("Keep going, paid by school", "Continue from school budget"),)
+    assert config_warnings(own_path, own) == config_warnings(plain_path, plain) == []

@@ -5,6 +5,7 @@ of the history. (tests/readers/test_scans.py does the same with real scans and T
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -95,3 +96,50 @@ def test_the_cli_refuses_then_confirms(app: FormsApp) -> None:
     done = CliRunner().invoke(cli, ["--home", root, "check", ref, "--confirm-scan", "--set", "sessions_per_week=3"])
     assert done.exit_code == 0, done.stderr
     assert CliRunner().invoke(cli, ["--home", root, "check", ref, "--forward"]).exit_code == 0
+
+
+def test_only_values_that_change_count_as_corrections(app: FormsApp) -> None:
+    """A --set giving the value already read changes nothing: not recorded, not counted."""
+    ref = _ingest(app, Maker(app), parents_informed=True)
+    read = app.get(ref).raw
+    same = str(read["sessions_per_week"])
+    root = str(app.home.root)
+    done = CliRunner().invoke(cli, ["--home", root, "check", ref, "--confirm-scan", "--set", f"sessions_per_week={same}",
+                                    "--set", "parents_informed=Yes", "--set", "intervention_title=Lego therapy club"])
+    assert done.exit_code == 0, done.stderr
+    assert "(1 corrected, 2 already as read)" in done.stderr
+    corrected = [h for h in app.show(ref)["history"] if h["action"] == "corrected"]
+    assert len(corrected) == 1 and "Intervention title" in corrected[0]["reason"]
+    confirmed = next(h for h in app.show(ref)["history"] if h["action"] == "scan-confirmed")
+    assert "1 corrected" in confirmed["reason"]
+
+
+def test_the_confirmation_says_how_many_values_changed(app: FormsApp) -> None:
+    """FormsApp, the CLI's --json and the web page count the values changed, not those given."""
+    from starlette.testclient import TestClient
+
+    from forms_processor.web.app import create_app
+    from tests.web.conftest import PASSWORD, csrf_of, sign_in
+
+    first = _ingest(app, Maker(app))
+    as_read = str(app.get(first).raw["sessions_per_week"])
+    done = app.confirm_scan(first, {"sessions_per_week": as_read, "session_minutes": "45"})
+    assert done.corrected == ("session_minutes",) and done.form.scan_confirmed_at
+
+    second = _ingest(app, Maker(app), intervention_title="Sensory circuits")
+    out = CliRunner().invoke(cli, ["--home", str(app.home.root), "check", second, "--confirm-scan", "--json",
+                                   "--set", f"sessions_per_week={app.get(second).raw['sessions_per_week']}"])
+    assert out.exit_code == 0, out.stderr
+    assert json.loads(out.stdout)["corrected"] == []
+
+    third = _ingest(app, Maker(app), intervention_title="Precision teaching", parents_informed=True)
+    app.add_user("web-host", "host", PASSWORD)
+    with TestClient(create_app(app), base_url="http://127.0.0.1") as client:
+        sign_in(client, "web-host")
+        page = client.get(f"/forms/{third}")
+        # The tick box typed "Yes" where "yes" was read: the same value, so no correction.
+        typed = {"csrf": csrf_of(page.text), "value:parents_informed": "Yes",
+                 "value:sessions_per_week": str(app.get(third).raw["sessions_per_week"])}
+        shown = client.post(f"/forms/{third}/confirm-scan", data=typed)
+    assert shown.status_code == 200 and "confirmed (0 corrected)" in shown.text
+    assert app.get(third).scan_confirmed_by == "web-host"

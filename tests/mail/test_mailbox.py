@@ -455,19 +455,22 @@ def test_forms_watch_once_reads_the_mailbox_and_shows_each_form(home: Home, imap
     res = CliRunner().invoke(cli, ["--home", str(home.root), "watch", "--once", "--json"])
     assert res.exit_code in (0, 1), res.output
     rows = json.loads(res.stdout)
-    assert [r["file"] for r in rows] == [f"email from {sender}: Form.docx"]
+    # The picture, with no form beside it, is read as the form photographed: this one can't be opened.
+    assert [r["file"] for r in rows] == [f"email from {sender}: Form.docx", f"email from {sender}: Form.jpg"]
     assert rows[0]["reference"] and rows[0]["status"] in ("accepted", "invalid")
+    assert rows[1]["status"] == "rejected"
     assert f"email from {sender}: Form.docx" in res.stderr
     # The acknowledgement and the reply were sent (written to outbox/mail: no [smtp]).
     emls = sorted(home.mail_outbox.glob("*.eml"))
     assert len(emls) == 2
     from email import message_from_bytes, policy
 
-    raw = next(p for p in emls if "no-attachment" in p.name).read_bytes()
-    reply = message_from_bytes(raw, policy=policy.default).get_body(preferencelist=("plain",))
+    sent = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in emls]
+    reply = next(m for m in sent if m["Subject"] == "We could not read the file you sent").get_body(
+        preferencelist=("plain",))
     assert reply is not None
     text = reply.get_content()
-    assert "not a picture of it" in text and "Form.jpg" not in text
+    assert "picture could not be opened" in text and "Word or PDF form" in text and "Form.jpg" not in text
 
 
 def test_a_message_that_keeps_failing_is_left_for_a_person_and_the_host_told(

@@ -122,17 +122,50 @@ def test_signature_pictures_and_pictures_beside_a_form_draw_no_word(home: Home) 
     assert [a.file_name for a in parsed.attachments] == ["form.docx"]
     assert parsed.ignored == []
 
-    # A picture on its own is an attempt at sending the form: the reply says what to send.
+    # A picture on its own is the form photographed or scanned: it is taken, to be read by OCR.
     alone = parse_email(message("a@b.example.org", "Scan", attachments=[photo]).as_bytes())
-    assert alone.attachments == [] and alone.ignored == ["photo of the work.jpg"]
-    # A photo a phone put inside the text (inline, with a Content-ID) is still an attempt.
+    assert [a.file_name for a in alone.attachments] == ["photo of the work.jpg"] and alone.ignored == []
+    # A photo a phone put inside the text (inline, with a Content-ID) is taken too.
     phoned = message("a@b.example.org", "Photo of our form")
     phoned.add_attachment(b"\xff\xd8\xff\xe0" + bytes(200_000), maintype="image", subtype="jpeg",
                           filename="IMG_2041.jpg", disposition="inline", cid="<photo-1@phone>")
-    assert parse_email(phoned.as_bytes()).ignored == ["IMG_2041.jpg"]
+    assert [a.file_name for a in parse_email(phoned.as_bytes()).attachments] == ["IMG_2041.jpg"]
     # An email whose only picture is its signature's logo carries no attempt at all.
     logo_only = parse_email(signed("a@b.example.org", "Question", body="When is the deadline?").as_bytes())
-    assert logo_only.attachments == [] and logo_only.ignored == []
+    assert logo_only.attachments == [] and logo_only.ignored == [] and logo_only.junk == ["image001.png"]
+
+
+def page_picture(width: int, height: int, fmt: str = "JPEG") -> bytes:
+    """A real picture of ``width`` x ``height`` pixels, grainy so it does not compress to nothing."""
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.random.default_rng(1).integers(0, 256, (height, width), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format=fmt)
+    return out.getvalue()
+
+
+def test_a_large_logo_stays_a_logo_and_a_large_page_is_a_photo() -> None:
+    """Inside the text (or named as a signature's), a picture is a photo sent only when it has a
+    page's pixels: a wide banner over SIGNATURE_MAX_BYTES is still the signature's."""
+    from forms_processor.intake.email_kinds import SIGNATURE_MAX_BYTES
+
+    banner, page = page_picture(1200, 300, "PNG"), page_picture(1240, 1754)
+    assert len(banner) > SIGNATURE_MAX_BYTES and len(page) > SIGNATURE_MAX_BYTES
+    for name in ("image001.png", "image0.jpeg"):
+        msg = signed("a@b.example.org", "Question", body="When is the deadline?")
+        msg.get_payload()[1].get_payload()[1].set_content(banner if name.endswith("png") else page,
+                                                           maintype="image", subtype="png" if name.endswith("png") else "jpeg",
+                                                           filename=name, cid="<big@sig>", disposition="inline")
+        parsed = parse_email(msg.as_bytes())
+        taken = [a.file_name for a in parsed.attachments]
+        # iOS Mail names a photo put in the text image0.jpeg: a page's pixels, so it is sent.
+        assert taken == ([] if name == "image001.png" else ["image0.jpeg"]), (name, taken, parsed.junk)
+    # A photo with no name at all, inside the text as some phones send it, is taken too.
+    nameless = message("a@b.example.org", "Our form")
+    nameless.add_related(page, maintype="image", subtype="jpeg", cid="<p1@phone>")
+    assert [a.file_name for a in parse_email(nameless.as_bytes()).attachments] == ["photo.jpeg"]
 
 
 def test_the_school_gets_one_email_per_form_and_none_for_the_junk(

@@ -1,0 +1,139 @@
+"""What each part of an email is: a form, a picture sent, or junk nobody chose to send;
+and ``ParsedEmail``, what is taken out of one email (or zip) for ingest. Pure: names,
+sizes and headers in, decisions out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import Message
+
+# The files taken as forms: read as the same file dropped in the folder is (older word
+# processors' files converted by LibreOffice when it is installed, else refused politely).
+FORM_SUFFIXES = (".docx", ".pdf", ".doc", ".odt", ".rtf")
+# Files a school's computer adds without anyone choosing them: a Mac's resource forks
+# and folder notes, Windows' thumbnail caches, Office lock files. Dropped without a word.
+JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r"}
+JUNK_FOLDERS = {"__macosx", ".spotlight-v100", ".trashes", ".fseventsd"}
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".webp")
+# Outlook and most mail programs name the pictures of a signature image001.png, ...
+SIGNATURE_NAME = re.compile(r"^(image|outlook|logo|signature)[-_ ]?\w{0,12}\.(png|jpe?g|gif|bmp)$", re.IGNORECASE)
+# Pictures read as forms from one email with no form beside them (each one OCR's work).
+MAX_PICTURES = 20
+
+
+def is_junk_path(path: str) -> bool:
+    """Whether a file, by its path inside a zip or a folder, is one nobody chose to send:
+    anything under ``__MACOSX/``, a Mac resource fork (``._form.docx``), ``.DS_Store``,
+    ``Thumbs.db``, ``desktop.ini`` or an Office lock file (``~$form.docx``)."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p]
+    if not parts:
+        return True
+    if any(p.lower() in JUNK_FOLDERS for p in parts[:-1]):
+        return True
+    name = parts[-1]
+    return name.startswith(("._", "~$")) or name.lower() in JUNK_NAMES
+
+
+# A picture shown inside an email's text (or named as a signature's) larger than this
+# may be a photo someone sent (a phone puts photos inline, named image0.jpeg), not a logo.
+SIGNATURE_MAX_BYTES = 64 * 1024
+# ... and is one when it has the pixels of a page: a logo or a banner is smaller than this
+# on its shorter side; a page photographed or scanned to be read is larger.
+PAGE_MIN_PIXELS = 700
+
+
+def is_signature_picture(msg: Message, name: str | None, data: bytes) -> bool:
+    """A picture that belongs to the email's own look (a signature, a logo), not one sent:
+    shown inside the text (it has a Content-ID, or is marked inline) or named as mail
+    programs name a signature's pictures (``image001.png``), and small (see ``looks_like_logo``)."""
+    if msg.get_content_maintype() != "image" and not (name or "").lower().endswith(PICTURE_SUFFIXES):
+        return False
+    inline = _has_content_id(msg) or msg.get_content_disposition() == "inline"
+    return looks_like_logo(name, data, inline)
+
+
+def looks_like_logo(name: str | None, data: bytes, inline: bool) -> bool:
+    """A picture shown inside the text or named like a signature's is a logo unless it is
+    larger than SIGNATURE_MAX_BYTES and has a page's pixels (a photo a phone put inline).
+    One whose size can't be read is a logo only when named like one."""
+    named = bool(name and SIGNATURE_NAME.match(name))
+    if not (named or inline):
+        return False  # attached on purpose: sent
+    if len(data) <= SIGNATURE_MAX_BYTES:
+        return True
+    size = picture_size(data)
+    if size is None:
+        return named
+    return min(size) < PAGE_MIN_PIXELS
+
+
+def picture_size(data: bytes) -> tuple[int, int] | None:
+    """A picture's width and height in pixels from its header (nothing decoded); None when
+    it can't be read."""
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as img:
+                return int(img.width), int(img.height)
+    except Exception:  # noqa: BLE001 - any picture Pillow can't open: size unknown
+        return None
+
+
+def _has_content_id(msg: Message) -> bool:
+    try:
+        return bool(str(msg.get("Content-ID") or ""))
+    except Exception:  # noqa: BLE001 - a header too malformed to decode is none
+        return False
+
+
+@dataclass
+class Attachment:
+    file_name: str
+    data: bytes
+
+
+@dataclass
+class ParsedEmail:
+    sender: str | None
+    subject: str | None
+    message_id: str | None
+    date: datetime | None
+    attachments: list[Attachment] = field(default_factory=list)
+    # Parts that were not forms but look like an attempt at sending one (another kind of
+    # document): names only, for the reply.
+    ignored: list[str] = field(default_factory=list)
+    # Parts nobody chose to send (a Mac's ``__MACOSX/._form.docx``, ``.DS_Store``,
+    # ``Thumbs.db``, the pictures of a signature, pictures beside a form): never answered.
+    junk: list[str] = field(default_factory=list)
+    # Pictures sent (not a signature's), until ``pictures_beside_forms`` decides: read as
+    # forms (by OCR) when no form is beside them, else passed over as junk.
+    pictures: list[Attachment] = field(default_factory=list)
+    # What the receiving server's Authentication-Results said of the From address.
+    sender_check: str = ""
+    # Parts that may be forms but were not read, past a limit: (name, why), for the school and the Host.
+    not_read: list[tuple[str, str]] = field(default_factory=list)
+    # Bytes taken out so far (for MAX_EMAIL_TOTAL).
+    unpacked: int = field(default=0, repr=False)
+
+
+def pictures_beside_forms(parsed: ParsedEmail) -> None:
+    """What the pictures sent are. Beside a form, a picture is a logo, a photo of the work or
+    a scan of the same form: the form is what is read, and nothing is said about the picture.
+    With no form beside it, a picture is the form photographed or scanned: it is read as the
+    form (by OCR, as a picture dropped in the inbox), the first ``MAX_PICTURES`` of them."""
+    pictures, parsed.pictures = parsed.pictures, []
+    if parsed.attachments:
+        parsed.junk.extend(p.file_name for p in pictures)
+        return
+    parsed.attachments.extend(pictures[:MAX_PICTURES])
+    if len(pictures) > MAX_PICTURES:
+        parsed.not_read.append((f"{len(pictures) - MAX_PICTURES} more pictures",
+                                f"at most {MAX_PICTURES} pictures of forms are read from one email"))
