@@ -9,9 +9,9 @@ error sends that file to ``rejected/``, tells the Host, and the batch goes on.
 
 ``rejected/`` is only for files the school must fix. A file the machine could not save
 (a full disk, a locked database, no permission: a :class:`~forms_processor.errors.StorageError`)
-is *held*: it stays claimed in ``processing/`` and is tried again with a back-off
-(:data:`HOLD_BACKOFF_SECONDS`), the Host is told on screen and, once mail can be queued,
-by email; while the disk is full no new file is claimed.
+is *held* (``held_files``): it stays claimed in ``processing/`` and is tried again with a
+back-off, the Host is told on screen and, once mail can be queued, by email; while the
+disk is full no new file is claimed.
 
 Stopping: when ``stop`` is set no new file is claimed and the files in hand are finished;
 when ``abort`` is set the batch ends after the file being recorded, leaving the rest
@@ -25,7 +25,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -45,28 +45,12 @@ from ..results import IntakeStatus, Result
 from ..store import repository as repo
 from ..store.db import Database
 from ..validation.messages import Severity, points_to_correct
+from .held_files import HeldFiles
 from .ingest import IngestResult
 
 log = logging.getLogger(__name__)
 
 UNEXPECTED_REASON = "an unexpected error; the Host has been told"
-# Seconds before a held file is tried again, after its 1st, 2nd... failed try (the last repeats).
-HOLD_BACKOFF_SECONDS = (5, 15, 30, 60, 120, 300)
-# Faults that hold every file, not just the one (no new file is claimed while they last).
-_BLOCKING = ("full", "read-only", "locked", "disk")
-
-
-def hold_backoff(tries: int) -> timedelta:
-    index = min(max(tries, 1), len(HOLD_BACKOFF_SECONDS)) - 1
-    return timedelta(seconds=HOLD_BACKOFF_SECONDS[index])
-
-
-@dataclass
-class _Held:
-    claimed: Claimed
-    tries: int
-    due: datetime
-    fault: StorageError
 
 
 class FileOutcome(Result):
@@ -134,41 +118,33 @@ class FolderIntake:
         self.now = now
         self.outcomes: list[FileOutcome] = []
         # Files the machine could not save, kept claimed in processing/ to be tried again.
-        self.held: dict[Path, _Held] = {}
-        self._retrying: dict[Path, _Held] = {}
-        # The storage problem the Host has still to be emailed about (queued once mail can be).
-        self._alert: StorageError | None = None
+        self.held = HeldFiles(self.home, service.db, now)
 
     # -- files the machine could not save ------------------------------------------
 
     def blocked(self) -> bool:
         """Whether a full disk (or a locked database...) holds files now: claim no more."""
-        now = self.now()
-        return any(h.fault.kind in _BLOCKING and h.due > now for h in self.held.values())
+        return self.held.blocked()
 
     def next_retry(self) -> datetime | None:
-        return min((h.due for h in self.held.values()), default=None)
+        return self.held.next_retry()
 
     def retry_held(self) -> list[FileOutcome]:
         """Try again the held files whose back-off has passed."""
-        if self._alert is not None:
-            self._queue_storage_alert(self._alert)
-        now = self.now()
-        due = [h for h in sorted(self.held.values(), key=lambda h: h.due) if h.due <= now]
+        due = self.held.take_due()
         if not due:
             return []
         log.info("trying again %d file(s) that could not be saved before", len(due))
-        self._retrying = {h.claimed.path: self.held.pop(h.claimed.path) for h in due}
         try:
-            return self.take_claimed([h.claimed for h in due])
+            return self.take_claimed(due)
         finally:
-            self._retrying = {}
+            self.held.done_retrying()
 
     def _hold(self, claimed: Claimed, fault: StorageError, outcomes: list[FileOutcome],
               results: list[FileOutcome] | None = None) -> None:
         """Keep the file claimed in processing/ and try it again later; tell the Host."""
-        before = self.held.get(claimed.path) or self._retrying.get(claimed.path)
-        wait = self._remember(claimed, fault)
+        before = self.held.before(claimed)
+        wait = self.held.remember(claimed, fault)
         note = (f"Not recorded yet: {fault.message} The file is kept in processing/ and tried again"
                 f" in {int(wait.total_seconds())} s; nothing is lost. {fault.hint}")
         log.warning("%s: %s", claimed.display, note)
@@ -179,24 +155,7 @@ class FolderIntake:
             outcome.messages = [note]
             self._emit(outcomes, outcome)
         if before is None or before.fault.kind != fault.kind:
-            self._queue_storage_alert(fault)
-
-    def _queue_storage_alert(self, fault: StorageError) -> None:
-        """Email the Host about the storage problem (once a day for each kind); when even
-        that cannot be saved, it is queued at the next try."""
-        cfg = self.home.config
-        subject, body = compose.storage_problem(cfg, fault.message, fault.hint, self.now())
-        day = self.now().astimezone(cfg.tz).date().isoformat()
-        try:
-            with self.service.db.atomic() as conn:
-                enqueue(conn, OutgoingMail(dedupe_key=f"storage:{fault.kind}:{day}", kind="host-alert",
-                                           to=(cfg.host.email,), subject=subject, body=body))
-        except Exception as exc:  # noqa: BLE001 - the disk may be too full for this too: try later
-            if storage_fault(exc) is None:
-                log.error("could not queue the email to the Host (%s)", type(exc).__name__)
-            self._alert = fault
-            return
-        self._alert = None
+            self.held.alert(fault)
 
     def take_over(self) -> list[FileOutcome]:
         """Finish what stopped watchers left in ``processing/``."""
@@ -357,7 +316,7 @@ class FolderIntake:
             # duplicate then, so nothing is sent twice).
             log.warning("%s was recorded but could not be moved (%s); it stays in processing and is tried again",
                         claimed.display, exc.strerror or type(exc).__name__)
-            self._remember(claimed, storage_fault(exc, "moving a file on") or StorageError(
+            self.held.remember(claimed, storage_fault(exc, "moving a file on") or StorageError(
                 f"A file could not be moved on ({exc.strerror or type(exc).__name__}).", kind="disk"))
         return outcomes
 
@@ -424,15 +383,7 @@ class FolderIntake:
         is tried again later."""
         log.error("%s could not be moved to rejected (%s); it stays in processing and is tried again",
                   claimed.display, exc.strerror or type(exc).__name__)
-        self._remember(claimed, storage_fault(exc) or StorageError("A file could not be moved to rejected/.", kind="disk"))
-
-    def _remember(self, claimed: Claimed, fault: StorageError) -> timedelta:
-        """Hold the file for its next try; returns how long until then."""
-        before = self.held.get(claimed.path) or self._retrying.get(claimed.path)
-        tries = (before.tries if before else 0) + 1
-        wait = hold_backoff(tries)
-        self.held[claimed.path] = _Held(claimed, tries, self.now() + wait, fault)
-        return wait
+        self.held.remember(claimed, storage_fault(exc) or StorageError("A file could not be moved to rejected/.", kind="disk"))
 
     def _tell_host(self, claimed: Claimed) -> None:
         """Queue an email to the Host (no file name or contents in it)."""
