@@ -12,6 +12,8 @@ import logging
 import socket
 import ssl
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import getaddresses
 from typing import Any, TypeVar
@@ -220,6 +222,23 @@ def _close(box: Any) -> None:
 def short_error(exc: BaseException) -> str:
     text = str(exc).splitlines()[0][:120] if str(exc) else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+@contextmanager
+def connected(cfg: Imap, connect: Callable[[Imap], Any] | None = None, *, failed: str, hint: str) -> Iterator[Any]:
+    """A connection to the mailbox, logged out of afterwards; the connection failing inside
+    is a MailUnavailable saying ``failed`` ("The mailbox connection failed during the poll")
+    with the error's words, and ``hint``."""
+    box = (connect or connect_imap)(cfg)
+    try:
+        yield box
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise MailUnavailable(f"{failed} ({short_error(exc)}).", hint=hint) from None
+    finally:
+        try:
+            box.logout()
+        except Exception:  # noqa: BLE001 - the connection may already be gone
+            pass
 
 
 def mailbox_key(cfg: Imap) -> str:

@@ -39,12 +39,12 @@ from typing import Any, Protocol
 from pydantic import Field, computed_field
 
 from ..config import Config, Imap
-from ..errors import ConfigError, MailUnavailable, UnreadableDocument
+from ..errors import ConfigError, UnreadableDocument
 from ..intake.email_parts import ParsedEmail
 from ..intake.files import not_read_part, not_read_refusal
 from ..intake.mailbox import (
     authorised_sender,
-    connect_imap,
+    connected,
     fetch_message,
     from_address,
     headers_of,
@@ -54,7 +54,6 @@ from ..intake.mailbox import (
     message_id_of,
     move_message,
     sender_check,
-    short_error,
     suffix,
 )
 from ..intake.submission import Source, Submission
@@ -145,17 +144,9 @@ def poll_mailbox(
     if cfg is None:
         raise ConfigError("No mailbox is configured.", hint="Add an [imap] table to cluster.toml (see the README).")
     clock = now or (lambda: datetime.now(UTC))
-    box = (connect or connect_imap)(cfg)
-    try:
+    with connected(cfg, connect, failed="The mailbox connection failed during the poll",
+                   hint="The poll is tried again later; no message is lost.") as box:
         return _poll(app, cfg, box, clock)
-    except (OSError, imaplib.IMAP4.error) as exc:
-        raise MailUnavailable(f"The mailbox connection failed during the poll ({short_error(exc)}).",
-                              hint="The poll is tried again later; no message is lost.") from None
-    finally:
-        try:
-            box.logout()
-        except Exception:  # noqa: BLE001 - the connection may already be gone
-            pass
 
 
 def keep_raw_bytes(box: Any) -> None:

@@ -12,22 +12,20 @@ quarantined again, as it was.
 
 from __future__ import annotations
 
-import imaplib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import ConfigError, MailUnavailable, NotAllowed, NotFound
+from ..errors import ConfigError, NotAllowed, NotFound
 from ..intake.mailbox import (
     authorised_sender,
-    connect_imap,
+    connected,
     fetch_message,
     internal_date,
     mailbox_key,
     message_id_of,
     move_message,
     sender_check,
-    short_error,
 )
 from ..store import mailbox_log
 from .mailbox import MailIntake, MessageOutcome, claimant, keep_raw_bytes, take_in
@@ -54,17 +52,9 @@ def take_in_quarantined(app: MailIntake, mailbox: str, uidvalidity: str, uid: st
         raise NotAllowed("That email has no Message-ID, so it cannot be found again in the quarantine folder.",
                          hint="Ask the school to send it again: their address is now allowed.")
     clock = now or (lambda: datetime.now(UTC))
-    box = (connect or connect_imap)(cfg)
-    try:
+    with connected(cfg, connect, failed="The mailbox connection failed",
+                   hint="Try again in a minute; the email stays in the quarantine folder.") as box:
         return _take_in_from(app, cfg, box, (mailbox, uidvalidity, uid), row["message_id"], row["detail"] or "", clock)
-    except (OSError, imaplib.IMAP4.error) as exc:
-        raise MailUnavailable(f"The mailbox connection failed ({short_error(exc)}).",
-                              hint="Try again in a minute; the email stays in the quarantine folder.") from None
-    finally:
-        try:
-            box.logout()
-        except Exception:  # noqa: BLE001 - the connection may already be gone
-            pass
 
 
 def _find(box: Any, folder: str, message_id: str) -> tuple[str, bytes]:
