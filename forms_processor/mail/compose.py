@@ -282,8 +282,8 @@ def no_attachment(config: Config, subject: str | None, other_files: int,
         advice.append("One was a document in another format (for example an older Word .doc file): please open it"
                       " in Word, save it as a Word document (.docx) or a PDF, and send that.")
     if kinds & _PICTURES:
-        advice.append("One was a picture (a photo or scan): we need the form itself as a Word or PDF file,"
-                      " not a picture of it.")
+        advice.append("One was a picture that could not be opened (it may be damaged): if it was a photo or"
+                      " scan of the form, please send it again, or better, the form itself as a Word or PDF file.")
     lines = [
         "Hello,",
         "",

@@ -81,7 +81,7 @@ def test_no_attachment_reply_advises_on_old_word_files_and_pictures(home: Home) 
     subject, body = compose.no_attachment(home.config, "Forms for Jamie", 2, other_kinds=[".doc", ".jpg"])
     assert subject == "Re: Forms for Jamie"
     assert "2 attached files, but none was one of the cluster's forms" in body
-    assert "save it as a Word document (.docx)" in body and "not a picture of it" in body
+    assert "save it as a Word document (.docx)" in body and "a picture that could not be opened" in body
     assert "to the same address you sent this email to" in body
     _, plain = compose.no_attachment(home.config, None, 0)
     assert "Your email had no form attached." in plain and "picture" not in plain
