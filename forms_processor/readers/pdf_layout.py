@@ -2,11 +2,12 @@
 
 pdfplumber gives the words with their positions. Words are grouped into lines
 (by vertical position) and lines into chunks (runs of words with small gaps).
-A chunk that is a label (possibly wrapped over two or three lines) takes as its
-value the text to its right, in its band of the page, or else the lines below
-it, until the next label, heading or table. A line that is a row group's header
-row (Pupil reference | Year group | ...) starts a table: each following line is
-a row, its words assigned to columns by their x position.
+Where the page's rules draw cells, a label | value row is read by its cells
+(``pdf_cells``). Elsewhere a chunk that is a label (possibly wrapped over two or
+three lines) takes as its value the text to its right, in its band of the page,
+or else the lines below it, until the next label, heading, table or row read by
+its cells. A line that is a row group's header row (Pupil reference | Year group
+| ...) starts a table (``pdf_tables``).
 
 pdfminer has no resource limits: run this in a ``ReaderPool`` worker.
 """
@@ -14,10 +15,9 @@ pdfminer has no resource limits: run this in a ``ReaderPool`` worker.
 from __future__ import annotations
 
 from ..errors import UnreadableDocument
-from ..spec import FORMS, RowGroup, normalise_label
+from ..spec import FORMS, normalise_label
 from .base import ExtractedForm
 from .labels import (
-    EXTRA_ROWS_READ,
     TICKED,
     UNTICKED,
     LabelIndex,
@@ -27,13 +27,12 @@ from .labels import (
     is_placeholder,
     to_checkbox,
 )
+from .pdf_cells import read_cells
 from .pdf_fields import damaged_pdf
 from .pdf_page import (
     ALIGN,
     MAX_LABEL_LINES,
     NUMBERED,
-    PAGE_NUMBER,
-    PAGE_OFFSET,
     Cell,
     Chunk,
     Label,
@@ -42,22 +41,33 @@ from .pdf_page import (
     group_lines,
     join_wrapped,
     lines_close,
+    lowest,
     read_words,
 )
+from .pdf_tables import PageTables
 
 
-class _Layout:
+def _without(line: Line, taken: set[int]) -> Line:
+    """The line with the words read by their cells left out of its chunks (kept in its words,
+    which say where the line lies)."""
+    chunks = [Chunk(kept) for c in line.chunks if (kept := [w for w in c.words if id(w) not in taken])]
+    return Line(line.words, chunks)
+
+
+class _Layout(PageTables):
     def __init__(self, lines: list[Line], idx: LabelIndex, cells: list[Cell] | None = None) -> None:
-        self.lines = lines
-        self.idx = idx
-        self.cells = cells or []
+        cells = cells or []
+        by_cells = read_cells(lines, cells, idx)
+        # Lines holding words of rows read by their cells: a value read by position stops there.
+        self.cell_lines = {n for n, ln in enumerate(lines) if any(id(w) in by_cells.words for w in ln.words)}
+        super().__init__(
+            [_without(ln, by_cells.words) if n in self.cell_lines else ln for n, ln in enumerate(lines)], idx, cells
+        )
+        self.by_cells = by_cells.fields
         self.fields: dict[str, str | bool] = {}
         # key -> the lowest confidence of the words its value was read from.
         self.confidence: dict[str, float] = {}
         self.seen: set[str] = set()
-        self.rows_ignored: dict[str, int] = {}
-        self.rows_used: dict[str, int] = {}
-        self.skip = [self._is_furniture(line) for line in lines]
         self._labels: dict[int, list[Label]] = {}
         # (line, x0) of chunks that continue a label wrapped from a line above: never labels themselves.
         self._label_parts: set[tuple[int, float]] = set()
@@ -67,10 +77,6 @@ class _Layout:
         self._label_columns: list[float] = []
         # (line, x0) of a label -> the x position of its value.
         self._value_xs: dict[tuple[int, float], float] = {}
-
-    def _is_furniture(self, line: Line) -> bool:
-        text = line.text.strip()
-        return bool(PAGE_NUMBER.match(text)) or self.idx.spec.identity_text.lower() in text.lower()
 
     # -- labels ------------------------------------------------------------------
     def _chunk_label(self, chunk_text: str) -> tuple[str, str] | None:
@@ -130,7 +136,7 @@ class _Layout:
             if hit is None:
                 m2 = self._chunk_label(chunk.text)
                 if m2:
-                    hit = Label(m2[0], i, i, chunk.x0, chunk.x1, m2[1], _lowest(chunk.words))
+                    hit = Label(m2[0], i, i, chunk.x0, chunk.x1, m2[1], lowest(chunk.words))
             if hit is None and len(chunk.words) > 2:
                 # "Intervention title  Reading Recovery" set close together.
                 for n in range(len(chunk.words) - 1, 1, -1):
@@ -138,7 +144,7 @@ class _Layout:
                     key = self.idx.single(prefix)
                     if key and len(prefix.split()) >= 2:
                         rest = " ".join(w.text for w in chunk.words[n:])
-                        hit = Label(key, i, i, chunk.x0, chunk.words[n - 1].x1, rest, _lowest(chunk.words[n:]))
+                        hit = Label(key, i, i, chunk.x0, chunk.words[n - 1].x1, rest, lowest(chunk.words[n:]))
                         break
             if hit:
                 found.append(hit)
@@ -147,7 +153,7 @@ class _Layout:
 
     def _beside(self, j: int, x1: float) -> bool:
         """Line j holds only text to the right of x1 (a value beside a wrapped label)."""
-        return j < len(self.lines) and all(c.x0 > x1 + 1 for c in self.lines[j].chunks)
+        return j < len(self.lines) and j not in self.cell_lines and all(c.x0 > x1 + 1 for c in self.lines[j].chunks)
 
     def _next_content_line(self, j: int) -> int:
         """The index of the next line after j that is not page furniture (footer, page number)."""
@@ -156,18 +162,11 @@ class _Layout:
             j += 1
         return j
 
-    def _aligned_chunk(self, j: int, x0: float) -> Chunk | None:
-        if j >= len(self.lines):
-            return None
-        for chunk in self.lines[j].chunks:
-            if abs(chunk.x0 - x0) <= ALIGN:
-                return chunk
-        return None
-
     def is_stop(self, i: int) -> bool:
         line = self.lines[i]
         return (
-            bool(self.labels_on(i))
+            i in self.cell_lines
+            or bool(self.labels_on(i))
             or self.is_heading(line)
             or self.idx.header([c.text for c in line.chunks]) is not None
         )
@@ -222,7 +221,7 @@ class _Layout:
                     continue
                 value_x = c.x0 if value_x is None else min(value_x, c.x0)
                 texts.append(c.text)
-                conf = min(conf, _lowest(c.words))
+                conf = min(conf, lowest(c.words))
         below_x = value_x if value_x is not None else label.x0
         if value_x is None and label.value:
             below_x = label.x0
@@ -240,7 +239,7 @@ class _Layout:
                 k += 1
                 continue
             if self.is_stop(k):
-                if value_x is None or not self._continues_value(k, value_x):
+                if k in self.cell_lines or value_x is None or not self._continues_value(k, value_x):
                     break
                 self._value_parts.update((k, lb.x0) for lb in self.labels_on(k))
             line = self.lines[k]
@@ -253,7 +252,7 @@ class _Layout:
             if not below:
                 break
             texts.extend(c.text for c in below)
-            conf = min([conf, *(_lowest(c.words) for c in below)])
+            conf = min([conf, *(lowest(c.words) for c in below)])
             previous = line
             k += 1
         # Wrapped lines are joined with a space: a PDF can't tell wrapping from a typed newline.
@@ -262,144 +261,21 @@ class _Layout:
             # A tick drawn to the left of the label.
             left = [c for c in self.lines[label.line].chunks if c.x1 <= label.x0]
             if left:
-                value, conf = left[-1].text, _lowest(left[-1].words)
+                value, conf = left[-1].text, lowest(left[-1].words)
         return value, conf
 
-    # -- tables --------------------------------------------------------------------
-    def header_at(self, i: int) -> tuple[RowGroup, list[tuple[float, str]], int] | None:
-        """(group, [(x0, column key)], last header line) if line i starts a header row."""
-        line = self.lines[i]
-        texts = [c.text for c in line.chunks]
-        found = self.idx.header(texts)
-        best = None
-        if found is not None:
-            best = (found[0], [(c.x0, k) for c, k in zip(line.chunks, found[1], strict=True) if k], i)
-        # Header cells wrapped onto a second line.
-        if i + 1 < len(self.lines):
-            merged = []
-            for c in line.chunks:
-                below = self._aligned_chunk(i + 1, c.x0)
-                merged.append(c.text + (" " + below.text if below is not None else ""))
-            found2 = self.idx.header(merged)
-            if found2 is not None and (best is None or len([k for k in found2[1] if k]) > len(best[1])):
-                best = (found2[0], [(c.x0, k) for c, k in zip(line.chunks, found2[1], strict=True) if k], i + 1)
-        return best
-
-    def _cell_of(self, word: Word) -> Cell | None:
-        """The smallest drawn cell holding the word's centre."""
-        held = [c for c in self.cells if c.holds(word)]
-        return min(held, key=lambda c: (c.x1 - c.x0) * (c.bottom - c.top)) if held else None
-
-    def _band(self, line: Line) -> tuple[float, float] | None:
-        """The top and bottom of the drawn table row the line lies in, or None (no rules)."""
-        for word in line.words:
-            cell = self._cell_of(word)
-            if cell is not None:
-                return (round(cell.top), round(cell.bottom))
-        return None
-
-    def _column(self, word: Word, columns: list[tuple[float, str]], boxes: dict[int, str]) -> str | None:
-        """The column a word of a table row belongs to: its drawn box's (a value that runs
-        past its cell is still one value), else the drawn cell it lies in, else the last
-        column whose header starts left of it."""
-        if word.box is not None and word.box in boxes:
-            return boxes[word.box]
-        cell = self._cell_of(word)
-        if cell is not None:
-            inside = [col for x0, col in columns if cell.x0 - ALIGN <= x0 < cell.x1 - ALIGN]
-            if len(inside) == 1:
-                return inside[0]
-        key = None
-        for x0, col in columns:
-            if word.x0 >= x0 - ALIGN:
-                key = col
-        return key
-
-    def _row_spacing(self, start: int, pitch: float) -> bool:
-        """True when the table's rows are spaced wider than the lines of a wrapped cell."""
-        tops = [ln.top for ln in self.lines[start : start + 40]]
-        return any(pitch + 1.5 < b - a < PAGE_OFFSET / 2 for a, b in zip(tops, tops[1:], strict=False))
-
-    def _line_cells(self, line: Line, columns: list[tuple[float, str]], boxes: dict[int, str]) -> dict[str, list[Word]]:
-        """A table line's words by column (a drawn box's column, once its first word has
-        found it, holds the box's other words)."""
-        cells: dict[str, list[Word]] = {}
-        for word in line.words:
-            key = self._column(word, columns, boxes)
-            if key is None:
-                continue
-            if word.box is not None:
-                boxes.setdefault(word.box, key)
-            cells.setdefault(key, []).append(word)
-        return cells
-
-    def table(self, group: RowGroup, columns: list[tuple[float, str]], start: int) -> int:
-        """Read rows from line ``start``; returns the first line after the table."""
-        columns = sorted(columns)
-        first_key = columns[0][1]
-        rows: list[dict[str, list[Word]]] = []
-        # Lines of one wrapped cell are closer together than the rows of the table.
-        tops = [ln.top for ln in self.lines[start : start + 40]]
-        steps = [b - a for a, b in zip(tops, tops[1:], strict=False) if 0 < b - a < PAGE_OFFSET / 2]
-        pitch = min(steps) if steps else 0.0
-        last_top: float | None = None
-        row_band: tuple[float, float] | None = None
-        row_first: set[str] = set()  # the columns the current row's first line filled
-        # A drawn box's column, once its first word has found it (box ids are page-wide).
-        boxes: dict[int, str] = {}
-        k = start
-        while k < len(self.lines):
-            if self.skip[k]:
-                k += 1
-                continue
-            line = self.lines[k]
-            if self.labels_on(k) or self.is_heading(line) or self.header_at(k) is not None:
-                break
-            cells = self._line_cells(line, columns, boxes)
-            band = self._band(line)
-            if not cells:
-                break
-            if band is not None and row_band is not None:
-                # Drawn rules say where a row ends: a cell's wrapped lines stay in it, and
-                # rows set close together stay apart.
-                same_row = bool(rows) and band == row_band
-            else:
-                close = last_top is not None and pitch > 0 and line.top - last_top <= pitch + 1.5
-                # A line filling (nearly) every column the row's first line filled is a row of
-                # its own, however close: a wrapped cell's next line fills only some of them.
-                full = len(cells) >= 2 and len(cells) >= len(row_first) - 1
-                same_row = bool(rows) and (
-                    first_key not in cells or (close and not full and self._row_spacing(start, pitch))
-                )
-            if same_row:
-                for key, words in cells.items():
-                    rows[-1].setdefault(key, []).extend(words)
-            else:
-                rows.append(cells)
-                row_first = set(cells)
-            row_band = band
-            last_top = line.top
-            k += 1
-        self._store_rows(group, rows)
-        return k
-
-    def _store_rows(self, group: RowGroup, rows: list[dict[str, list[Word]]]) -> None:
-        """Keep a table's rows as the group's numbered fields (blank and placeholder rows
-        skipped; rows beyond the form's own counted as ignored)."""
-        for row in rows:
-            cells = {key: words for key, words in row.items() if not is_placeholder(" ".join(w.text for w in words))}
-            if not cells:
-                continue
-            n = self.rows_used.get(group.name, 0) + 1
-            self.rows_used[group.name] = n
-            if n > group.max_rows + EXTRA_ROWS_READ:
-                self.rows_ignored[group.name] = self.rows_ignored.get(group.name, 0) + 1
-                continue
-            for key, words in cells.items():
-                self.put(group.flat_key(n, key), join_wrapped(w.text for w in words), _lowest(words))
-
     # -- the page ------------------------------------------------------------------
+    def ends_table(self, k: int) -> bool:
+        return (
+            k in self.cell_lines
+            or bool(self.labels_on(k))
+            or self.is_heading(self.lines[k])
+            or self.header_at(k) is not None
+        )
+
     def read(self) -> None:
+        for found in self.by_cells:
+            self.put(found.key, found.value, found.conf)
         labels_by_line: dict[int, list[Label]] = {}
         # Where labels start: a column of the form's labels holds at least two of them.
         starts = [lb.x0 for n in range(len(self.lines)) if not self.skip[n] for lb in self.labels_on(n)]
@@ -423,19 +299,6 @@ class _Layout:
                     consumed.update(range(label.line + 1, label.last_line + 1))
             i += 1
 
-    def notes(self) -> list[str]:
-        out = []
-        for name, n in self.rows_ignored.items():
-            group = self.idx.spec.group(name)
-            out.append(
-                f"{n} {'row' if n == 1 else 'rows'} of the {name} table {'was' if n == 1 else 'were'} ignored: "
-                f"the table has room for {group.max_rows}"
-            )
-        return out
-
-
-def _lowest(words: list[Word]) -> float:
-    return min((w.conf for w in words), default=100.0)
 
 
 def read_layout(data: bytes) -> ExtractedForm:

@@ -65,6 +65,11 @@ class Word:
     conf: float = 100.0
 
 
+def lowest(words: Iterable[Word]) -> float:
+    """The lowest confidence of these words (100 when there are none)."""
+    return min((w.conf for w in words), default=100.0)
+
+
 @dataclass(frozen=True)
 class Cell:
     """A table cell as the page's rules draw it (page offset added to top and bottom)."""
