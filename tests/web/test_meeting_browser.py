@@ -90,6 +90,8 @@ def test_the_meeting(page: Any, served: Served, maker: Maker, forms: FormsApp, t
     expect(card.get_by_role("alert")).to_be_focused()
     assert forms.get(c).state.value == "with_working_party"
     expect(left).to_have_text(pounds(after_two))
+    # The card was swapped for the refusal: htmx sets up its controls once it settles (20 ms).
+    expect(page.locator(".htmx-added, .htmx-settling")).to_have_count(0)
     # Partly funded instead: the guard follows the amount as it is typed.
     card.get_by_label("Partially funded").check()
     card.get_by_label("Amount awarded", exact=False).fill("1000")
