@@ -30,7 +30,7 @@ from forms_processor.cli import cli
 from forms_processor.home import Home, init_home, open_home
 from forms_processor.spec import APPLICATION, IMPACT
 from tests.mail.test_mailbox import outgoing
-from tests.mail.test_photo_by_email import CONFIRM, senco_of
+from tests.mail.test_photo_by_email import CONFIRM, poor_photo, senco_of
 from tests.paper.makers import compare, missing, photographed_pages, printed_word, sample_values, spec_of
 from tests.paper.test_junk import signed
 from tests.support import free_port, wait_for
@@ -144,6 +144,21 @@ def test_the_pages_photographed_and_attached_to_one_email_are_read_as_one_form(
     assert streams(review.scan.read_bytes()) == paper.pages
 
 
+def test_the_same_photos_sent_again_are_a_duplicate_answered_by_nothing(
+        paper: Paper, in_order: tuple[Path, dict[str, Any], str], tmp_path: Path) -> None:
+    """The same photos make the same PDF, byte for byte (another email, its own MIME boundaries)."""
+    root, first, _ = in_order
+    home = open_home(root)
+    names = [f"IMG_30{n:02d}.jpg" for n in range(1, len(paper.pages) + 1)]
+    with FormsApp(home) as app:
+        before = len(outgoing(app))
+    rows, err = ingest_eml(home, tmp_path, senco_of(home.config, paper.school),
+                           jpegs(paper, names, list(range(len(paper.pages)))))
+    assert [r["status"] for r in rows] == ["duplicate"], (rows, err)
+    with FormsApp(home) as app:
+        assert len(outgoing(app)) == before and app.db.one("SELECT COUNT(*) AS n FROM forms")["n"] == 1
+
+
 def test_the_pages_attached_in_reverse_are_put_in_the_order_attached_and_still_read(
         paper: Paper, home: Home, tmp_path: Path) -> None:
     """The order is the school's: the last page first in the PDF too. The page reader finds each
@@ -182,6 +197,19 @@ def test_a_zip_of_the_pages_is_one_form_in_the_natural_order_of_their_names(
     assert streams(review.scan.read_bytes()) == paper.pages
     share, wrong = share_right(paper.values[APPLICATION.form_id], form.raw)
     assert share >= LEAST, wrong
+
+
+def test_pages_too_poor_to_read_get_one_refusal_saying_what_was_sent(home: Home, tmp_path: Path) -> None:
+    sender = home.config.schools[0].senco_email
+    assert sender
+    rows, err = ingest_eml(home, tmp_path, sender, [(f"IMG_50{n}.jpg", poor_photo(), ("image", "jpeg")) for n in (1, 2)])
+    assert [r["status"] for r in rows] == ["rejected"], (rows, err)
+    with FormsApp(home) as app:
+        mails = outgoing(app)
+    assert [m["kind"] for m in mails] == ["ack-rejected"], mails
+    body = mails[0]["body"]
+    assert "We received a form photographed page by page (2 photos, read together as one form)" in body
+    assert "could not be read well enough" in body and "Word or PDF form" in body and "IMG_50" not in body
 
 
 def test_one_photo_alone_is_still_read_as_a_picture(paper: Paper, home: Home, tmp_path: Path) -> None:
