@@ -7,9 +7,10 @@ as one form (``intake.email_kinds.pictures_beside_forms``), by the scan reader
 and downloads.
 
 - A JPEG is put in as it is (no second compression, so the PDF is about the size of the
-  photos together) but for its EXIF block, taken out: a phone's orientation becomes the
-  page's ``/Rotate``, which a PDF viewer and the reader (``ocr._embedded_pages``) apply, and
-  where the photo was taken (GPS) and by what phone is not kept. Any other picture (PNG,
+  photos together) but for what the camera says of it (EXIF, XMP, IPTC), taken out: a
+  phone's orientation becomes the page's ``/Rotate``, which a PDF viewer and the reader
+  (``ocr._embedded_pages``) apply, and where the photo was taken (GPS) and by what phone is
+  not kept. Any other picture (PNG,
   TIFF, a mirrored JPEG...) is decoded, turned upright and put in losslessly (Flate), each
   frame of a TIFF a page.
 - Each page is sized so the reader gives its picture the resolution it gives the picture
@@ -99,8 +100,14 @@ def _jpeg_page(data: bytes, img: Image.Image, rotate: int) -> Page:
     return Page(without_exif(data), img.width, img.height, colours, "/DCTDecode", _guessed_dpi(*upright), rotate)
 
 
+# The JPEG segments of what a camera says about a photo: APP1 (EXIF, and XMP, which may
+# hold a place too) and APP13 (IPTC). The rest (JFIF, the colour profile, Adobe's colour
+# transform, the tables) is what decoding needs.
+_ABOUT_THE_PHOTO = (0xE1, 0xED)
+
+
 def without_exif(jpeg: bytes) -> bytes:
-    """The JPEG with its EXIF segments (APP1 "Exif") left out, the rest byte for byte: the
+    """The JPEG with its EXIF, XMP and IPTC segments left out, the rest byte for byte: the
     segments before the image data are walked by their lengths; anything unexpected leaves
     the JPEG as it was."""
     if jpeg[:2] != b"\xff\xd8":
@@ -110,9 +117,8 @@ def without_exif(jpeg: bytes) -> bytes:
         marker, length = jpeg[at + 1], int.from_bytes(jpeg[at + 2:at + 4], "big")
         if marker == 0xDA or length < 2:  # the image data (or a broken length): the rest as it is
             break
-        segment = jpeg[at:at + 2 + length]
-        if not (marker == 0xE1 and segment[4:10] == b"Exif\x00\x00"):
-            out.append(segment)
+        if marker not in _ABOUT_THE_PHOTO:
+            out.append(jpeg[at:at + 2 + length])
         at += 2 + length
     else:
         return jpeg
