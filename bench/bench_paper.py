@@ -13,7 +13,9 @@ values) is made into each kind with the real tools, then read by ``read_document
 - legacy .doc / .odt / .rtf: the Word form saved so by LibreOffice, converted back and read;
 - scanned 300 dpi / 200 dpi: the printed form rendered by pdftoppm, turned by up to 3 degrees,
   speckled with noise, back into an image-only PDF, read by OCR (Tesseract);
-- photo: the printed impact form (one page) as a phone's JPEG: turned, grainy, unevenly lit.
+- photo: the printed impact form (one page) as a phone's JPEG: turned, grainy, unevenly lit;
+- photos page by page: every page of the printed application photographed so, the photos made
+  into one PDF as an email's are (``readers.photo_pdf``) and read as one form.
 
 It prints the seconds per page, and the CPU seconds per page (its own and Tesseract's,
 which do not depend on what else the machine is doing); ``--only scans`` measures only them. The
@@ -42,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from forms_processor.documents import fill_docx, template_docx  # noqa: E402
 from forms_processor.readers import read_document  # noqa: E402
+from forms_processor.readers.photo_pdf import combine  # noqa: E402
 from tests.paper.makers import (  # noqa: E402
     compare,
     distilled,
@@ -49,6 +52,7 @@ from tests.paper.makers import (  # noqa: E402
     flattened,
     missing,
     photographed,
+    photographed_pages,
     printed_word,
     sample_values,
     scanned,
@@ -182,6 +186,10 @@ def add_scans(tally: Callable[[str], Tally], work: Path, printed: dict[tuple[str
         if form_id == "send-impact":
             photo = photographed(work, pdf, f"{form_id}-photo", angle=rng.uniform(-3, 3), seed=seed)
             tally("photo").add(photo, "photo.jpg", form_id, values[form_id])
+        else:
+            turn = random.Random(1000 + seed).uniform(-3, 3)  # apart from rng: the other kinds keep their turns
+            photos = photographed_pages(work, pdf, f"{form_id}-photos", angle=turn, seed=seed)
+            tally("photos page by page").add(combine(photos), "photos.pdf", form_id, values[form_id], len(photos))
 
 
 if __name__ == "__main__":

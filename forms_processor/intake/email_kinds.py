@@ -20,8 +20,6 @@ JUNK_FOLDERS = {"__macosx", ".spotlight-v100", ".trashes", ".fseventsd"}
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".webp")
 # Outlook and most mail programs name the pictures of a signature image001.png, ...
 SIGNATURE_NAME = re.compile(r"^(image|outlook|logo|signature)[-_ ]?\w{0,12}\.(png|jpe?g|gif|bmp)$", re.IGNORECASE)
-# Pictures read as forms from one email with no form beside them (each one OCR's work).
-MAX_PICTURES = 20
 
 
 def is_junk_path(path: str) -> bool:
@@ -128,12 +126,43 @@ def pictures_beside_forms(parsed: ParsedEmail) -> None:
     """What the pictures sent are. Beside a form, a picture is a logo, a photo of the work or
     a scan of the same form: the form is what is read, and nothing is said about the picture.
     With no form beside it, a picture is the form photographed or scanned: it is read as the
-    form (by OCR, as a picture dropped in the inbox), the first ``MAX_PICTURES`` of them."""
+    form (by OCR, as a picture dropped in the inbox). Several pictures are the pages of one
+    form, in the order sent (see ``pages_of_one_form``)."""
     pictures, parsed.pictures = parsed.pictures, []
     if parsed.attachments:
         parsed.junk.extend(p.file_name for p in pictures)
         return
-    parsed.attachments.extend(pictures[:MAX_PICTURES])
-    if len(pictures) > MAX_PICTURES:
-        parsed.not_read.append((f"{len(pictures) - MAX_PICTURES} more pictures",
-                                f"at most {MAX_PICTURES} pictures of forms are read from one email"))
+    if len(pictures) == 1:
+        parsed.attachments.extend(pictures)
+    elif pictures:
+        parsed.attachments.extend(pages_of_one_form(pictures, parsed.not_read))
+
+
+def pages_of_one_form(pictures: list[Attachment], not_read: list[tuple[str, str]]) -> list[Attachment]:
+    """Pictures sent together, with no form beside them, are the pages of one form (a SENCO
+    photographs a paper form a page at a time): made into one image-only PDF, a page a
+    picture in their order (``readers.photo_pdf``), read as one scan and kept as the
+    original. A picture that can't be opened, and the pages past the reader's
+    ``MAX_PAGES``, are listed in ``not_read``; when only one picture opens, it is read on
+    its own, as a single picture is."""
+    from ..readers.ocr import MAX_PAGES
+    from ..readers.photo_pdf import NotAPicture, Page, combined_name, pdf_of, picture_pages
+
+    pages: list[Page] = []
+    used: list[Attachment] = []
+    for n, picture in enumerate(pictures):
+        if len(pages) >= MAX_PAGES:
+            not_read.append((f"{len(pictures) - n} more pictures",
+                             f"at most {MAX_PAGES} pages of a form are read from its photos"))
+            break
+        try:
+            more = picture_pages(picture.data)
+        except NotAPicture:
+            not_read.append((picture.file_name, "it could not be opened as a picture: it may be damaged, or in a"
+                                                " format that can't be read (send photos as JPEG)"))
+            continue
+        pages.extend(more[:MAX_PAGES - len(pages)])
+        used.append(picture)
+    if len(used) <= 1:
+        return used
+    return [Attachment(combined_name([p.file_name for p in used], len(pages)), pdf_of(pages))]

@@ -15,6 +15,7 @@ import email
 import email.policy
 import io
 import logging
+import re
 import zipfile
 from datetime import UTC
 from email.message import EmailMessage, Message
@@ -323,7 +324,10 @@ def add_zip(data: bytes, out: ParsedEmail, depth: int) -> None:
         if len(wanted) > 50:
             out.not_read.append((f"{len(wanted) - 50} more files in the zip", why))
         return
-    for info in infos:
+    # Pictures in a zip, with no form beside them, are the pages of one form: in the order
+    # of their names, numbers as numbers ("page 2" before "page 10").
+    pictures.sort(key=lambda i: natural_order(i.filename))
+    for info in [i for i in infos if i not in pictures] + pictures:
         name = safe_file_name(info.filename)
         if info not in wanted and info not in pictures:
             if not name.lower().endswith(PICTURE_SUFFIXES):
@@ -339,6 +343,13 @@ def add_zip(data: bytes, out: ParsedEmail, depth: int) -> None:
             out.not_read.append((name, f"it would unpack to more than {MAX_EMAIL_TOTAL // 2**20} MB"))
             continue
         _add_file(name, member, out, depth + 1)
+
+
+def natural_order(name: str) -> list[str | tuple[int, str]]:
+    """A name as people order names: letters without case, numbers by their value (compared
+    by their digits, shorter first, so no number is too long to compare)."""
+    return [(len(piece.lstrip("0")), piece.lstrip("0")) if n % 2 else piece.casefold()
+            for n, piece in enumerate(re.split(r"(\d+)", name))]
 
 
 def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes | None:

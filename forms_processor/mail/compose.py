@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from ..config import Config, Round, academic_year
+from ..readers.photo_pdf import photos_in
 from ..validation.messages import Message, Severity
 
 SIGN_OFF = "This email was sent automatically by the cluster's forms system. Please do not include pupils' names in any reply."
@@ -217,7 +218,11 @@ def ack_invalid(config: Config, reference: str, form_title: str, messages: Seque
 
 
 def describe_file(file_name: str) -> str:
-    """What kind of file this is, in words, without its name: "a Word file (.docx)"."""
+    """What kind of file this is, in words, without its name: "a Word file (.docx)"; photos
+    of a form's pages read together (``readers.photo_pdf``): "a form photographed page by page"."""
+    photos = photos_in(file_name)
+    if photos:
+        return f"a form photographed page by page ({photos} photos, read together as one form)"
     stem, dot, ext = file_name.rpartition(".")
     ext = ext.lower() if dot and stem else ""
     kinds = {

@@ -47,7 +47,8 @@ _UPSIDE_DOWN = 55.0
 _REQUIRED_SHARE = 0.5
 # ... or the words' median confidence below this.
 _POOR = 50.0
-_MAX_PAGES = 12
+# The pages of one scan read (a longer file's later pages are left unread).
+MAX_PAGES = 12
 _TESSERACT_ARGS = ("--psm", "6", "-l", "eng", "-c", "tessedit_do_invert=0")
 
 
@@ -101,21 +102,29 @@ def _run(cmd: list[str], clock: _Clock, data: bytes | None = None) -> bytes:
     return done.stdout
 
 
+# A page's /Rotate (clockwise, as a viewer turns it) done to its picture.
+_TURN = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
+
+
 def _embedded_pages(data: bytes) -> list[tuple[Image.Image, float | None]] | None:
     """Each page's one picture, as a scanner writes it (no rendering needed), with its
-    resolution; None when a page is anything else (several pictures, or none)."""
+    resolution, turned as the page's /Rotate says (as a viewer shows it, and as photos of a
+    form's pages are put in a PDF, ``photo_pdf``); None when a page is anything else
+    (several pictures, or none)."""
     from pypdf import PdfReader
 
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = []
-        for page in reader.pages[:_MAX_PAGES]:
+        for page in reader.pages[:MAX_PAGES]:
             images = list(page.images)
             if len(images) != 1 or images[0].image is None:
                 return None
             picture = images[0].image
             width_in = float(page.mediabox.width) / 72
-            pages.append((picture, picture.width / width_in if width_in > 0 else None))
+            dpi = picture.width / width_in if width_in > 0 else None
+            turn = _TURN.get(int(page.rotation) % 360)
+            pages.append((picture.transpose(turn) if turn is not None else picture, dpi))
         return pages
     except Exception:  # noqa: BLE001 - anything odd: poppler renders the pages instead
         return None
@@ -132,7 +141,7 @@ def pdf_pages(data: bytes, clock: _Clock) -> list[tuple[Image.Image, float | Non
     with tempfile.TemporaryDirectory(prefix="forms-scan-") as tmp:
         src = Path(tmp) / "in.pdf"
         src.write_bytes(data)
-        _run(["pdftoppm", "-r", "300", "-gray", "-l", str(_MAX_PAGES), str(src), f"{tmp}/p"], clock)
+        _run(["pdftoppm", "-r", "300", "-gray", "-l", str(MAX_PAGES), str(src), f"{tmp}/p"], clock)
         pages: list[tuple[Image.Image, float | None]] = []
         for path in sorted(Path(tmp).glob("p-*.pgm"), key=lambda p: int(p.stem.rsplit("-", 1)[1])):
             with Image.open(path) as img:
@@ -146,12 +155,9 @@ def image_pages(data: bytes) -> list[tuple[Image.Image, float | None]]:
     try:
         img = Image.open(io.BytesIO(data))
         pages: list[tuple[Image.Image, float | None]] = []
-        for n in range(min(getattr(img, "n_frames", 1), _MAX_PAGES)):
+        for n in range(min(getattr(img, "n_frames", 1), MAX_PAGES)):
             img.seek(n)
-            dpi = img.info.get("dpi", (0, 0))[0]
-            # A photo's resolution says nothing about the page: only a scanner's is believed.
-            believed = float(dpi) if img.format in ("TIFF", "PNG") and dpi and float(dpi) >= 100 else None
-            pages.append((img.copy(), believed))
+            pages.append((img.copy(), believed_dpi(img)))
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise UnreadableDocument(
             "This picture could not be opened; it may be damaged or in a format that can't be read.",
@@ -159,6 +165,13 @@ def image_pages(data: bytes) -> list[tuple[Image.Image, float | None]]:
             "image",
         ) from exc
     return pages
+
+
+def believed_dpi(img: Image.Image) -> float | None:
+    """A picture's resolution when it says something of the page: a scanner's (TIFF, PNG), at
+    least 100 dpi. A photo's says nothing (a phone writes 72): None."""
+    dpi = img.info.get("dpi", (0, 0))[0]
+    return float(dpi) if img.format in ("TIFF", "PNG") and dpi and float(dpi) >= 100 else None
 
 
 def _tsv_words(tsv: str, scale: float, offset: float) -> list[Word]:

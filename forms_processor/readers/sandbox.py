@@ -28,6 +28,7 @@ from ..errors import UnreadableDocument
 from . import base
 from .base import ExtractedForm, took_too_long
 from .labels import Wordings, extra_wordings
+from .photo_pdf import photos_in
 from .sniff import DocumentKind, sniff
 
 MB = 1024 * 1024
@@ -62,7 +63,18 @@ def _size(n: float) -> str:
     return f"{max(1, round(n / 1024))} KB"
 
 
-def too_big(size: int, limits: ReadLimits) -> UnreadableDocument:
+def too_big(size: int, limits: ReadLimits, filename: str = "") -> UnreadableDocument:
+    """The refusal of a file over the size limit; of photos of a form's pages, read together
+    (``photo_pdf``), the limit is of the photos together."""
+    photos = photos_in(filename)
+    if photos:
+        return UnreadableDocument(
+            f"The {photos} photos of the form come to {_size(size)} together; the largest accepted is"
+            f" {_size(limits.max_bytes)}.",
+            "Please send the photos at a smaller size (a phone offers one when it attaches them), or send the"
+            " Word or PDF form itself.",
+            "too-large",
+        )
     return UnreadableDocument(
         f"This file is {_size(size)}; the largest accepted is {_size(limits.max_bytes)}.",
         "Please remove large pictures or scans from the form, save it again and resend it.",
@@ -142,7 +154,7 @@ def read_document(data: bytes, filename: str = "", limits: ReadLimits | None = N
     """
     limits = limits or ReadLimits()
     if len(data) > limits.max_bytes:
-        raise too_big(len(data), limits)
+        raise too_big(len(data), limits, filename)
     kind = sniff(data)
     try:
         with extra_wordings(limits.wordings):
@@ -360,7 +372,7 @@ class ReaderPool:
         UnreadableDocument: the function's own, or :func:`took_too_long`,
         :func:`needed_too_much_memory` or :func:`reader_stopped` when the worker was killed."""
         if len(data) > self.limits.max_bytes:
-            raise too_big(len(data), self.limits)
+            raise too_big(len(data), self.limits, filename)
         with self._lock:
             if self._closed:  # a closed pool has no workers left: never refuse a form for that
                 raise RuntimeError("the reader pool is closed")

@@ -261,16 +261,24 @@ def scanned(folder: Path, pdf: bytes, name: str, dpi: int = 300, angle: float = 
 def photographed(folder: Path, pdf: bytes, name: str, angle: float = 2.0, seed: int = 1) -> bytes:
     """The printed form's first page photographed: a JPEG with no resolution of its own, a little
     turned, grainy, unevenly lit (darker towards one side) and saved at a phone's quality."""
+    return photographed_pages(folder, pdf, name, angle, seed)[0]
+
+
+def photographed_pages(folder: Path, pdf: bytes, name: str, angle: float = 2.0, seed: int = 1) -> list[bytes]:
+    """Every page of the printed form photographed as ``photographed`` does the first, one JPEG a
+    page, as a SENCO photographs a paper form with a phone."""
     import numpy as np
     from PIL import Image
 
-    page = _scanned_pages(folder, pdf, name, 200, angle, 0.01, seed)[0]
-    pixels = np.asarray(page).astype(np.float32)
-    shade = np.linspace(1.0, 0.8, pixels.shape[1], dtype=np.float32)[None, :]
-    photo = Image.fromarray(np.clip(pixels * shade, 0, 255).astype(np.uint8)).convert("RGB")
-    out = io.BytesIO()
-    photo.save(out, format="JPEG", quality=80)
-    return out.getvalue()
+    photos = []
+    for page in _scanned_pages(folder, pdf, name, 200, angle, 0.01, seed):
+        pixels = np.asarray(page).astype(np.float32)
+        shade = np.linspace(1.0, 0.8, pixels.shape[1], dtype=np.float32)[None, :]
+        photo = Image.fromarray(np.clip(pixels * shade, 0, 255).astype(np.uint8)).convert("RGB")
+        out = io.BytesIO()
+        photo.save(out, format="JPEG", quality=80)
+        photos.append(out.getvalue())
+    return photos
 
 
 def in_script_font(docx: bytes, font: str = "Z003") -> bytes:

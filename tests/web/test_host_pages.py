@@ -169,7 +169,7 @@ def test_the_word_original_shown_as_a_pdf(client: TestClient, maker: Maker, form
     ref = maker.application(AWKWARD_SCHOOL)
     sign_in(client, "host")
     page = client.get(f"/forms/{ref}").text
-    assert f'<iframe src="/forms/{ref}/original.pdf" title="The original Word form, shown as a PDF">' in page
+    assert f'<iframe src="/forms/{ref}/original.pdf#navpanes=0" title="The original Word form, shown as a PDF">' in page
     assert f'href="/forms/{ref}/original?download=1">Download the original (Word)' in page
     r = client.get(f"/forms/{ref}/original.pdf")
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
@@ -192,7 +192,7 @@ def test_the_word_original_shown_as_a_pdf(client: TestClient, maker: Maker, form
     assert report.due == [ref] and not kept[0].exists()
     # A PDF original is shown as it is: nothing is made.
     pdf = maker.application(AWKWARD_SCHOOL, kind="pdf")
-    assert f'<iframe src="/forms/{pdf}/original" ' in client.get(f"/forms/{pdf}").text
+    assert f'<iframe src="/forms/{pdf}/original#navpanes=0" ' in client.get(f"/forms/{pdf}").text
     assert "could not be shown as a PDF" in client.get(f"/forms/{pdf}/original.pdf").text
 
 
