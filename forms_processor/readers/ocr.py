@@ -69,7 +69,7 @@ def too_poor(what: str) -> UnreadableDocument:
         f"This {what} of the form could not be read well enough: most of its answers could not be made out "
         "(a blurred, dark or handwritten page, or one that is not the cluster's form).",
         "Please send the Word or PDF form itself, filled in on a computer; a scan is read only when it is "
-        "sharp and typed, with every page of the form in one file.",
+        "sharp and typed, with every page of the form in one file (or, for photos, in one email).",
         "scan-unreadable",
     )
 
@@ -161,7 +161,7 @@ def image_pages(data: bytes) -> list[tuple[Image.Image, float | None]]:
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise UnreadableDocument(
             "This picture could not be opened; it may be damaged or in a format that can't be read.",
-            "Please send the Word or PDF form itself, not a photo or scan of it.",
+            "Please send the Word or PDF form itself; or take the photo or scan again and send it as a JPEG or PDF.",
             "image",
         ) from exc
     return pages
