@@ -60,12 +60,23 @@ def shots(pg: Any, name: str, tmp_path: Path) -> None:
 
 def every_control_reachable(pg: Any, presses: int = 300) -> None:
     """Tab from the top of the page until every visible control (link, button, field,
-    summary, the original's frame) has had the focus."""
+    summary, the original's frame) has had the focus. A group of radio buttons is one stop
+    of the Tab key (the arrow keys choose within it), so it counts once."""
     names = pg.evaluate("""() => {
         const all = [...document.querySelectorAll(
             'a[href], button, input:not([type=hidden]), select, textarea, summary, iframe')];
-        const shown = all.filter(e => e.getClientRects().length > 0 && !e.closest('details:not([open]) > :not(summary)'));
-        shown.forEach((e, i) => { e.dataset.kb = String(i); });
+        const visible = all.filter(e => e.getClientRects().length > 0 && !e.closest('details:not([open]) > :not(summary)'));
+        const groups = new Map();
+        const shown = [];
+        visible.forEach(e => {
+            if (e.type === 'radio' && e.name) {
+                const key = [...document.forms].indexOf(e.form) + ':' + e.name;
+                if (groups.has(key)) { e.dataset.kb = groups.get(key); return; }
+                groups.set(key, String(shown.length));
+            }
+            e.dataset.kb = String(shown.length);
+            shown.push(e);
+        });
         if (document.activeElement) { document.activeElement.blur(); }
         return shown.map(e => (e.textContent || e.getAttribute('title') || e.id || e.tagName).trim().slice(0, 40));
     }""")
@@ -134,6 +145,7 @@ def test_deadline_day(page: Any, served: Served, maker: Maker, forms: FormsApp, 
     sync_api.expect(page.get_by_role("status")).to_contain_text("forwarded to the Working Party")
     sync_api.expect(page.locator("#state")).to_have_text("with the Working Party")
     assert forms.get(dropped).state.value == "with_working_party"
+    page.wait_for_load_state("domcontentloaded")  # keys.js is deferred: it listens once the page is parsed
     page.keyboard.press("j")
     page.wait_for_url(f"**/forms/{second}?in=awaiting_check", wait_until="domcontentloaded")
     sync_api.expect(page.locator("iframe[title='The original form as received']")).to_be_visible()
@@ -153,6 +165,7 @@ def test_deadline_day(page: Any, served: Served, maker: Maker, forms: FormsApp, 
     assert [h["actor"] for h in forms.show(second)["history"] if h["action"] == "returned"] == ["host"]
 
     # The late form, next in the list (n this time): move it to the next round.
+    page.wait_for_load_state("domcontentloaded")
     page.keyboard.press("n")
     page.wait_for_url(f"**/forms/{late}?in=awaiting_check", wait_until="domcontentloaded")
     sync_api.expect(page.locator("#late")).to_contain_text("arrived after the deadline")

@@ -22,7 +22,7 @@ from forms_processor.spec import APPLICATION
 from tests.host.conftest import AWKWARD_SCHOOL, Maker
 from tests.web.conftest import OTHER_SCHOOL, Served
 from tests.web.test_browser import CHROMIUM, browser, no_serious_violations, page, sign_in, sync_api  # noqa: F401
-from tests.web.test_deadline_day import shots
+from tests.web.test_deadline_day import every_control_reachable, shots
 
 pytestmark = [
     pytest.mark.slow,
@@ -62,6 +62,7 @@ def the_meeting_and_its_responses(page: Any, served: Served, forms: FormsApp, ow
     assert forms.get(own).state.value == "declined"
     mine.get_by_label("Reason for the correction").fill("The minutes were misread: the Working Party funded half.")
     no_serious_violations(page)
+    every_control_reachable(page)  # the correction's fields too, with the keyboard alone
     shots(page, "meeting-correcting", tmp_path)
     mine.get_by_role("button", name="Record the correction").click()
     expect(mine.get_by_role("status")).to_contain_text(f"Corrected: {own}: Partially funded, £{half:,.2f} awarded")
@@ -95,6 +96,7 @@ def test_the_school_after_the_meeting(page: Any, served: Served, maker: Maker, f
     expect(page.locator(f"#row-{returned}")).to_contain_text(f"Returned: {RETURNED}")
     expect(page.get_by_role("link", name=other)).to_have_count(0)
     no_serious_violations(page)
+    every_control_reachable(page)
     shots(page, "school-after-meeting", tmp_path)
 
     # Its application: the decision in full and the response to download.
@@ -110,6 +112,7 @@ def test_the_school_after_the_meeting(page: Any, served: Served, maker: Maker, f
     fetched.value.save_as(saved)
     assert saved.name == f"{own} response.pdf" and saved.read_bytes().startswith(b"%PDF")
     no_serious_violations(page)
+    every_control_reachable(page)
     shots(page, "school-decision", tmp_path)
 
     # The form the Host returned, and why; the corrected form sent through "Send a form".
@@ -118,6 +121,7 @@ def test_the_school_after_the_meeting(page: Any, served: Served, maker: Maker, f
     page.wait_for_url(f"**/forms/{returned}", wait_until="domcontentloaded")
     expect(page.locator("#returned")).to_contain_text(RETURNED)
     no_serious_violations(page)
+    every_control_reachable(page)
     shots(page, "school-returned", tmp_path)
     corrected = tmp_path / "our corrected application.docx"
     led = f"{values['intervention_description']} Our HLTA leads each session; the SENCO reviews progress each half term."
@@ -131,6 +135,7 @@ def test_the_school_after_the_meeting(page: Any, served: Served, maker: Maker, f
     new = outcome.locator("h2").inner_text().split("recorded as ", 1)[1].split(".", 1)[0]
     assert forms.get(new).school == AWKWARD_SCHOOL and forms.get(returned).state.value == "superseded"
     no_serious_violations(page)
+    every_control_reachable(page)
     shots(page, "school-upload", tmp_path)
 
     # It arrives in the list, awaiting the Host's check; the returned one is replaced by it.
