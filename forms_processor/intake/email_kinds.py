@@ -6,9 +6,13 @@ sizes and headers in, decisions out.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # The files taken as forms: read as the same file dropped in the folder is (older word
 # processors' files converted by LibreOffice when it is installed, else refused politely).
@@ -139,21 +143,23 @@ def pictures_beside_forms(parsed: ParsedEmail) -> None:
 
 
 def pages_of_one_form(pictures: list[Attachment], not_read: list[tuple[str, str]]) -> list[Attachment]:
-    """Pictures sent together, with no form beside them, are the pages of one form (a SENCO
-    photographs a paper form a page at a time): made into one image-only PDF, a page a
-    picture in their order (``readers.photo_pdf``), read as one scan and kept as the
-    original. A picture that can't be opened, and the pages past the reader's
-    ``MAX_PAGES``, are listed in ``not_read``; when only one picture opens, it is read on
-    its own, as a single picture is."""
+    """Pictures sent together, with no form beside them, are the pages of forms (a SENCO
+    photographs a paper form a page at a time, or several one-page impact forms): grouped into
+    forms, a new one at each picture of a form's first page (its title read at its top,
+    ``readers.first_page``; all are one form when none is, and the pictures before the first
+    such are pages of that form, sent last page first), each group made into one image-only PDF, a page a picture in their order
+    (``readers.photo_pdf``), read as one scan and kept as the original. A picture that can't be
+    opened, and the pages past the reader's ``MAX_PAGES``, are listed in ``not_read``; a group
+    of one picture is read on its own, as a single picture is."""
     from ..readers.ocr import MAX_PAGES
     from ..readers.photo_pdf import NotAPicture, Page, combined_name, pdf_of, picture_pages
 
-    pages: list[Page] = []
-    used: list[Attachment] = []
+    opened: list[tuple[Attachment, list[Page]]] = []
+    count = 0
     for n, picture in enumerate(pictures):
-        if len(pages) >= MAX_PAGES:
+        if count >= MAX_PAGES:
             not_read.append((f"{len(pictures) - n} more pictures",
-                             f"at most {MAX_PAGES} pages of a form are read from its photos"))
+                             f"at most {MAX_PAGES} pages of forms are read from the photos of one email"))
             break
         try:
             more = picture_pages(picture.data)
@@ -161,8 +167,43 @@ def pages_of_one_form(pictures: list[Attachment], not_read: list[tuple[str, str]
             not_read.append((picture.file_name, "it could not be opened as a picture: it may be damaged, or in a"
                                                 " format that can't be read (send photos as JPEG)"))
             continue
-        pages.extend(more[:MAX_PAGES - len(pages)])
-        used.append(picture)
-    if len(used) <= 1:
-        return used
-    return [Attachment(combined_name([p.file_name for p in used], len(pages)), pdf_of(pages))]
+        more = more[:MAX_PAGES - count]
+        count += len(more)
+        opened.append((picture, more))
+    out = []
+    for group in forms_of(opened):
+        if len(group) == 1:
+            out.append(group[0][0])
+        else:
+            pages = [page for _, some in group for page in some]
+            out.append(Attachment(combined_name([p.file_name for p, _ in group], len(pages)), pdf_of(pages)))
+    return out
+
+
+# The time the unpacking worker gives to telling first pages, for all the pictures of one
+# email (``unpacking.unpack_parts`` sets it from its own limit); past it, a picture continues
+# the form before it.
+FIRST_PAGE_SECONDS: ContextVar[float] = ContextVar("first_page_seconds", default=10.0)
+
+
+def forms_of(pictures: list[tuple[Attachment, T]]) -> list[list[tuple[Attachment, T]]]:
+    """The pictures grouped into forms, in order: a new group at each first page of a form, the
+    pictures before the first one in its group."""
+    import time
+
+    from ..readers.first_page import can_tell, first_page_of
+
+    if len(pictures) <= 1 or not can_tell():
+        return [pictures] if pictures else []
+    deadline = time.monotonic() + FIRST_PAGE_SECONDS.get()
+    groups: list[list[tuple[Attachment, T]]] = []
+    titled = []
+    for item in pictures:
+        first = first_page_of(item[0].data, deadline - time.monotonic()) is not None
+        if first or not groups:
+            groups.append([])
+            titled.append(first)
+        groups[-1].append(item)
+    if len(groups) > 1 and not titled[0]:
+        groups[:2] = [groups[0] + groups[1]]  # a form's pages sent last page first: one form
+    return groups

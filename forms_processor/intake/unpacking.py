@@ -16,6 +16,7 @@ import zipfile
 
 from ..errors import UnreadableDocument
 from ..readers.sandbox import ReaderPool, ReadLimits
+from .email_kinds import FIRST_PAGE_SECONDS
 from .email_parts import EmailUnreadable, ParsedEmail, add_zip, parse_saved, pictures_beside_forms
 
 # What a killed worker's refusal (``readers.sandbox``) is turned into, by its reason.
@@ -57,15 +58,19 @@ def parse_zip(data: bytes) -> ParsedEmail:
 
 def unpack_parts(data: bytes, name: str, limits: ReadLimits) -> ParsedEmail:
     """What a worker runs: the parts of an email (.eml, Outlook's .msg) or of a zip (by
-    its name). Raises UnreadableDocument."""
-    if name.lower().endswith(".zip"):
-        return parse_zip(data)
+    its name). Raises UnreadableDocument. Telling which pictures are forms' first pages
+    (``email_kinds.forms_of``) is given a third of the time limit at most."""
+    token = FIRST_PAGE_SECONDS.set(min(FIRST_PAGE_SECONDS.get(), limits.timeout_seconds / 3))
     try:
+        if name.lower().endswith(".zip"):
+            return parse_zip(data)
         return parse_saved(data, name)
     except EmailUnreadable as exc:
         if isinstance(exc.__cause__, MemoryError):  # the memory limit, not a damaged email
             raise exc.__cause__ from None
         raise bad_email() from exc
+    finally:
+        FIRST_PAGE_SECONDS.reset(token)
 
 
 def killed(name: str, reason: str, limits: ReadLimits) -> UnreadableDocument:
