@@ -22,12 +22,12 @@ import difflib
 import io
 import os
 import re
-import shutil
 import subprocess
 import warnings
 from collections.abc import Iterable
 
 from ..spec import FORMS, FormSpec
+from .ocr import TESSERACT_ARGS, ocr_available
 
 # The top of the page read: the title is printed in its first tenth; a photo may show more
 # than the page around it.
@@ -38,12 +38,11 @@ SCALE = 2
 _ALIKE = 0.8
 # A title is a short line: a longer one is a sentence that happens to use the words.
 _MOST_WORDS = 8
-_TESSERACT_ARGS = ("--psm", "6", "-l", "eng", "-c", "tessedit_do_invert=0")
 
 
 def can_tell() -> bool:
     """Whether first pages can be told here (Tesseract installed)."""
-    return shutil.which("tesseract") is not None
+    return ocr_available()
 
 
 def _words(text: str) -> list[str]:
@@ -99,7 +98,7 @@ def first_page_of(data: bytes, seconds: float) -> FormSpec | None:
     if strip is None:
         return None
     try:
-        done = subprocess.run(["tesseract", "stdin", "stdout", *_TESSERACT_ARGS], input=strip, capture_output=True,
+        done = subprocess.run(["tesseract", "stdin", "stdout", *TESSERACT_ARGS], input=strip, capture_output=True,
                               timeout=seconds, env={**os.environ, "OMP_THREAD_LIMIT": "1"}, check=False)
     except (subprocess.TimeoutExpired, OSError):
         return None

@@ -49,7 +49,7 @@ _REQUIRED_SHARE = 0.5
 _POOR = 50.0
 # The pages of one scan read (a longer file's later pages are left unread).
 MAX_PAGES = 12
-_TESSERACT_ARGS = ("--psm", "6", "-l", "eng", "-c", "tessedit_do_invert=0")
+TESSERACT_ARGS = ("--psm", "6", "-l", "eng", "-c", "tessedit_do_invert=0")
 
 
 def ocr_available() -> bool:
@@ -209,7 +209,7 @@ def _tsv_words(tsv: str, scale: float, offset: float) -> list[Word]:
 def _ocr(grey: Image.Image, clock: _Clock) -> str:
     buf = io.BytesIO()
     grey.save(buf, format="PNG", compress_level=1)
-    return _run(["tesseract", "stdin", "stdout", *_TESSERACT_ARGS, "tsv"], clock, buf.getvalue()).decode(
+    return _run(["tesseract", "stdin", "stdout", *TESSERACT_ARGS, "tsv"], clock, buf.getvalue()).decode(
         "utf-8", "replace")
 
 
