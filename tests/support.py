@@ -1,10 +1,13 @@
-"""Helpers shared by the tests: polling for a state (never a fixed sleep) and free ports."""
+"""Helpers shared by the tests: polling for a state (never a fixed sleep), free ports, and
+Debian's Chromium driven by Playwright."""
 
 from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 
@@ -25,3 +28,26 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+# Debian's Chromium (apt-get install chromium): never `playwright install`, which downloads.
+CHROMIUM = "/usr/bin/chromium"
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, launched by Playwright; the test is skipped where it is
+    not installed."""
+    import pytest
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync"])
+        try:
+            yield b
+        finally:
+            b.close()

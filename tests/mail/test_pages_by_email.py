@@ -33,11 +33,10 @@ from tests.mail.test_mailbox import outgoing
 from tests.mail.test_photo_by_email import CONFIRM, poor_photo, senco_of
 from tests.paper.makers import compare, missing, photographed_pages, printed_word, sample_values, spec_of
 from tests.paper.test_junk import signed
-from tests.support import free_port, wait_for
+from tests.support import chromium, free_port, wait_for
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
 # As the 300 dpi scan must read (tests/readers/test_scans.py): the photos are of a 200 dpi page.
 LEAST = 0.95
 Values = dict[str, str | bool]
@@ -233,15 +232,8 @@ def test_one_photo_alone_is_still_read_as_a_picture(paper: Paper, home: Home, tm
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync"])
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def test_the_hosts_page_shows_every_page_beside_the_values(

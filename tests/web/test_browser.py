@@ -18,9 +18,9 @@ import pytest
 
 from forms_processor.api import FormsApp
 from tests.host.conftest import AWKWARD_SCHOOL, ROUND, Maker
+from tests.support import CHROMIUM, chromium
 from tests.web.conftest import OTHER_SCHOOL, PASSWORD, Served
 
-CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
 SIZES = {"laptop": (1366, 768), "tablet": (768, 1024)}
 
@@ -33,12 +33,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync"])
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
